@@ -1,0 +1,179 @@
+"""The ``mic2025`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+# Offline by default: no telemetry calls from Prefect's client or its temporary server.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(
+    help="MIC2025 tracker: China's industrial self-reliance, sector by sector.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+snapshot_app = typer.Typer(help="Build or fetch source snapshots.", no_args_is_help=True)
+app.add_typer(snapshot_app, name="snapshot")
+
+console = Console()
+err = Console(stderr=True)
+
+WarehouseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse",
+        help="Warehouse file (default: $MIC2025_WAREHOUSE or warehouse/mic2025.duckdb)",
+    ),
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def refresh(
+    live: Annotated[bool, typer.Option("--live", help="Fetch live endpoints first")] = False,
+    sources: Annotated[
+        list[str] | None, typer.Option("--sources", help="Only these sources (repeatable)")
+    ] = None,
+    warehouse: WarehouseOpt = None,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for another refresh to finish")
+    ] = 0.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Run the whole pipeline as one Prefect flow and publish the warehouse."""
+    from flows.errors import Mic2025Error
+    from flows.refresh import refresh as refresh_flow
+
+    try:
+        summary = refresh_flow(
+            sources=sources or None, live=live, warehouse=warehouse, wait_seconds=wait
+        )
+    except Mic2025Error as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(summary, indent=2, default=str))
+        return
+    table = Table(title=f"Refresh {summary['load_id']} -> {summary['warehouse']}")
+    for col in ("source", "snapshot", "status", "rows read", "loaded", "quarantined"):
+        table.add_column(
+            col, justify="right" if col in ("rows read", "loaded", "quarantined") else "left"
+        )
+    for s in summary["sources"]:
+        table.add_row(
+            s["source"],
+            s["snapshot_version"],
+            s["status"],
+            str(s["rows_read"]),
+            str(s["rows_loaded"]),
+            str(s["rows_quarantined"]),
+        )
+    console.print(table)
+    marts = {k: v for k, v in summary["tables"].items() if k.startswith("marts.")}
+    console.print("Published: " + ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against the published warehouse")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json")] = (
+        OutputFormat.table
+    ),
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Query the published warehouse (read-only)."""
+    from warehouse.query import QueryError, run_query
+
+    try:
+        frame = run_query(query, warehouse)
+    except QueryError as exc:
+        _fail(str(exc))
+    print_frame(frame, fmt)
+
+
+def print_frame(frame, fmt: OutputFormat) -> None:
+    if fmt == OutputFormat.csv:
+        sys.stdout.write(frame.write_csv())
+    elif fmt == OutputFormat.json:
+        sys.stdout.write(json.dumps(frame.to_dicts(), indent=2, default=str, ensure_ascii=False))
+        sys.stdout.write("\n")
+    else:
+        table = Table(show_lines=False)
+        for name in frame.columns:
+            table.add_column(name, overflow="fold")
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else _fmt(v) for v in row))
+        console.print(table)
+        console.print(f"{frame.height} row(s)", style="dim")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+@snapshot_app.command("import")
+def snapshot_import(
+    sources: Annotated[list[str] | None, typer.Option("--source", help="Only these")] = None,
+    shared: Annotated[Path | None, typer.Option("--shared", help="The shared/ folder")] = None,
+) -> None:
+    """Build the committed snapshots from the bundled files in shared/."""
+    from flows.errors import Mic2025Error
+    from flows.ingest import import_bundled
+
+    try:
+        made = import_bundled(sources or None, shared)
+    except Mic2025Error as exc:
+        _fail(str(exc))
+    for snap in made:
+        console.print(f"{snap.source}/{snap.version}  {snap.rows} rows  sha256 {snap.sha256[:12]}")
+
+
+@snapshot_app.command("fetch")
+def snapshot_fetch(
+    sources: Annotated[list[str], typer.Option("--source", help="Source(s) to fetch")],
+) -> None:
+    """Fetch sources from their live endpoints into new snapshots (no warehouse change)."""
+    from flows.errors import Mic2025Error
+    from flows.ingest import fetch_live
+
+    failed = False
+    for name in sources:
+        try:
+            snap, changed = fetch_live(name)
+        except (Mic2025Error, KeyError) as exc:
+            err.print(f"[red]{name}: {exc}[/]")
+            failed = True
+            continue
+        state = "new snapshot" if changed else "unchanged"
+        console.print(f"{name}: {state} {snap.version} ({snap.rows} rows)")
+    if failed:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

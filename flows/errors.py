@@ -1,0 +1,47 @@
+"""The project's own error types: each names the source, the row and the rule that failed."""
+
+from __future__ import annotations
+
+
+class Mic2025Error(Exception):
+    """Base class: every error the project raises on purpose."""
+
+
+class SnapshotError(Mic2025Error):
+    """A snapshot is missing, incomplete, or its checksum does not match its sidecar."""
+
+
+class SourceFormatError(Mic2025Error):
+    """Input from a source does not have the expected shape (columns, types, wire format)."""
+
+    def __init__(self, source: str, message: str, *, row: int | None = None) -> None:
+        self.source = source
+        self.row = row
+        where = f" (row {row})" if row is not None else ""
+        super().__init__(f"{source}{where}: {message}")
+
+
+class ValidationFailed(Mic2025Error):
+    """Too many rows of a source failed their checks, or a published table broke its schema."""
+
+    def __init__(self, source: str, table: str, summary: str) -> None:
+        self.source = source
+        self.table = table
+        super().__init__(f"{source} -> {table}: {summary}")
+
+
+class FetchError(Mic2025Error):
+    """A live source could not be fetched (after retries) or answered with an error payload."""
+
+    def __init__(self, source: str, message: str, *, retryable: bool = False) -> None:
+        self.source = source
+        self.retryable = retryable
+        super().__init__(f"{source}: {message}")
+
+
+class WarehouseBusy(Mic2025Error):
+    """Another refresh holds the writer lock."""
+
+
+class ReadOnlyViolation(Mic2025Error):
+    """A statement tried to write through a read-only connection."""

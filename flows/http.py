@@ -1,0 +1,121 @@
+"""HTTP for live sources: one ``requests.Session``, timeouts, bounded retries, redacted secrets.
+
+Retry policy (per request): 429, 5xx, connection errors and timeouts are retried up to
+``MIC2025_HTTP_RETRIES`` times (default 3) with exponential backoff (``MIC2025_HTTP_BACKOFF``
+seconds, default 2, doubled each time, capped at 60 s); a ``Retry-After`` header (seconds or an
+HTTP date) replaces the backoff. Any other 4xx fails at once. What is still failing after the
+retries raises :class:`~flows.errors.FetchError` with ``retryable=True`` so that the Prefect task
+may retry the whole source later; the refresh then falls back to the last good snapshot.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import re
+import time
+from datetime import UTC, datetime
+
+import requests
+
+from flows.errors import FetchError
+
+USER_AGENT = "mic2025-tracker/0.1 (+https://github.com/; open-source MIC2025 tracker)"
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+_SECRET_PARAMS = re.compile(r"(?i)(subscription-key|api[_-]?key|token|key)=([^&\s]+)")
+
+
+def timeout() -> tuple[float, float]:
+    """(connect, read) timeout in seconds."""
+    return (
+        float(os.environ.get("MIC2025_HTTP_CONNECT_TIMEOUT", "10")),
+        float(os.environ.get("MIC2025_HTTP_READ_TIMEOUT", "60")),
+    )
+
+
+def max_retries() -> int:
+    return int(os.environ.get("MIC2025_HTTP_RETRIES", "3"))
+
+
+def backoff() -> float:
+    return float(os.environ.get("MIC2025_HTTP_BACKOFF", "2"))
+
+
+def new_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def redact(text: str, secrets: list[str] | None = None) -> str:
+    """Remove API keys from URLs and messages (query parameters and known secret values)."""
+    text = _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}=***", text)
+    for secret in secrets or []:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Parse Retry-After: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def get(
+    source: str,
+    url: str,
+    *,
+    session: requests.Session | None = None,
+    params: dict | None = None,
+    headers: dict | None = None,
+    secrets: list[str] | None = None,
+    max_bytes: int | None = None,
+    ok_status: tuple[int, ...] = (200,),
+) -> requests.Response:
+    """GET with the retry policy above. Returns the response for a status in ``ok_status``."""
+    session = session or new_session()
+    attempts = max_retries() + 1
+    delay = backoff()
+    last_error = ""
+    for attempt in range(1, attempts + 1):
+        wait: float | None = None
+        try:
+            response = session.get(
+                url, params=params, headers=headers, timeout=timeout(), stream=max_bytes is not None
+            )
+            if max_bytes is not None:
+                body = bytearray()
+                for chunk in response.iter_content(65536):
+                    body.extend(chunk)
+                    if len(body) > max_bytes:
+                        response.close()
+                        raise FetchError(source, f"response larger than {max_bytes} bytes")
+                response._content = bytes(body)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            last_error = f"{type(exc).__name__}: {redact(str(exc), secrets)}"
+        except requests.RequestException as exc:
+            raise FetchError(source, redact(str(exc), secrets)) from None
+        else:
+            if response.status_code in ok_status:
+                return response
+            shown = redact(response.url or url, secrets)
+            last_error = f"HTTP {response.status_code} from {shown}"
+            if response.status_code not in RETRYABLE_STATUS:
+                raise FetchError(source, last_error)
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if attempt == attempts:
+            break
+        time.sleep(min(wait if wait is not None else delay, 60.0))
+        delay *= 2
+    raise FetchError(source, f"gave up after {attempts} attempts: {last_error}", retryable=True)

@@ -1,0 +1,156 @@
+"""The refresh flow: snapshots -> raw -> core -> marts -> publish, as coarse Prefect tasks.
+
+One task per source for the snapshot and the raw load, one for the build, one for the publish.
+Tasks pass paths and small report dicts, never data frames. The steps themselves are plain
+functions in flows/ingest.py and warehouse/ (they do not import Prefect).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
+
+from flows import ingest
+from flows.errors import FetchError
+from flows.settings import warehouse_path
+from flows.snapshots import read_snapshot
+from flows.sources import SOURCES
+from warehouse import build as wh
+from warehouse.load import load_source
+
+
+def new_load_id() -> str:
+    """Sortable, unique refresh id: UTC timestamp plus 6 random hex digits."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+
+
+def _retry_fetch(task, task_run, state) -> bool:
+    """Retry a snapshot task only for transient fetch failures (429, 5xx, timeouts)."""
+    try:
+        state.result()
+    except FetchError as exc:
+        return exc.retryable
+    except Exception:
+        return False
+    return False
+
+
+@task(name="snapshot", retries=1, retry_delay_seconds=5, retry_condition_fn=_retry_fetch)
+def snapshot_task(source: str, live: bool) -> dict:
+    choice = ingest.choose_snapshot(source, live)
+    get_run_logger().info(
+        "%s: snapshot %s (%s)%s",
+        source,
+        choice.version,
+        choice.status,
+        f" - {choice.message}" if choice.message else "",
+    )
+    return choice.to_dict()
+
+
+@task(name="load-raw")
+def load_task(choice: dict, staging: str, load_id: str) -> dict:
+    snap = read_snapshot(Path(choice["path"]), verify=True)
+    report = load_source(
+        choice["source"],
+        snap,
+        Path(staging),
+        load_id,
+        status=choice["status"],
+        message=choice["message"],
+    )
+    get_run_logger().info(
+        "%s: %d rows read, %d loaded, %d quarantined",
+        report.source,
+        report.rows_read,
+        report.rows_loaded,
+        report.rows_quarantined,
+    )
+    return report.to_dict()
+
+
+@task(name="build-warehouse")
+def build_task(
+    tmp: str,
+    load_id: str,
+    flow_run_id: str | None,
+    reports: list[dict],
+    snapshots: list[dict],
+    target: str,
+) -> dict:
+    result = wh.build_warehouse(
+        Path(tmp),
+        load_id=load_id,
+        flow_run_id=flow_run_id,
+        reports=reports,
+        snapshots=snapshots,
+        previous=Path(target),
+    )
+    wh.check_built(Path(tmp), list(result.tables))
+    return result.to_dict()
+
+
+@task(name="publish")
+def publish_task(tmp: str, target: str) -> str:
+    wh.publish(Path(tmp), Path(target))
+    get_run_logger().info("published %s", target)
+    return target
+
+
+@flow(name="mic2025-refresh", log_prints=True)
+def refresh(
+    sources: list[str] | None = None,
+    live: bool = False,
+    warehouse: str | None = None,
+    wait_seconds: float = 0.0,
+) -> dict:
+    """Refresh the warehouse from snapshots (offline) or live endpoints (``live=True``)."""
+    target = warehouse_path(warehouse)
+    names = sources or sorted(SOURCES)
+    unknown = sorted(set(names) - set(SOURCES))
+    if unknown:
+        raise ValueError(f"unknown source(s) {unknown}; known: {sorted(SOURCES)}")
+    load_id = new_load_id()
+    run_id = str(flow_run.id) if flow_run.id else None
+    logger = get_run_logger()
+    with wh.writer_lock(target, wait_seconds):
+        leftovers = wh.clean_leftovers(target)
+        if leftovers:
+            logger.info("removed leftovers of an interrupted refresh: %s", leftovers)
+        staging = wh.staging_dir(target, load_id)
+        tmp = wh.temp_path(target, load_id)
+        try:
+            choices = [snapshot_task(name, live) for name in names]
+            reports = [load_task(c, str(staging), load_id) for c in choices]
+            snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
+            built = build_task(str(tmp), load_id, run_id, reports, snapshots, str(target))
+            publish_task(str(tmp), str(target))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            tmp.unlink(missing_ok=True)
+    return {
+        "load_id": load_id,
+        "flow_run_id": run_id,
+        "warehouse": str(target),
+        "sources": [
+            {
+                k: r[k]
+                for k in (
+                    "source",
+                    "snapshot_version",
+                    "status",
+                    "rows_read",
+                    "rows_loaded",
+                    "rows_quarantined",
+                    "message",
+                )
+            }
+            for r in reports
+        ],
+        "tables": built["tables"],
+    }

@@ -1,0 +1,61 @@
+"""Where things live, and the knobs users set through the environment.
+
+Every path has an embedded default relative to the project checkout, so that a fresh clone works
+with no configuration. Environment variables override them (tests and mirrors use these):
+
+- ``MIC2025_WAREHOUSE``      published DuckDB file (default ``warehouse/mic2025.duckdb``)
+- ``MIC2025_SNAPSHOTS_DIR``  snapshot store (default ``snapshots/``)
+- ``MIC2025_FACTS_DIR``      curated facts: article claims, targets (default ``facts/``)
+- ``MIC2025_SHARED_DIR``     the ``shared/`` folder that ``snapshot import`` reads
+- ``MIC2025_QUARANTINE_THRESHOLD`` share of a source's rows that may fail checks (default 0.05)
+- base URLs of the live sources, see :data:`BASE_URL_ENV`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+#: Environment variable for each live source's base URL, with its public default.
+BASE_URL_ENV: dict[str, tuple[str, str]] = {
+    "worldbank": ("MIC2025_WORLDBANK_URL", "https://api.worldbank.org/v2"),
+    "comtrade": ("MIC2025_COMTRADE_URL", "https://comtradeapi.un.org"),
+    "owid": ("MIC2025_OWID_URL", "https://ourworldindata.org/grapher"),
+    "iea": ("MIC2025_IEA_URL", "https://api.iea.org"),
+}
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+def warehouse_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The published warehouse: ``--warehouse`` beats ``MIC2025_WAREHOUSE`` beats the default."""
+    if override:
+        return Path(override).expanduser()
+    return _env_path("MIC2025_WAREHOUSE", PROJECT_ROOT / "warehouse" / "mic2025.duckdb")
+
+
+def snapshots_dir() -> Path:
+    return _env_path("MIC2025_SNAPSHOTS_DIR", PROJECT_ROOT / "snapshots")
+
+
+def facts_dir() -> Path:
+    return _env_path("MIC2025_FACTS_DIR", PROJECT_ROOT / "facts")
+
+
+def shared_dir() -> Path:
+    return _env_path("MIC2025_SHARED_DIR", PROJECT_ROOT.parent / "shared")
+
+
+def base_url(source: str) -> str:
+    env_name, default = BASE_URL_ENV[source]
+    return os.environ.get(env_name, default).rstrip("/")
+
+
+def quarantine_threshold() -> float:
+    """Largest share of a source's rows that may be quarantined before its load fails."""
+    return float(os.environ.get("MIC2025_QUARANTINE_THRESHOLD", "0.05"))

@@ -1,0 +1,15 @@
+"""Registry of sources: name -> :class:`~flows.sources.base.Source`."""
+
+from __future__ import annotations
+
+from flows.sources import china_official, iea, owid
+from flows.sources.base import Source
+
+SOURCES: dict[str, Source] = {s.name: s for s in [china_official.SOURCE, iea.SOURCE, *owid.SOURCES]}
+
+
+def get_source(name: str) -> Source:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise KeyError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}") from None

@@ -1,0 +1,64 @@
+"""What every source module provides: bundled import, live fetch, and snapshot -> raw frame."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from flows.errors import SourceFormatError
+from flows.snapshots import Origin, Snapshot
+
+
+@dataclass(frozen=True)
+class SnapshotPayload:
+    """A snapshot before it is written: what ``import`` and ``fetch`` both return."""
+
+    version: str
+    files: dict[str, bytes]
+    origin: Origin
+    rows: dict[str, int] | None = None
+    extra: dict | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A public source: where its snapshot comes from and how it becomes a raw table.
+
+    ``import_bundled(shared_dir)`` builds the committed snapshot from files in ``shared/``;
+    ``fetch(session)`` gets the same data from the live endpoint (None: no live endpoint);
+    ``parse(snapshot)`` reads the snapshot into the raw table's columns (before load_id and
+    snapshot_sha256 are added). Both import and fetch produce the same snapshot ``fmt``.
+    """
+
+    name: str
+    raw_table: str
+    description: str
+    fmt: str
+    parse: Callable[[Snapshot], pl.DataFrame]
+    import_bundled: Callable[[Path], SnapshotPayload] | None = None
+    fetch: Callable[..., SnapshotPayload] | None = None
+    live_url: str = ""
+
+
+def read_csv_bytes(source: str, data: bytes, **kwargs) -> pl.DataFrame:
+    """polars CSV read that turns any parse failure into a :class:`SourceFormatError`."""
+    try:
+        return pl.read_csv(io.BytesIO(data), **kwargs)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise SourceFormatError(source, f"unreadable CSV: {exc}") from exc
+
+
+def require_columns(source: str, frame: pl.DataFrame, expected: list[str]) -> None:
+    """Schema drift check: name the missing and the unexpected columns."""
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        extra = [c for c in frame.columns if c not in expected]
+        raise SourceFormatError(
+            source,
+            f"missing column(s) {missing}; expected {expected}"
+            + (f"; found unexpected {extra}" if extra else ""),
+        )

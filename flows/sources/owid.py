@@ -1,0 +1,181 @@
+"""Our World in Data grapher charts: ``<base>/<slug>.csv`` -> ``Entity,Code,Year,<value>``.
+
+One source per chart. The snapshot keeps OWID's CSV byte for byte, so a live download and a
+bundled copy are the same format and go through the same :func:`parse`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import polars as pl
+import requests
+
+from flows import http
+from flows.settings import base_url
+from flows.snapshots import Origin, Snapshot, today
+from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+
+
+@dataclass(frozen=True)
+class Chart:
+    source: str  # our source name
+    slug: str  # OWID grapher slug
+    shared_path: str  # bundled copy under shared/
+    value_column: str  # the fourth column's header as OWID publishes it
+    unit: str
+    title: str
+    data_publisher: str
+    licence: str
+    retrieved: str
+    upstream: str
+    redistribution: str = "bundled"
+
+
+CHARTS: list[Chart] = [
+    Chart(
+        "owid_electric_car_sales",
+        "electric-car-sales",
+        "data/owid_electric_cars/electric-car-sales.csv",
+        "Electric cars sold",
+        "vehicles",
+        "Electric car sales (BEV + PHEV)",
+        "IEA Global EV Outlook, processed by Our World in Data",
+        "CC BY 4.0",
+        "2026-05-27",
+        "github.com/atharvasrivastava58/ev-adoption-intelligence@1abb4b9 electric-car-sales.csv",
+    ),
+    Chart(
+        "owid_electric_car_sales_share",
+        "electric-car-sales-share",
+        "data/owid_electric_cars/electric-car-sales-share.csv",
+        "Share of new cars that are electric",
+        "percent",
+        "Share of new cars that are electric",
+        "IEA Global EV Outlook, processed by Our World in Data",
+        "CC BY 4.0",
+        "2026-05-27",
+        "github.com/atharvasrivastava58/ev-adoption-intelligence@1abb4b9 "
+        "electric-car-sales-share.csv",
+    ),
+    Chart(
+        "owid_solar_capacity",
+        "installed-solar-pv-capacity",
+        "data/owid_renewable_capacity_generation/installed-solar-pv-capacity.csv",
+        "Solar capacity (total) (GW)",
+        "GW",
+        "Installed solar PV capacity (cumulative)",
+        "IRENA, processed by Our World in Data",
+        "CC BY 4.0",
+        "2025-06-15",
+        "github.com/nageshchillale/DA-VISUAL@fe5ecaa installed-solar-pv-capacity.csv",
+    ),
+    Chart(
+        "owid_wind_capacity",
+        "cumulative-installed-wind-energy-capacity-gigawatts",
+        "data/owid_renewable_capacity_generation/"
+        "cumulative-installed-wind-energy-capacity-gigawatts.csv",
+        "Wind capacity (total) (GW)",
+        "GW",
+        "Installed wind capacity (cumulative)",
+        "IRENA, processed by Our World in Data",
+        "CC BY 4.0",
+        "2025-06-15",
+        "github.com/nageshchillale/DA-VISUAL@fe5ecaa "
+        "cumulative-installed-wind-energy-capacity-gigawatts.csv",
+    ),
+    Chart(
+        "owid_robot_installations",
+        "annual-industrial-robots-installed",
+        "data/owid_ifr_industrial_robots/annual-industrial-robots-installed.csv",
+        "Annual industrial robots installed",
+        "units",
+        "Annual industrial robot installations",
+        "International Federation of Robotics (IFR) via Stanford AI Index 2025, "
+        "processed by Our World in Data",
+        "OWID processing CC BY 4.0; IFR World Robotics data is IFR's (cite 'IFR via AI Index 2025')",
+        "2025-11-27",
+        "github.com/sjaubert/Cours-IA@0f03f9a FC/annual-industrial-robots-installed/",
+        redistribution=(
+            "bundled as published by OWID (77 rows, rounded to thousands) with attribution to "
+            "IFR via AI Index 2025; IFR's full World Robotics tables are not redistributed"
+        ),
+    ),
+]
+
+CHARTS_BY_SOURCE = {c.source: c for c in CHARTS}
+HEADER = ["Entity", "Code", "Year"]
+
+
+def _file_name(chart: Chart) -> str:
+    return f"{chart.slug}.csv"
+
+
+def _origin(chart: Chart, method: str, retrieved: str, upstream: str = "") -> Origin:
+    return Origin(
+        publisher="Our World in Data",
+        title=chart.title,
+        url=f"https://ourworldindata.org/grapher/{chart.slug}",
+        licence=chart.licence,
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+        retrieved=retrieved,
+        method=method,
+        citation=f"{chart.data_publisher}; Our World in Data (ourworldindata.org)",
+        upstream=upstream,
+        redistribution=chart.redistribution,
+    )
+
+
+def import_chart(chart: Chart, shared: Path) -> SnapshotPayload:
+    data = (shared / chart.shared_path).read_bytes()
+    return SnapshotPayload(
+        chart.retrieved,
+        {_file_name(chart): data},
+        _origin(chart, "import", chart.retrieved, chart.upstream),
+    )
+
+
+def fetch_chart(
+    chart: Chart, session: requests.Session | None = None, **conditional
+) -> SnapshotPayload:
+    """Download the chart's full CSV (all entities, all years) from the grapher endpoint."""
+    url = f"{base_url('owid')}/{chart.slug}.csv"
+    response = http.get(chart.source, url, session=session, params={"csvType": "full"})
+    data = response.content
+    frame = read_csv_bytes(chart.source, data)
+    require_columns(chart.source, frame, [*HEADER, chart.value_column])
+    return SnapshotPayload(today(), {_file_name(chart): data}, _origin(chart, "live", today(), url))
+
+
+def parse_chart(chart: Chart, snapshot: Snapshot) -> pl.DataFrame:
+    frame = read_csv_bytes(
+        chart.source,
+        snapshot.file(_file_name(chart)).read_bytes(),
+        infer_schema_length=0,  # all text: bad numbers become nulls that the raw checks catch
+    )
+    require_columns(chart.source, frame, [*HEADER, chart.value_column])
+    return frame.select(
+        pl.col("Entity").alias("entity"),
+        pl.col("Code").alias("code"),
+        pl.col("Year").cast(pl.Int64, strict=False).alias("year"),
+        pl.col(chart.value_column).cast(pl.Float64, strict=False).alias("value"),
+        pl.lit(chart.slug).alias("indicator"),
+        pl.lit(chart.unit).alias("unit"),
+    )
+
+
+SOURCES = [
+    Source(
+        name=c.source,
+        raw_table=c.source,
+        description=f"{c.title} (OWID grapher '{c.slug}')",
+        fmt="csv: OWID grapher Entity,Code,Year,<value>",
+        parse=partial(parse_chart, c),
+        import_bundled=partial(import_chart, c),
+        fetch=partial(fetch_chart, c),
+        live_url=f"https://ourworldindata.org/grapher/{c.slug}.csv",
+    )
+    for c in CHARTS
+]

@@ -1,0 +1,90 @@
+"""Core layer: conformed observations in base units, with publisher and provenance kept."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+
+from schemas._common import YEAR
+
+
+class Observations(pa.DataFrameModel):
+    """Long statistical observations from OWID, IEA and the World Bank."""
+
+    source: str = pa.Field(description="Source name (meta.snapshots.source)")
+    indicator: str = pa.Field(description="Indicator key within the source")
+    entity: str = pa.Field(description="Country or aggregate as the source names it")
+    iso3: str = pa.Field(nullable=True, description="ISO3 code; WLD for the world; null otherwise")
+    year: int = pa.Field(**YEAR, description="Calendar year")
+    value: float = pa.Field(description="Value in `unit`")
+    unit: str = pa.Field(description="Unit (percent stays percent here)")
+    scenario: str = pa.Field(description="'historical' or a projection scenario")
+    publisher: str = pa.Field(description="Original publisher of the data")
+    load_id: str = pa.Field(description="Load that wrote the row")
+    snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["source", "indicator", "entity", "year", "scenario"]
+
+
+class OfficialStats(pa.DataFrameModel):
+    """Official Chinese figures in base units, one row per published figure."""
+
+    series_id: str = pa.Field(description="Series key (core.official_series)")
+    sector_id: str = pa.Field(description="MIC2025 sector (core.sectors)")
+    product: str = pa.Field(description="Product group")
+    measure: str = pa.Field(description="production, imports, exports, domestic_brand_share, ...")
+    publisher: str = pa.Field(description="Statistical body of the series (CAAM, NBS, GACC ...)")
+    year: int = pa.Field(ge=1990, le=2035, description="Calendar year")
+    period: str = pa.Field(description="FY = full year; Jan-Jun etc. for partial years")
+    is_forecast: bool = pa.Field(description="Forecast, not an observation")
+    value_as_published: float = pa.Field(description="Value as printed by the source")
+    unit_as_published: str = pa.Field(description="Unit as printed by the source")
+    value: float = pa.Field(description="Value in base units (`unit`)")
+    unit: str = pa.Field(
+        description="Base unit: vehicles, pieces, units, W, Wh, t, USD, CNY, percent"
+    )
+    publisher_cited: str = pa.Field(
+        nullable=True, description="Releasing body as cited on the page"
+    )
+    definition: str = pa.Field(description="What the figure measures")
+    source_title: str = pa.Field(nullable=True, description="Title of the page")
+    source_url: str = pa.Field(str_matches=r"^https?://", description="Page the figure was read on")
+    source_date: str = pa.Field(nullable=True, description="Date of the page")
+    quote: str = pa.Field(description="Exact quote containing the figure")
+    origin_file: str = pa.Field(description="Transcription file")
+    origin_row: int = pa.Field(description="Line in the transcription file")
+    load_id: str = pa.Field(description="Load that wrote the row")
+    snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class Sectors(pa.DataFrameModel):
+    """The MIC2025 priority sectors."""
+
+    sector_id: str = pa.Field(unique=True, description="Stable key")
+    sector: str = pa.Field(unique=True, description="MIC2025 sector name")
+    short_name: str = pa.Field(description="Short label for charts")
+    in_scope_note: str = pa.Field(description="What the sector covers here")
+
+    class Config:
+        strict = True
+
+
+class OfficialSeries(pa.DataFrameModel):
+    """Catalogue of official series: what each series_id measures."""
+
+    series_id: str = pa.Field(unique=True, description="Series key")
+    sector_id: str = pa.Field(description="MIC2025 sector")
+    product: str = pa.Field(description="Product group")
+    measure: str = pa.Field(description="What is measured")
+    publisher: str = pa.Field(description="Statistical body")
+    base_unit: str = pa.Field(description="Unit of the series in core.official_stats")
+    description: str = pa.Field(description="Definition")
+
+    class Config:
+        strict = True

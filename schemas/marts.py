@@ -1,0 +1,75 @@
+"""Marts: what users query. Ratios and shares are fractions (0.55, not 55) with unit 'ratio'."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+
+BASES = ["quantity", "value"]
+
+
+class SelfSufficiency(pa.DataFrameModel):
+    """Self-sufficiency by sector, product and year; one row per basis.
+
+    self_sufficiency_ratio = production / (production + imports - exports)
+    import_dependence      = imports / apparent_consumption
+    """
+
+    sector: str = pa.Field(description="MIC2025 sector")
+    product: str = pa.Field(description="Product group")
+    year: int = pa.Field(ge=1990, le=2035, description="Calendar year")
+    basis: str = pa.Field(isin=BASES, description="'quantity' or 'value'; never mixed in one row")
+    unit: str = pa.Field(description="Unit of production, imports, exports, apparent_consumption")
+    production: float = pa.Field(nullable=True, description="Domestic production, in `unit`")
+    imports: float = pa.Field(nullable=True, description="Imports, in `unit`; null = not available")
+    exports: float = pa.Field(nullable=True, description="Exports, in `unit`; null = not available")
+    apparent_consumption: float = pa.Field(
+        nullable=True,
+        description="production + imports - exports (missing terms per `assumptions`)",
+    )
+    self_sufficiency_ratio: float = pa.Field(
+        nullable=True,
+        ge=0,
+        description="production / apparent_consumption (ratio; >1 = net exporter)",
+    )
+    import_dependence: float = pa.Field(
+        nullable=True, ge=0, description="imports / apparent_consumption (ratio)"
+    )
+    ratio_bound: str = pa.Field(
+        nullable=True,
+        isin=["exact", "upper", "lower"],
+        description="exact, or upper/lower bound when a trade flow is missing (see assumptions)",
+    )
+    missing_inputs: str = pa.Field(
+        nullable=True, description="Inputs with no data, comma-separated"
+    )
+    assumptions: str = pa.Field(description="What was assumed or why the ratio is null")
+    flags: str = pa.Field(nullable=True, description="e.g. negative_apparent_consumption")
+    inputs: str = pa.Field(description="series_id:year of each input")
+    sources: str = pa.Field(description="Source URLs of the inputs")
+    load_id: str = pa.Field(description="Refresh that computed the row")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["sector", "product", "year", "basis"]
+
+
+class SectorMetrics(pa.DataFrameModel):
+    """Every metric value, long: one row per sector, product, year and metric."""
+
+    sector: str = pa.Field(description="MIC2025 sector")
+    product: str = pa.Field(description="Product group")
+    year: int = pa.Field(ge=1990, le=2035, description="Calendar year")
+    metric: str = pa.Field(description="Metric key; formulas in docs/metrics.md")
+    value: float = pa.Field(nullable=True, description="Metric value in `unit`; null with a reason")
+    unit: str = pa.Field(description="'ratio' for ratios and shares; base unit otherwise")
+    basis: str = pa.Field(description="quantity, value, or n/a")
+    method: str = pa.Field(description="Formula and any assumption")
+    inputs: str = pa.Field(description="Observations the value was computed from")
+    sources: str = pa.Field(description="Source URLs or snapshots of the inputs")
+    load_id: str = pa.Field(description="Refresh that computed the row")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["sector", "product", "year", "metric", "basis"]

@@ -1,0 +1,49 @@
+"""Test setup: no telemetry, a private PREFECT_HOME, one Prefect test server per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="mic2025-prefect-")
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["MIC2025_HTTP_BACKOFF"] = "0.01"  # retries in tests do not sleep for seconds
+
+import pytest  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parents[1]
+SNAPSHOTS = PROJECT / "snapshots"
+FACTS = PROJECT / "facts"
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A real (temporary) Prefect API for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def snapshot_store(tmp_path, monkeypatch) -> Path:
+    """A private copy of the committed snapshots that a test may change."""
+    store = tmp_path / "snapshots"
+    shutil.copytree(SNAPSHOTS, store)
+    monkeypatch.setenv("MIC2025_SNAPSHOTS_DIR", str(store))
+    return store
+
+
+@pytest.fixture(scope="session")
+def published_warehouse(prefect_server, tmp_path_factory) -> Path:
+    """One offline refresh into a temporary warehouse, shared by read-only tests."""
+    from flows.refresh import refresh
+
+    target = tmp_path_factory.mktemp("wh") / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    return target

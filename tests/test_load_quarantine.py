@@ -1,0 +1,50 @@
+"""Bad rows go to quarantine; too many bad rows or a drifted schema stop the load clearly."""
+
+import polars as pl
+import pytest
+
+from flows.errors import SourceFormatError, ValidationFailed
+from flows.snapshots import Origin, write_snapshot
+from warehouse.load import load_source
+
+ORIGIN = Origin(publisher="OWID", title="t", url="https://ourworldindata.org", licence="CC BY 4.0",
+                retrieved="2026-11-29", method="import")
+HEADER = "Entity,Code,Year,Electric cars sold\n"
+
+
+def owid_snapshot(root, body: str):
+    return write_snapshot("owid_electric_car_sales", "2026-11-29",
+                          {"electric-car-sales.csv": (HEADER + body).encode()}, ORIGIN,
+                          fmt="csv", root=root)
+
+
+def good_rows(n):
+    return "".join(f"China,CHN,{2000 + i},{1000 + i}\n" for i in range(n))
+
+
+def test_a_bad_row_is_quarantined_and_the_rest_load(tmp_path):
+    snap = owid_snapshot(tmp_path, good_rows(40) + "China,CHN,1700,5\n")
+    report = load_source("owid_electric_car_sales", snap, tmp_path / "stage", "L1")
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (41, 40, 1)
+    q = pl.read_parquet(report.quarantine_path).row(0, named=True)
+    assert q["source"] == "owid_electric_car_sales" and q["column"] == "year"
+    assert q["failing_value"] == "1700" and "greater_than_or_equal_to" in q["check"]
+    assert '"year": 1700' in q["row_json"]
+    assert pl.read_parquet(report.raw_path).height == 40
+
+
+def test_too_many_bad_rows_fail_the_source_naming_checks_and_rows(tmp_path):
+    snap = owid_snapshot(tmp_path, good_rows(5) + "China,CHN,2020,not-a-number\n")
+    with pytest.raises(ValidationFailed) as exc:
+        load_source("owid_electric_car_sales", snap, tmp_path / "stage", "L1")
+    text = str(exc.value)
+    assert "owid_electric_car_sales" in text and "1 of 6 rows" in text
+    assert "value" in text and "row 5" in text
+
+
+def test_a_renamed_column_is_schema_drift(tmp_path):
+    snap = write_snapshot("owid_electric_car_sales", "v2",
+                          {"electric-car-sales.csv": b"Entity,Code,Year,Cars\nChina,CHN,2020,1\n"},
+                          ORIGIN, fmt="csv", root=tmp_path)
+    with pytest.raises(SourceFormatError, match=r"missing column\(s\) \['Electric cars sold'\]"):
+        load_source("owid_electric_car_sales", snap, tmp_path / "stage", "L1")

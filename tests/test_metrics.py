@@ -1,0 +1,130 @@
+"""Hand-computed metric values (each expected number is worked out in the comment)."""
+
+import polars as pl
+import pytest
+
+from flows.snapshots import latest_snapshot
+from flows.sources import get_source
+from warehouse import conform, metrics
+from warehouse.build import read_official_series, read_sectors
+
+
+@pytest.fixture(scope="module")
+def official() -> pl.DataFrame:
+    snap = latest_snapshot("china_official_stats")
+    raw = get_source("china_official_stats").parse(snap)
+    raw = raw.with_columns(pl.lit("test").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256"))
+    return conform.official_stats(raw, read_official_series())
+
+
+@pytest.fixture(scope="module")
+def wide(official) -> pl.DataFrame:
+    return metrics.self_sufficiency(official, read_sectors(), "test")
+
+
+def row(wide, product, year):
+    rows = wide.filter((pl.col("product") == product) & (pl.col("year") == year))
+    assert rows.height == 1, rows
+    return rows.row(0, named=True)
+
+
+def test_integrated_circuits_2022(wide):
+    # NBS output 3,241.9 x10^8, customs imports 5,384 x10^8, exports 2,734 x10^8 pieces:
+    # apparent consumption = 3241.9 + 5384 - 2734 = 5891.9 x10^8 pieces
+    # SSR = 3241.9 / 5891.9 = 0.5502; import dependence = 5384 / 5891.9 = 0.9138
+    r = row(wide, "Integrated circuits", 2022)
+    assert r["basis"] == "quantity" and r["unit"] == "pieces"
+    assert r["apparent_consumption"] == pytest.approx(5891.9e8)
+    assert r["self_sufficiency_ratio"] == pytest.approx(0.5502, abs=5e-5)
+    assert r["import_dependence"] == pytest.approx(0.9138, abs=5e-5)
+    assert r["ratio_bound"] == "exact"
+    assert "NBS_IC_OUTPUT:2022" in r["inputs"]
+
+
+def test_nev_2024_is_an_upper_bound_because_imports_are_missing(wide):
+    # CAAM production 1,288.8万 = 12,888,000; CAAM exports 128.4万 = 1,284,000; imports: none.
+    # apparent consumption (imports assumed 0) = 12,888,000 - 1,284,000 = 11,604,000
+    # SSR <= 12,888,000 / 11,604,000 = 1.1107
+    r = row(wide, "New-energy vehicles", 2024)
+    assert r["production"] == 12_888_000
+    assert r["exports"] == 1_284_000
+    assert r["imports"] is None
+    assert r["apparent_consumption"] == 11_604_000
+    assert r["self_sufficiency_ratio"] == pytest.approx(1.1107, abs=5e-5)
+    assert r["import_dependence"] is None
+    assert r["ratio_bound"] == "upper"
+    assert r["missing_inputs"] == "imports"
+    assert "upper bound" in r["assumptions"]
+
+
+def test_nev_years_without_trade_data_say_so(wide):
+    r = row(wide, "New-energy vehicles", 2016)
+    assert r["production"] == 517_000
+    assert r["self_sufficiency_ratio"] is None and r["apparent_consumption"] is None
+    assert r["missing_inputs"] == "imports, exports"
+    assert "no ratio computed" in r["assumptions"]
+
+
+def test_machine_tools_2006_matches_the_published_consumption(wide, official):
+    # CMTBA: production 70.6, imports 72.4, exports 11.9 (100 million USD)
+    # consumption = 70.6 + 72.4 - 11.9 = 131.1, equal to CMTBA's own published 131.1
+    # SSR = 70.6 / 131.1 = 0.5385; import dependence = 72.4 / 131.1 = 0.5523
+    r = row(wide, "Metal-working machine tools", 2006)
+    published = official.filter(pl.col("series_id") == "CMTBA_MWMT_CONSUMPTION_USD")["value"][0]
+    assert r["basis"] == "value" and r["unit"] == "USD"
+    assert r["apparent_consumption"] == pytest.approx(published)
+    assert r["self_sufficiency_ratio"] == pytest.approx(0.5385, abs=5e-5)
+    assert r["import_dependence"] == pytest.approx(0.5523, abs=5e-5)
+
+
+def test_more_precise_publication_wins(official):
+    # CAAM 2024 production: 1,289万 (reference table) vs 1,288.8万 (CAAM release): keep 1,288.8万
+    best = metrics.best_figures(official)
+    value = best.filter((pl.col("series_id") == "CAAM_NEV_PRODUCTION") & (pl.col("year") == 2024))
+    assert value["value"].to_list() == [12_888_000]
+
+
+def test_partial_years_and_forecasts_are_never_actuals(official):
+    best = metrics.best_figures(official)
+    assert best.filter(pl.col("is_forecast") | (pl.col("period") != "FY")).height == 0
+
+
+@pytest.mark.parametrize(("value", "digits"), [(1288.8, 5), (12890000, 4), (0.3, 1), (3241.9, 5)])
+def test_significant_digits(value, digits):
+    assert metrics.significant_digits(value) == digits
+
+
+def synthetic(production, imports, exports):
+    rows = []
+    for series, value in (("P", production), ("M", imports), ("X", exports)):
+        if value is not None:
+            rows.append({"series_id": series, "year": 2020, "value": value, "unit": "units",
+                         "source_url": f"https://example.org/{series}"})
+    return pl.DataFrame(rows)
+
+
+def test_negative_apparent_consumption_is_flagged_not_published():
+    balance = metrics.Balance("x", "Widgets", "quantity", "P", "M", "X")
+    r = metrics.supply_balance(synthetic(10.0, 1.0, 20.0), balance).row(0, named=True)
+    assert r["apparent_consumption"] == -9.0
+    assert r["self_sufficiency_ratio"] is None and r["import_dependence"] is None
+    assert r["flags"] == "negative_apparent_consumption"
+
+
+def test_missing_exports_give_lower_bounds():
+    balance = metrics.Balance("x", "Widgets", "quantity", "P", "M", "X")
+    r = metrics.supply_balance(synthetic(60.0, 40.0, None), balance).row(0, named=True)
+    # exports assumed 0: SSR >= 60 / 100 = 0.6, import dependence >= 40 / 100 = 0.4
+    assert r["self_sufficiency_ratio"] == pytest.approx(0.6)
+    assert r["import_dependence"] == pytest.approx(0.4)
+    assert r["ratio_bound"] == "lower"
+
+
+def test_trade_balance_index_and_export_ratio(wide):
+    long = metrics.sector_metrics(wide)
+    ic = long.filter((pl.col("product") == "Integrated circuits") & (pl.col("year") == 2022))
+    values = dict(zip(ic["metric"], ic["value"], strict=True))
+    # (2734 - 5384) / (2734 + 5384) = -0.3264; 2734 / 3241.9 = 0.8433
+    assert values["trade_balance_index"] == pytest.approx(-0.3264, abs=5e-5)
+    assert values["export_ratio"] == pytest.approx(0.8433, abs=5e-5)
+    assert set(long["unit"]) == {"ratio"}

@@ -1,0 +1,70 @@
+import json
+
+import pytest
+
+from flows.errors import SnapshotError
+from flows.snapshots import (
+    Origin,
+    latest_snapshot,
+    list_versions,
+    read_snapshot,
+    safe_name,
+    sha256_bytes,
+    write_snapshot,
+)
+from flows.sources import SOURCES
+
+ORIGIN = Origin(
+    publisher="Test publisher",
+    title="t",
+    url="https://example.org/data.csv",
+    licence="CC BY 4.0",
+    retrieved="2026-11-29",
+    method="import",
+)
+
+
+def test_write_then_read_round_trip(tmp_path):
+    data = b"a,b\n1,2\n3,4\n"
+    snap = write_snapshot("demo", "2026-11-29", {"data.csv": data}, ORIGIN, fmt="csv", root=tmp_path)
+    again = read_snapshot(tmp_path / "demo" / "2026-11-29", verify=True)
+    assert again.files[0].sha256 == sha256_bytes(data)
+    assert again.files[0].rows == 2
+    assert again.sha256 == snap.sha256
+    sidecar = json.loads((tmp_path / "demo" / "2026-11-29" / "snapshot.json").read_text())
+    assert sidecar["origin"]["licence"] == "CC BY 4.0"
+    assert sidecar["files"][0]["bytes"] == len(data)
+
+
+def test_tampered_file_is_refused_with_its_name(tmp_path):
+    write_snapshot("demo", "v1", {"data.csv": b"a\n1\n"}, ORIGIN, fmt="csv", root=tmp_path)
+    (tmp_path / "demo" / "v1" / "data.csv").write_bytes(b"a\n2\n")
+    with pytest.raises(SnapshotError, match=r"data\.csv sha256 .* does not match"):
+        latest_snapshot("demo", tmp_path)
+
+
+def test_same_version_with_other_content_is_refused(tmp_path):
+    write_snapshot("demo", "v1", {"d.csv": b"a\n1\n"}, ORIGIN, fmt="csv", root=tmp_path)
+    write_snapshot("demo", "v1", {"d.csv": b"a\n1\n"}, ORIGIN, fmt="csv", root=tmp_path)
+    with pytest.raises(SnapshotError, match="different content"):
+        write_snapshot("demo", "v1", {"d.csv": b"a\n9\n"}, ORIGIN, fmt="csv", root=tmp_path)
+
+
+@pytest.mark.parametrize("bad", ["../etc", "a/b", "", "UPPER", ".hidden", "x..y"])
+def test_names_cannot_escape_their_folder(bad):
+    with pytest.raises(SnapshotError):
+        safe_name(bad)
+
+
+def test_latest_version_sorts_by_date(tmp_path):
+    for v in ["2024-01-02", "2025-06-15", "2023-12-31"]:
+        write_snapshot("demo", v, {"d.csv": v.encode() + b"\n"}, ORIGIN, fmt="csv", root=tmp_path)
+    assert list_versions("demo", tmp_path)[-1] == "2025-06-15"
+    assert latest_snapshot("demo", tmp_path).version == "2025-06-15"
+
+
+def test_every_committed_snapshot_verifies_and_records_its_origin():
+    for name in SOURCES:
+        snap = latest_snapshot(name)  # verify=True re-hashes every file
+        assert snap.origin.publisher and snap.origin.licence and snap.origin.url
+        assert snap.rows > 0

@@ -1,0 +1,45 @@
+import pytest
+
+from warehouse.units import UnknownUnit, parse_unit, to_base
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "expected", "base"),
+    [
+        ("万辆 (10k vehicles)", 1288.8, 12_888_000, "vehicles"),
+        ("亿块 (100 million pieces)", 3241.9, 324_190_000_000, "pieces"),
+        ("100 million units (亿块)", 3594.3, 359_430_000_000, "units"),
+        ("GW", 545, 545e9, "W"),
+        ("GWh", 940, 940e9, "Wh"),
+        ("万吨 (10k tonnes)", 143, 1_430_000, "t"),
+        ("亿美元 (100 million USD)", 4155.79, 415_579_000_000, "USD"),
+        ("亿元 (100 million CNY)", 27663, 2_766_300_000_000, "CNY"),
+        ("万亿元 (trillion CNY)", 1.7, 1.7e12, "CNY"),
+        ("billion USD", 31.2, 31.2e9, "USD"),
+        ("million vehicles", 9.44, 9_440_000, "vehicles"),
+        ("万载重吨 (10k DWT)", 4232, 42_320_000, "DWT"),
+        ("万美元/台 (10k USD per unit)", 3.3, 33_000, "USD per unit"),
+        ("10,000 units (万台)", 69.5, 695_000, "units"),
+        ("percent", 40.9, 40.9, "percent"),
+        ("%", 47, 47, "percent"),
+    ],
+)
+def test_published_units_convert_to_base(unit, value, expected, base):
+    converted, base_unit = to_base(value, unit)
+    assert converted == pytest.approx(expected, rel=1e-12)
+    assert base_unit == base
+
+
+def test_currencies_are_separate_dimensions():
+    assert parse_unit("亿美元").dimension == "USD"
+    assert parse_unit("亿元").dimension == "CNY"
+
+
+def test_unknown_unit_names_itself():
+    with pytest.raises(UnknownUnit, match="furlongs"):
+        parse_unit("furlongs")
+
+
+def test_gloss_that_contradicts_the_unit_is_refused():
+    with pytest.raises(UnknownUnit, match="contradicts"):
+        parse_unit("万辆 (100 million vehicles)")

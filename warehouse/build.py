@@ -1,0 +1,313 @@
+"""Build the warehouse in a temporary file, validate it, then publish it atomically.
+
+Publishing is ``os.replace(tmp, warehouse)`` after every connection to ``tmp`` is closed: readers
+that already have the old file open keep a consistent old copy, new readers see the new file, and
+a crash at any point leaves the published file as it was (byte-identical). One writer at a time
+is enforced by an advisory lock file beside the warehouse (:func:`writer_lock`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandera.errors
+import polars as pl
+
+from flows.errors import ValidationFailed, WarehouseBusy
+from flows.settings import facts_dir
+from schemas import core as core_schemas
+from schemas import marts as mart_schemas
+from schemas import meta as meta_schemas
+from warehouse import conform, metrics
+from warehouse.load import QUARANTINE_COLUMNS, raw_schema
+
+LAYERS = ["raw", "core", "marts", "meta"]
+
+#: Every table the refresh writes besides raw.*, with the pandera model that checks it.
+TABLE_SCHEMAS = {
+    "core.sectors": core_schemas.Sectors,
+    "core.official_series": core_schemas.OfficialSeries,
+    "core.official_stats": core_schemas.OfficialStats,
+    "core.observations": core_schemas.Observations,
+    "marts.self_sufficiency": mart_schemas.SelfSufficiency,
+    "marts.sector_metrics": mart_schemas.SectorMetrics,
+    "meta.loads": meta_schemas.Loads,
+    "meta.snapshots": meta_schemas.Snapshots,
+    "meta.quarantine": meta_schemas.Quarantine,
+}
+
+
+@dataclass
+class BuildResult:
+    path: str
+    tables: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "tables": self.tables}
+
+
+# --------------------------------------------------------------------------- locking / paths
+
+
+def lock_path(target: Path) -> Path:
+    return target.with_name(target.name + ".lock")
+
+
+@contextlib.contextmanager
+def writer_lock(target: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the one-writer lock for ``target``; raise :class:`WarehouseBusy` if another refresh
+    holds it for longer than ``wait_seconds``. The OS releases it if the process dies."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fh = lock_path(target).open("a+")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    raise WarehouseBusy(
+                        f"another refresh is writing {target} ({holder}); "
+                        "wait for it to finish or pass a longer --wait"
+                    ) from None
+                time.sleep(0.5)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat()}\n")
+        fh.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def staging_dir(target: Path, load_id: str) -> Path:
+    return target.parent / f".build-{load_id}"
+
+
+def temp_path(target: Path, load_id: str) -> Path:
+    return target.with_name(f".{target.name}.{load_id}.tmp")
+
+
+def clean_leftovers(target: Path) -> list[str]:
+    """Remove temp files and staging folders left by crashed refreshes (call under the lock)."""
+    removed = []
+    for p in target.parent.glob(f".{target.name}.*.tmp*"):
+        p.unlink(missing_ok=True)
+        removed.append(p.name)
+    for p in target.parent.glob(".build-*"):
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p.name)
+    return removed
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def read_sectors(root: Path | None = None) -> pl.DataFrame:
+    return pl.read_csv((root or facts_dir()) / "sectors.csv", infer_schema_length=0)
+
+
+def read_official_series(root: Path | None = None) -> pl.DataFrame:
+    return pl.read_csv((root or facts_dir()) / "official_series.csv", infer_schema_length=0)
+
+
+# --------------------------------------------------------------------------- build
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    arrow = frame.to_arrow()  # noqa: F841 - referenced by name in the SQL below
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow")
+    return frame.height
+
+
+def _validate(table: str, frame: pl.DataFrame, schema) -> None:
+    try:
+        schema.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases.head(5)
+        summary = "; ".join(
+            f"{r['column']}: {r['check']} (value {r['failure_case']!r}, row {r['index']})"
+            for r in cases.iter_rows(named=True)
+        )
+        raise ValidationFailed("warehouse", table, f"failed its schema: {summary}") from None
+
+
+def previous_loads(target: Path) -> pl.DataFrame | None:
+    """The published ledger, so that meta.loads keeps its history across refreshes."""
+    if not target.exists():
+        return None
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return con.sql("SELECT * FROM meta.loads").pl()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def build_warehouse(
+    tmp: Path,
+    *,
+    load_id: str,
+    flow_run_id: str | None,
+    reports: list[dict],
+    snapshots: list[dict],
+    previous: Path | None = None,
+) -> BuildResult:
+    """Create every layer in ``tmp`` from the staged raw parquet files and validate it."""
+    tmp.unlink(missing_ok=True)
+    result = BuildResult(path=str(tmp))
+    con = duckdb.connect(str(tmp))
+    try:
+        for layer in LAYERS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        raw: dict[str, pl.DataFrame] = {}
+        for rep in reports:
+            frame = pl.read_parquet(rep["raw_path"])
+            raw[rep["source"]] = frame
+            result.tables[f"raw.{rep['table']}"] = _write(con, f"raw.{rep['table']}", frame)
+
+        sectors = read_sectors()
+        series = read_official_series()
+        official = (
+            conform.official_stats(raw["china_official_stats"], series)
+            if "china_official_stats" in raw
+            else pl.DataFrame(schema=core_schemas.OfficialStats.to_schema().columns.keys())
+        )
+        observations = [
+            conform.owid_observations(name, frame)
+            for name, frame in raw.items()
+            if name.startswith("owid_")
+        ]
+        if "iea_global_ev_data" in raw:
+            observations.append(conform.iea_observations(raw["iea_global_ev_data"]))
+        obs = (
+            pl.concat(observations)
+            if observations
+            else pl.DataFrame(schema={c: pl.String for c in conform.OBSERVATION_COLUMNS})
+        )
+        ssr = metrics.self_sufficiency(official, sectors, load_id)
+        tables = {
+            "core.sectors": sectors,
+            "core.official_series": series,
+            "core.official_stats": official,
+            "core.observations": obs,
+            "marts.self_sufficiency": ssr,
+            "marts.sector_metrics": metrics.sector_metrics(ssr),
+            "meta.loads": _ledger(reports, load_id, flow_run_id, previous),
+            "meta.snapshots": pl.DataFrame(snapshots, schema=_SNAPSHOT_COLUMNS),
+            "meta.quarantine": _quarantine(reports),
+        }
+        for table, frame in tables.items():
+            _validate(table, frame, TABLE_SCHEMAS[table])
+            result.tables[table] = _write(con, table, frame)
+        for rep in reports:  # raw tables were validated at load; re-check what was written
+            schema = raw_schema(rep["source"])
+            _validate(f"raw.{rep['table']}", raw[rep["source"]], schema)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return result
+
+
+_SNAPSHOT_COLUMNS = {
+    "source": pl.String,
+    "version": pl.String,
+    "sha256": pl.String,
+    "rows": pl.Int64,
+    "method": pl.String,
+    "publisher": pl.String,
+    "licence": pl.String,
+    "origin_url": pl.String,
+    "retrieved": pl.String,
+    "path": pl.String,
+}
+
+
+def _ledger(
+    reports: list[dict], load_id: str, flow_run_id: str | None, previous: Path | None
+) -> pl.DataFrame:
+    rows = pl.DataFrame(
+        [
+            {
+                "load_id": load_id,
+                "flow_run_id": flow_run_id,
+                "source": r["source"],
+                "snapshot_version": r["snapshot_version"],
+                "snapshot_sha256": r["snapshot_sha256"],
+                "rows_read": r["rows_read"],
+                "rows_loaded": r["rows_loaded"],
+                "rows_quarantined": r["rows_quarantined"],
+                "status": r["status"],
+                "message": r["message"],
+                "started_at": datetime.fromisoformat(r["started_at"]),
+                "finished_at": datetime.fromisoformat(r["finished_at"]),
+                "published": True,
+            }
+            for r in reports
+        ],
+        schema_overrides={"flow_run_id": pl.String, "message": pl.String},
+    )
+    rows = meta_schemas.Loads.validate(rows)
+    old = previous_loads(previous) if previous else None
+    if old is not None and old.height:
+        rows = pl.concat([old.select(rows.columns).cast(rows.schema), rows])
+    return rows
+
+
+def _quarantine(reports: list[dict]) -> pl.DataFrame:
+    frames = [pl.read_parquet(r["quarantine_path"]) for r in reports if r.get("quarantine_path")]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_COLUMNS)
+
+
+# --------------------------------------------------------------------------- publish
+
+
+def check_built(tmp: Path, expected: list[str]) -> None:
+    """Open the built file read-only and check every expected table is there and readable."""
+    con = duckdb.connect(str(tmp), read_only=True)
+    try:
+        present = {
+            f"{s}.{t}"
+            for s, t in con.sql(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        }
+        missing = sorted(set(expected) - present)
+        if missing:
+            raise ValidationFailed("warehouse", ", ".join(missing), "missing from the build")
+        for table in expected:
+            con.sql(f"SELECT count(*) FROM {table}").fetchall()
+    finally:
+        con.close()
+
+
+def publish(tmp: Path, target: Path) -> None:
+    """Atomically replace the published warehouse with ``tmp`` (same folder, so same file
+    system), then fsync the folder so that the rename survives a power cut."""
+    wal = tmp.with_name(tmp.name + ".wal")
+    if wal.exists():
+        raise ValidationFailed("warehouse", str(tmp), "a .wal is left: a connection is still open")
+    os.replace(tmp, target)
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,178 @@
+"""raw -> core (polars): base units, ISO3 codes, one shape per kind of data, publishers kept."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import polars as pl
+
+from flows.errors import SourceFormatError
+from warehouse.units import COUNT_UNITS, parse_unit
+
+#: Region names used by IEA and OWID -> ISO3 (WLD for the world, EUU for the EU-27 as WDI does).
+ISO3_BY_NAME = {
+    "World": "WLD",
+    "China": "CHN",
+    "USA": "USA",
+    "United States": "USA",
+    "EU27": "EUU",
+    "European Union (27)": "EUU",
+    "Germany": "DEU",
+    "Japan": "JPN",
+    "Korea": "KOR",
+    "South Korea": "KOR",
+    "India": "IND",
+}
+
+OBSERVATION_COLUMNS = [
+    "source",
+    "indicator",
+    "entity",
+    "iso3",
+    "year",
+    "value",
+    "unit",
+    "scenario",
+    "publisher",
+    "load_id",
+    "snapshot_sha256",
+]
+
+OWID_PUBLISHER = {
+    "owid_electric_car_sales": "IEA via Our World in Data",
+    "owid_electric_car_sales_share": "IEA via Our World in Data",
+    "owid_solar_capacity": "IRENA via Our World in Data",
+    "owid_wind_capacity": "IRENA via Our World in Data",
+    "owid_robot_installations": "IFR via AI Index 2025 / Our World in Data",
+}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def owid_observations(source: str, raw: pl.DataFrame) -> pl.DataFrame:
+    """OWID chart -> observations. OWID's residual 'Rest of World' rows are dropped (they can be
+    negative and are not data); the world aggregate OWID_WRL becomes iso3 'WLD'."""
+    code = pl.col("code")
+    iso3 = (
+        pl.when(code == "OWID_WRL")
+        .then(pl.lit("WLD"))
+        .when(code.str.contains(r"^[A-Z]{3}$"))
+        .then(code)
+        .otherwise(pl.col("entity").replace_strict(ISO3_BY_NAME, default=None))
+    )
+    return (
+        raw.filter(~pl.col("entity").str.to_lowercase().str.starts_with("rest of"))
+        .select(
+            pl.lit(source).alias("source"),
+            pl.col("indicator"),
+            pl.col("entity"),
+            iso3.alias("iso3"),
+            pl.col("year"),
+            pl.col("value"),
+            pl.col("unit"),
+            pl.lit("historical").alias("scenario"),
+            pl.lit(OWID_PUBLISHER.get(source, "Our World in Data")).alias("publisher"),
+            pl.col("load_id"),
+            pl.col("snapshot_sha256"),
+        )
+        .select(OBSERVATION_COLUMNS)
+    )
+
+
+def iea_observations(raw: pl.DataFrame) -> pl.DataFrame:
+    """IEA rows -> observations; indicator = slug of 'parameter mode powertrain'
+    (e.g. ``ev_sales_cars_bev``); scenario 'historical', 'projection_steps', 'projection_aps'."""
+    unit = pl.when(pl.col("unit") == "Vehicles").then(pl.lit("vehicles")).otherwise(pl.col("unit"))
+    return raw.select(
+        pl.lit("iea_global_ev_data").alias("source"),
+        pl.concat_str(["parameter", "mode", "powertrain"], separator=" ")
+        .map_elements(_slug, return_dtype=pl.String)
+        .alias("indicator"),
+        pl.col("region").alias("entity"),
+        pl.col("region").replace_strict(ISO3_BY_NAME, default=None).alias("iso3"),
+        pl.col("year"),
+        pl.col("value"),
+        unit.alias("unit"),
+        pl.col("category").map_elements(_slug, return_dtype=pl.String).alias("scenario"),
+        pl.lit("International Energy Agency").alias("publisher"),
+        pl.col("load_id"),
+        pl.col("snapshot_sha256"),
+    ).select(OBSERVATION_COLUMNS)
+
+
+def _exact_product(value: float | None, factor: float) -> float | None:
+    """value x factor in decimal arithmetic, so 70.6 x 1e8 is 7060000000, not 7059999999.99."""
+    if value is None:
+        return None
+    return float(Decimal(repr(value)) * Decimal(repr(factor)))
+
+
+def official_stats(raw: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
+    """Curated official figures -> base units, joined to the series catalogue.
+
+    ``value = value_as_published * factor(unit_as_published)`` (warehouse/units.py). A count unit
+    (units, pieces, sets, vehicles) takes the series' own base unit, so that NBS output in
+    '100 million units (亿块)' and customs imports in '亿块' are both 'pieces'. Any other unit
+    must convert exactly to the series' base unit, or the load fails naming the row.
+    """
+    unknown = raw.join(series, on="series_id", how="anti")
+    if unknown.height:
+        row = unknown.row(0, named=True)
+        raise SourceFormatError(
+            "china_official_stats",
+            f"series_id {row['series_id']!r} is not in facts/official_series.csv",
+            row=row["origin_row"],
+        )
+    joined = raw.join(series.drop("description"), on="series_id", how="left")
+    factors: list[float] = []
+    units: list[str] = []
+    for row in joined.select("unit", "base_unit", "origin_row", "series_id").iter_rows(named=True):
+        spec = parse_unit(row["unit"])
+        if spec.base_unit == row["base_unit"] or (
+            spec.dimension == "count" and row["base_unit"] in COUNT_UNITS
+        ):
+            factors.append(spec.factor)
+            units.append(row["base_unit"])
+        else:
+            raise SourceFormatError(
+                "china_official_stats",
+                f"{row['series_id']}: unit {row['unit']!r} converts to {spec.base_unit!r}, "
+                f"but the series is in {row['base_unit']!r}",
+                row=row["origin_row"],
+            )
+    return joined.with_columns(
+        pl.col("value").alias("value_as_published"),
+        pl.col("unit").alias("unit_as_published"),
+        pl.Series(
+            "value",
+            [_exact_product(v, f) for v, f in zip(joined["value"].to_list(), factors, strict=True)],
+            dtype=pl.Float64,
+        ),
+        pl.Series("unit", units, dtype=pl.String),
+    ).select(
+        "series_id",
+        "sector_id",
+        "product",
+        "measure",
+        "publisher",
+        "year",
+        "period",
+        "is_forecast",
+        "value_as_published",
+        "unit_as_published",
+        "value",
+        "unit",
+        "publisher_cited",
+        "definition",
+        "source_title",
+        "source_url",
+        "source_date",
+        "quote",
+        "origin_file",
+        "origin_row",
+        "load_id",
+        "snapshot_sha256",
+    )

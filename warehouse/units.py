@@ -1,0 +1,153 @@
+"""The one unit table: every published unit string -> factor to a base unit, and its dimension.
+
+A published unit is read as ``[scale] base``: a scale word (万 = 10^4, 亿 = 10^8, 万亿 = 10^12,
+thousand, million, billion, trillion, k, G ...) in front of a base unit (辆/vehicles, 块/pieces,
+台/units, 吨/tonnes, 美元/USD, 元/CNY, W, Wh ...). ``value_in_base = value_as_published * factor``.
+
+Examples (tested in tests/test_units.py)::
+
+    "万辆 (10k vehicles)"        factor 1e4  -> vehicles  (count)
+    "亿块 (100 million pieces)"  factor 1e8  -> pieces    (count)
+    "GW"                          factor 1e9  -> W         (power)
+    "亿美元 (100 million USD)"   factor 1e8  -> USD       (USD)
+    "万亿元 (trillion CNY)"      factor 1e12 -> CNY       (CNY)
+
+Percentages stay percentages here (as published); the marts turn shares into ratios.
+Currencies are dimensions of their own: nothing here converts CNY to USD.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flows.errors import Mic2025Error
+
+
+class UnknownUnit(Mic2025Error):
+    """A unit string that the unit table cannot read."""
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    factor: float
+    base_unit: str
+    dimension: str
+
+
+#: Scale words, longest first so that 万亿 wins over 万 and 亿.
+SCALES: list[tuple[str, float]] = [
+    ("万亿", 1e12),
+    ("trillion", 1e12),
+    ("billion", 1e9),
+    ("million", 1e6),
+    ("thousand", 1e3),
+    ("100 million", 1e8),
+    ("10,000", 1e4),
+    ("10k", 1e4),
+    ("亿", 1e8),
+    ("万", 1e4),
+    ("千", 1e3),
+    ("bn", 1e9),
+    ("mn", 1e6),
+]
+
+#: Base units: (pattern, base unit, dimension, factor of the base itself).
+BASES: list[tuple[str, str, str, float]] = [
+    ("载重吨", "DWT", "deadweight", 1.0),
+    ("dwt", "DWT", "deadweight", 1.0),
+    ("美元/台", "USD per unit", "price", 1.0),
+    ("usd per unit", "USD per unit", "price", 1.0),
+    ("美元", "USD", "USD", 1.0),
+    ("usd", "USD", "USD", 1.0),
+    ("us$", "USD", "USD", 1.0),
+    ("元", "CNY", "CNY", 1.0),
+    ("cny", "CNY", "CNY", 1.0),
+    ("yuan", "CNY", "CNY", 1.0),
+    ("rmb", "CNY", "CNY", 1.0),
+    ("eur", "EUR", "EUR", 1.0),
+    ("辆", "vehicles", "count", 1.0),
+    ("vehicles", "vehicles", "count", 1.0),
+    ("cars", "vehicles", "count", 1.0),
+    ("块", "pieces", "count", 1.0),
+    ("pieces", "pieces", "count", 1.0),
+    ("台", "units", "count", 1.0),
+    ("units", "units", "count", 1.0),
+    ("robots", "units", "count", 1.0),
+    ("套", "sets", "count", 1.0),
+    ("sets", "sets", "count", 1.0),
+    ("吨", "t", "mass", 1.0),
+    ("tonnes", "t", "mass", 1.0),
+    ("gwh", "Wh", "energy", 1e9),
+    ("mwh", "Wh", "energy", 1e6),
+    ("kwh", "Wh", "energy", 1e3),
+    ("twh", "Wh", "energy", 1e12),
+    ("gw", "W", "power", 1e9),
+    ("mw", "W", "power", 1e6),
+    ("kw", "W", "power", 1e3),
+    ("千瓦", "W", "power", 1e3),
+]
+
+#: Units that are not "[scale] base": kept as published.
+SPECIAL: dict[str, UnitSpec] = {
+    "percent": UnitSpec(1.0, "percent", "percent"),
+    "%": UnitSpec(1.0, "percent", "percent"),
+    "% change vs 2015": UnitSpec(1.0, "percent change vs 2015", "percent change"),
+    "robots per 10,000 workers": UnitSpec(1.0, "robots per 10,000 employees", "density"),
+    "robots per 10,000 employees": UnitSpec(1.0, "robots per 10,000 employees", "density"),
+    "ratio": UnitSpec(1.0, "ratio", "ratio"),
+    "index": UnitSpec(1.0, "index", "index"),
+}
+
+
+def _strip_gloss(unit: str) -> tuple[str, str]:
+    """'万辆 (10k vehicles)' -> ('万辆', '10k vehicles')."""
+    m = re.match(r"^\s*(.*?)\s*\((.*)\)\s*$", unit)
+    return (m.group(1), m.group(2)) if m else (unit.strip(), "")
+
+
+def _parse_plain(text: str) -> UnitSpec | None:
+    s = text.strip().lower()
+    if not s:
+        return None
+    factor = 1.0
+    for word, scale in SCALES:
+        if s.startswith(word.lower()):
+            factor = scale
+            s = s[len(word) :].strip()
+            break
+    for pattern, base, dim, base_factor in BASES:
+        if s == pattern:
+            return UnitSpec(factor * base_factor, base, dim)
+    return None
+
+
+def parse_unit(unit: str) -> UnitSpec:
+    """Read a published unit string; raise :class:`UnknownUnit` when the table cannot."""
+    key = unit.strip()
+    if key.lower() in SPECIAL:
+        return SPECIAL[key.lower()]
+    head, gloss = _strip_gloss(key)
+    spec = _parse_plain(head)
+    if gloss:
+        gloss_spec = _parse_plain(gloss)
+        if spec is None:
+            spec = gloss_spec
+        elif gloss_spec is not None and (
+            abs(gloss_spec.factor - spec.factor) > 1e-9 * spec.factor
+            or gloss_spec.dimension != spec.dimension
+        ):
+            raise UnknownUnit(f"unit {unit!r}: the gloss contradicts the unit")
+    if spec is None:
+        raise UnknownUnit(f"unit {unit!r} is not in the unit table (warehouse/units.py)")
+    return spec
+
+
+def to_base(value: float, unit: str) -> tuple[float, str]:
+    """Convert a published value to its base unit: ``(value * factor, base_unit)``."""
+    spec = parse_unit(unit)
+    return value * spec.factor, spec.base_unit
+
+
+#: Count-like base units that a series may rename (e.g. IC "units" are pieces).
+COUNT_UNITS = {"vehicles", "pieces", "units", "sets"}
