@@ -128,6 +128,8 @@ def print_frame(frame, fmt: OutputFormat) -> None:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e18:
+            return f"{value:,.0f}"
         return f"{value:.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
 
