@@ -33,7 +33,7 @@ class SnapshotChoice:
     path: str
     version: str
     sha256: str
-    status: str  # loaded (fresh), unchanged, stale (live fetch failed: last good snapshot)
+    status: str  # loaded, fresh, unchanged, stale (see schemas/meta.py LOAD_STATUS)
     message: str | None = None
 
     def to_dict(self) -> dict:
@@ -109,7 +109,7 @@ def choose_snapshot(name: str, live: bool, root: Path | None = None) -> Snapshot
     if live and get_source(name).fetch is not None:
         try:
             snap, changed = fetch_live(name, root)
-            return _choice(snap, "loaded" if changed else "unchanged")
+            return _choice(snap, "fresh" if changed else "unchanged")
         except Mic2025Error as exc:
             message = http.redact(str(exc))
             log.warning("%s: live fetch failed, using last good snapshot: %s", name, message)

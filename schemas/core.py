@@ -88,3 +88,79 @@ class OfficialSeries(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+class Trade(pa.DataFrameModel):
+    """Trade by HS code from UN Comtrade, values in US dollars."""
+
+    year: int = pa.Field(**YEAR, description="Reference year")
+    reporter_code: int = pa.Field(description="M49 reporter code (156 = China)")
+    reporter_iso3: str = pa.Field(nullable=True, description="Reporter ISO3")
+    partner_code: int = pa.Field(description="M49 partner code (0 = World)")
+    partner_iso3: str = pa.Field(nullable=True, description="Partner ISO3; WLD = World")
+    flow: str = pa.Field(
+        isin=["imports", "exports", "re_imports", "re_exports"], description="Trade flow"
+    )
+    hs_code: str = pa.Field(description="HS code as reported")
+    hs_level: int = pa.Field(description="Digits of the HS code")
+    classification: str = pa.Field(nullable=True, description="Comtrade classification (H0..H6)")
+    hs_revision: str = pa.Field(description="HS revision of the code (HS2012, HS2017 ...)")
+    value_usd: float = pa.Field(ge=0, description="Trade value, US dollars")
+    net_weight_kg: float = pa.Field(nullable=True, description="Net weight, kg")
+    quantity: float = pa.Field(nullable=True, description="Quantity in quantity_unit")
+    quantity_unit: str = pa.Field(nullable=True, description="Quantity unit")
+    is_estimated: bool = pa.Field(description="Comtrade estimation flag")
+    publisher: str = pa.Field(description="UN Comtrade")
+    load_id: str = pa.Field(description="Load that wrote the row")
+    snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["year", "reporter_code", "partner_code", "flow", "hs_code"]
+
+
+class SectorHsMap(pa.DataFrameModel):
+    """MIC2025 sector/product -> HS code, per revision (not an official concordance)."""
+
+    sector_id: str = pa.Field(description="Sector key (core.sectors)")
+    sector: str = pa.Field(description="MIC2025 sector")
+    product: str = pa.Field(description="Product group")
+    hs_code: str = pa.Field(description="HS code")
+    hs_revision: str = pa.Field(isin=["HS2017", "HS2022"], description="HS revision")
+    level: int = pa.Field(description="4 or 6 digits")
+    notes: str = pa.Field(nullable=True, description="Rationale and nomenclature text")
+    source: str = pa.Field(description="Nomenclature file")
+    load_id: str = pa.Field(description="Load that wrote the row")
+    snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["sector", "product", "hs_code", "hs_revision"]
+
+
+class Targets(pa.DataFrameModel):
+    """MIC2025 targets: value and unit as stated, with source and quote."""
+
+    target_id: str = pa.Field(unique=True, description="Target id")
+    sector_id: str = pa.Field(description="Sector key")
+    sector: str = pa.Field(description="Sector as written in the source table")
+    indicator: str = pa.Field(description="What is targeted")
+    unit: str = pa.Field(description="Unit of the target")
+    baseline_year: int = pa.Field(nullable=True, description="Baseline year")
+    baseline_value: float = pa.Field(nullable=True, description="Baseline value")
+    target_year: int = pa.Field(nullable=True, description="Target year (null: not stated)")
+    target_value: float = pa.Field(description="Target value")
+    comparator: str = pa.Field(description=">=, >, <=, <, ~")
+    scope_note: str = pa.Field(nullable=True, description="Caveats")
+    source_title: str = pa.Field(description="Source")
+    source_url: str = pa.Field(description="Source URL")
+    quote: str = pa.Field(description="Exact quote")
+    confidence: str = pa.Field(description="stated_in_source or secondary_source")
+    load_id: str = pa.Field(description="Load that wrote the row")
+    snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
+
+    class Config:
+        strict = True
+        coerce = True

@@ -16,8 +16,9 @@ class SelfSufficiency(pa.DataFrameModel):
 
     sector: str = pa.Field(description="MIC2025 sector")
     product: str = pa.Field(description="Product group")
-    year: int = pa.Field(ge=1990, le=2035, description="Calendar year")
+    year: int = pa.Field(ge=1950, le=2100, description="Calendar year")
     basis: str = pa.Field(isin=BASES, description="'quantity' or 'value'; never mixed in one row")
+    publisher: str = pa.Field(description="Publishers of the inputs (never summed across)")
     unit: str = pa.Field(description="Unit of production, imports, exports, apparent_consumption")
     production: float = pa.Field(nullable=True, description="Domestic production, in `unit`")
     imports: float = pa.Field(nullable=True, description="Imports, in `unit`; null = not available")
@@ -51,7 +52,7 @@ class SelfSufficiency(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
-        unique = ["sector", "product", "year", "basis"]
+        unique = ["sector", "product", "year", "basis", "publisher"]
 
 
 class SectorMetrics(pa.DataFrameModel):
@@ -59,11 +60,12 @@ class SectorMetrics(pa.DataFrameModel):
 
     sector: str = pa.Field(description="MIC2025 sector")
     product: str = pa.Field(description="Product group")
-    year: int = pa.Field(ge=1990, le=2035, description="Calendar year")
+    year: int = pa.Field(ge=1950, le=2100, description="Calendar year")
     metric: str = pa.Field(description="Metric key; formulas in docs/metrics.md")
     value: float = pa.Field(nullable=True, description="Metric value in `unit`; null with a reason")
     unit: str = pa.Field(description="'ratio' for ratios and shares; base unit otherwise")
-    basis: str = pa.Field(description="quantity, value, or n/a")
+    basis: str = pa.Field(isin=BASES, description="quantity or value")
+    publisher: str = pa.Field(description="Publisher of the inputs")
     method: str = pa.Field(description="Formula and any assumption")
     inputs: str = pa.Field(description="Observations the value was computed from")
     sources: str = pa.Field(description="Source URLs or snapshots of the inputs")
@@ -72,4 +74,4 @@ class SectorMetrics(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
-        unique = ["sector", "product", "year", "metric", "basis"]
+        unique = ["sector", "product", "year", "metric", "basis", "publisher"]

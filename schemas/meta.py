@@ -6,7 +6,9 @@ import datetime as dt
 
 import pandera.polars as pa
 
-LOAD_STATUS = ["loaded", "unchanged", "stale", "failed"]
+#: loaded = from the local snapshot store; fresh = new live snapshot; unchanged = live content
+#: equal to the last snapshot; stale = live fetch failed, last good snapshot used.
+LOAD_STATUS = ["loaded", "fresh", "unchanged", "stale", "failed"]
 
 
 class Loads(pa.DataFrameModel):
@@ -20,7 +22,9 @@ class Loads(pa.DataFrameModel):
     rows_read: int = pa.Field(ge=0, description="Rows parsed from the snapshot")
     rows_loaded: int = pa.Field(ge=0, description="Rows written to raw")
     rows_quarantined: int = pa.Field(ge=0, description="Rows sent to meta.quarantine")
-    status: str = pa.Field(isin=LOAD_STATUS, description="loaded, unchanged, stale or failed")
+    status: str = pa.Field(
+        isin=LOAD_STATUS, description="loaded, fresh, unchanged, stale or failed"
+    )
     message: str = pa.Field(nullable=True, description="Why stale or failed")
     started_at: dt.datetime = pa.Field(description="UTC")
     finished_at: dt.datetime = pa.Field(description="UTC")

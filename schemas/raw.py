@@ -68,3 +68,84 @@ class ChinaOfficialStats(Lineage):
     class Config:
         strict = True
         coerce = True
+
+
+class ComtradeTrade(Lineage):
+    """UN Comtrade rows, normalised (one per year, reporter, partner, flow, HS code)."""
+
+    year: int = pa.Field(**YEAR, description="Reference year")
+    reporter_code: int = pa.Field(ge=0, description="M49 code of the reporter (156 = China)")
+    reporter_iso3: str = pa.Field(nullable=True, description="ISO3 of the reporter")
+    partner_code: int = pa.Field(ge=0, description="M49 code of the partner (0 = World)")
+    partner_iso3: str = pa.Field(nullable=True, description="ISO3 of the partner (WLD = World)")
+    flow_code: str = pa.Field(isin=["M", "X", "RM", "RX"], description="M, X, RM, RX")
+    classification: str = pa.Field(nullable=True, description="H0..H6 or HS (as reported)")
+    cmd_code: str = pa.Field(str_matches=r"^(\d{2,6}|TOTAL)$", description="HS code")
+    aggr_level: int = pa.Field(nullable=True, description="HS digits of the code")
+    qty_unit: str = pa.Field(nullable=True, description="Quantity unit as reported")
+    qty: float = pa.Field(nullable=True, ge=0, description="Quantity in qty_unit")
+    net_weight_kg: float = pa.Field(nullable=True, ge=0, description="Net weight, kg")
+    primary_value_usd: float = pa.Field(ge=0, description="Trade value, US dollars")
+    is_estimated: bool = pa.Field(description="Comtrade flagged an estimated quantity or weight")
+    record_source: str = pa.Field(description="Which Comtrade layout the row came from")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class WorldbankWdi(Lineage):
+    """WDI observations, long, each with the vintage (lastupdated) it came with."""
+
+    indicator_id: str = pa.Field(str_matches=r"^[A-Z0-9.]+$", description="WDI indicator code")
+    indicator_name: str = pa.Field(description="WDI indicator name")
+    country_iso3: str = pa.Field(str_matches=r"^[A-Z0-9]{3}$", description="ISO3 or WB aggregate")
+    country_name: str = pa.Field(description="Economy name")
+    year: int = pa.Field(**YEAR, description="Calendar year")
+    value: float = pa.Field(description="Value in the indicator's unit")
+    lastupdated: str = pa.Field(description="WDI vintage (Last Updated Date)")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class Mic2025Targets(Lineage):
+    """MIC2025 targets as compiled, one row per target with its quote."""
+
+    target_id: str = pa.Field(str_matches=r"^T\d{2,}$", unique=True, description="Stable target id")
+    sector: str = pa.Field(description="Sector as written by the compiler")
+    indicator: str = pa.Field(description="What is targeted")
+    unit: str = pa.Field(description="Unit of baseline and target")
+    baseline_year: int = pa.Field(nullable=True, description="Baseline year, if stated")
+    baseline_value: float = pa.Field(nullable=True, description="Baseline, if stated")
+    target_year: int = pa.Field(nullable=True, ge=2015, le=2035, description="Target year")
+    target_value: float = pa.Field(description="Target value in `unit`")
+    comparator: str = pa.Field(isin=[">=", ">", "<=", "<", "~", "="], description="Direction")
+    scope_note: str = pa.Field(nullable=True, description="Definitional caveats")
+    source_title: str = pa.Field(description="Where the target was read")
+    source_url: str = pa.Field(str_matches=r"^https?://", description="Source URL")
+    quote: str = pa.Field(str_length={"min_value": 1}, description="Exact quote")
+    confidence: str = pa.Field(
+        isin=["stated_in_source", "secondary_source"], description="Official wording or paraphrase"
+    )
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class SectorHsMap(Lineage):
+    """MIC2025 sector/product -> HS code, per HS revision."""
+
+    sector: str = pa.Field(description="MIC2025 sector")
+    product: str = pa.Field(description="Product group")
+    hs_code: str = pa.Field(str_matches=r"^\d{4}(\d{2})?$", description="HS heading or subheading")
+    hs_revision: str = pa.Field(isin=["HS2017", "HS2022"], description="HS revision")
+    level: int = pa.Field(isin=[4, 6], description="4 = heading, 6 = subheading")
+    notes: str = pa.Field(nullable=True, description="Rationale and nomenclature text")
+    source: str = pa.Field(description="Nomenclature file used")
+
+    class Config:
+        strict = True
+        coerce = True

@@ -7,15 +7,26 @@ from flows.errors import SourceFormatError, ValidationFailed
 from flows.snapshots import Origin, write_snapshot
 from warehouse.load import load_source
 
-ORIGIN = Origin(publisher="OWID", title="t", url="https://ourworldindata.org", licence="CC BY 4.0",
-                retrieved="2026-11-29", method="import")
+ORIGIN = Origin(
+    publisher="OWID",
+    title="t",
+    url="https://ourworldindata.org",
+    licence="CC BY 4.0",
+    retrieved="2026-11-29",
+    method="import",
+)
 HEADER = "Entity,Code,Year,Electric cars sold\n"
 
 
 def owid_snapshot(root, body: str):
-    return write_snapshot("owid_electric_car_sales", "2026-11-29",
-                          {"electric-car-sales.csv": (HEADER + body).encode()}, ORIGIN,
-                          fmt="csv", root=root)
+    return write_snapshot(
+        "owid_electric_car_sales",
+        "2026-11-29",
+        {"electric-car-sales.csv": (HEADER + body).encode()},
+        ORIGIN,
+        fmt="csv",
+        root=root,
+    )
 
 
 def good_rows(n):
@@ -43,8 +54,13 @@ def test_too_many_bad_rows_fail_the_source_naming_checks_and_rows(tmp_path):
 
 
 def test_a_renamed_column_is_schema_drift(tmp_path):
-    snap = write_snapshot("owid_electric_car_sales", "v2",
-                          {"electric-car-sales.csv": b"Entity,Code,Year,Cars\nChina,CHN,2020,1\n"},
-                          ORIGIN, fmt="csv", root=tmp_path)
+    snap = write_snapshot(
+        "owid_electric_car_sales",
+        "v2",
+        {"electric-car-sales.csv": b"Entity,Code,Year,Cars\nChina,CHN,2020,1\n"},
+        ORIGIN,
+        fmt="csv",
+        root=tmp_path,
+    )
     with pytest.raises(SourceFormatError, match=r"missing column\(s\) \['Electric cars sold'\]"):
         load_source("owid_electric_car_sales", snap, tmp_path / "stage", "L1")

@@ -13,7 +13,9 @@ from warehouse.build import read_official_series, read_sectors
 def official() -> pl.DataFrame:
     snap = latest_snapshot("china_official_stats")
     raw = get_source("china_official_stats").parse(snap)
-    raw = raw.with_columns(pl.lit("test").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256"))
+    raw = raw.with_columns(
+        pl.lit("test").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256")
+    )
     return conform.official_stats(raw, read_official_series())
 
 
@@ -22,8 +24,10 @@ def wide(official) -> pl.DataFrame:
     return metrics.self_sufficiency(official, read_sectors(), "test")
 
 
-def row(wide, product, year):
-    rows = wide.filter((pl.col("product") == product) & (pl.col("year") == year))
+def row(wide, product, year, basis="quantity"):
+    rows = wide.filter(
+        (pl.col("product") == product) & (pl.col("year") == year) & (pl.col("basis") == basis)
+    )
     assert rows.height == 1, rows
     return rows.row(0, named=True)
 
@@ -69,7 +73,7 @@ def test_machine_tools_2006_matches_the_published_consumption(wide, official):
     # CMTBA: production 70.6, imports 72.4, exports 11.9 (100 million USD)
     # consumption = 70.6 + 72.4 - 11.9 = 131.1, equal to CMTBA's own published 131.1
     # SSR = 70.6 / 131.1 = 0.5385; import dependence = 72.4 / 131.1 = 0.5523
-    r = row(wide, "Metal-working machine tools", 2006)
+    r = row(wide, "Metal-working machine tools", 2006, basis="value")
     published = official.filter(pl.col("series_id") == "CMTBA_MWMT_CONSUMPTION_USD")["value"][0]
     assert r["basis"] == "value" and r["unit"] == "USD"
     assert r["apparent_consumption"] == pytest.approx(published)
@@ -98,13 +102,20 @@ def synthetic(production, imports, exports):
     rows = []
     for series, value in (("P", production), ("M", imports), ("X", exports)):
         if value is not None:
-            rows.append({"series_id": series, "year": 2020, "value": value, "unit": "units",
-                         "source_url": f"https://example.org/{series}"})
+            rows.append(
+                {
+                    "series_id": series,
+                    "year": 2020,
+                    "value": value,
+                    "unit": "units",
+                    "source_url": f"https://example.org/{series}",
+                }
+            )
     return pl.DataFrame(rows)
 
 
 def test_negative_apparent_consumption_is_flagged_not_published():
-    balance = metrics.Balance("x", "Widgets", "quantity", "P", "M", "X")
+    balance = metrics.Balance("x", "Widgets", "quantity", "P", "M", "X", "test")
     r = metrics.supply_balance(synthetic(10.0, 1.0, 20.0), balance).row(0, named=True)
     assert r["apparent_consumption"] == -9.0
     assert r["self_sufficiency_ratio"] is None and r["import_dependence"] is None
@@ -112,7 +123,7 @@ def test_negative_apparent_consumption_is_flagged_not_published():
 
 
 def test_missing_exports_give_lower_bounds():
-    balance = metrics.Balance("x", "Widgets", "quantity", "P", "M", "X")
+    balance = metrics.Balance("x", "Widgets", "quantity", "P", "M", "X", "test")
     r = metrics.supply_balance(synthetic(60.0, 40.0, None), balance).row(0, named=True)
     # exports assumed 0: SSR >= 60 / 100 = 0.6, import dependence >= 40 / 100 = 0.4
     assert r["self_sufficiency_ratio"] == pytest.approx(0.6)
@@ -121,10 +132,44 @@ def test_missing_exports_give_lower_bounds():
 
 
 def test_trade_balance_index_and_export_ratio(wide):
-    long = metrics.sector_metrics(wide)
-    ic = long.filter((pl.col("product") == "Integrated circuits") & (pl.col("year") == 2022))
+    long = metrics.balance_metrics(wide)
+    ic = long.filter(
+        (pl.col("product") == "Integrated circuits")
+        & (pl.col("year") == 2022)
+        & (pl.col("basis") == "quantity")
+    )
     values = dict(zip(ic["metric"], ic["value"], strict=True))
     # (2734 - 5384) / (2734 + 5384) = -0.3264; 2734 / 3241.9 = 0.8433
     assert values["trade_balance_index"] == pytest.approx(-0.3264, abs=5e-5)
     assert values["export_ratio"] == pytest.approx(0.8433, abs=5e-5)
     assert set(long["unit"]) == {"ratio"}
+
+
+def test_a_balance_with_no_production_still_gives_trade_metrics(wide):
+    # China customs 2014, metal-working machine tools: exports 33.95, imports 108.26 (10^8 USD)
+    # trade balance index = (33.95 - 108.26) / (33.95 + 108.26) = -0.5225
+    r = row(wide, "Metal-working machine tools", 2014, basis="value")
+    assert r["production"] is None and r["self_sufficiency_ratio"] is None
+    assert r["missing_inputs"] == "production"
+    long = metrics.balance_metrics(wide)
+    tbi = long.filter(
+        (pl.col("product") == "Metal-working machine tools")
+        & (pl.col("year") == 2014)
+        & (pl.col("basis") == "value")
+        & (pl.col("metric") == "trade_balance_index")
+    )
+    assert tbi["value"].to_list() == [pytest.approx(-0.5225, abs=5e-5)]
+
+
+def test_published_shares_become_ratios(official, wide):
+    from warehouse.build import read_sectors
+
+    shares = metrics.published_share_metrics(official, read_sectors())
+    nev = shares.filter(
+        (pl.col("metric") == "domestic_brand_share") & (pl.col("product") == "New-energy vehicles")
+    )
+    # CAAM 2022: Chinese brands 79.9% of the domestic NEV passenger market -> 0.799
+    assert dict(zip(nev["year"], nev["value"], strict=True))[2022] == pytest.approx(0.799)
+    # the 2024 figure is first-half only, and says so
+    assert "period Jan-Jun" in nev.filter(pl.col("year") == 2024)["method"][0]
+    assert set(shares["unit"]) == {"ratio"}

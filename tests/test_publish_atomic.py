@@ -15,8 +15,9 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_failure_midway_leaves_the_published_file_unchanged(prefect_server, snapshot_store,
-                                                            tmp_path):
+def test_failure_midway_leaves_the_published_file_unchanged(
+    prefect_server, snapshot_store, tmp_path
+):
     target = tmp_path / "wh" / "mic2025.duckdb"
     refresh(warehouse=str(target))
     before = digest(target)
@@ -34,15 +35,21 @@ def test_failure_midway_leaves_the_published_file_unchanged(prefect_server, snap
         assert con.sql("select count(*) from marts.self_sufficiency").fetchall()[0][0] > 0
     finally:
         con.close()
-    leftovers = [p.name for p in target.parent.iterdir() if p.name != target.name
-                 and not p.name.endswith(".lock")]
+    leftovers = [
+        p.name
+        for p in target.parent.iterdir()
+        if p.name != target.name and not p.name.endswith(".lock")
+    ]
     assert leftovers == []
 
 
 def test_a_second_writer_is_rejected_with_a_clear_message(tmp_path):
     target = tmp_path / "mic2025.duckdb"
-    with writer_lock(target), pytest.raises(WarehouseBusy, match="another refresh"), \
-            writer_lock(target, wait_seconds=0):
+    with (
+        writer_lock(target),
+        pytest.raises(WarehouseBusy, match="another refresh"),
+        writer_lock(target, wait_seconds=0),
+    ):
         pass
 
 

@@ -34,20 +34,33 @@ def test_nev_rows_are_published_and_checkable(published_warehouse):
 def test_every_layer_and_lineage_is_present(published_warehouse):
     con = duckdb.connect(str(published_warehouse), read_only=True)
     try:
-        tables = {f"{s}.{t}" for s, t in con.sql(
-            "select schema_name, table_name from duckdb_tables()").fetchall()}
-        for t in ["raw.china_official_stats", "raw.iea_global_ev_data", "core.official_stats",
-                  "core.observations", "marts.self_sufficiency", "marts.sector_metrics",
-                  "meta.loads", "meta.snapshots", "meta.quarantine"]:
+        tables = {
+            f"{s}.{t}"
+            for s, t in con.sql("select schema_name, table_name from duckdb_tables()").fetchall()
+        }
+        for t in [
+            "raw.china_official_stats",
+            "raw.iea_global_ev_data",
+            "core.official_stats",
+            "core.observations",
+            "marts.self_sufficiency",
+            "marts.sector_metrics",
+            "meta.loads",
+            "meta.snapshots",
+            "meta.quarantine",
+        ]:
             assert t in tables
         load_ids = con.sql("select distinct load_id from raw.china_official_stats").fetchall()
-        ledger = con.sql("select load_id, source, status, rows_loaded, snapshot_sha256 "
-                         "from meta.loads").fetchall()
+        ledger = con.sql(
+            "select load_id, source, status, rows_loaded, snapshot_sha256 from meta.loads"
+        ).fetchall()
         mart_ids = con.sql("select distinct load_id from marts.self_sufficiency").fetchall()
-        shas = con.sql("select sha256 from meta.snapshots where source='china_official_stats'"
-                       ).fetchall()
-        raw_sha = con.sql("select distinct snapshot_sha256 from raw.china_official_stats"
-                          ).fetchall()
+        shas = con.sql(
+            "select sha256 from meta.snapshots where source='china_official_stats'"
+        ).fetchall()
+        raw_sha = con.sql(
+            "select distinct snapshot_sha256 from raw.china_official_stats"
+        ).fetchall()
     finally:
         con.close()
     assert len(load_ids) == 1 and mart_ids == load_ids
@@ -67,8 +80,9 @@ def test_sql_is_read_only(published_warehouse):
 def test_sql_table_and_csv_output(published_warehouse):
     out = sql(published_warehouse, "select 1 as one", fmt="csv")
     assert out.splitlines() == ["one", "1"]
-    table = runner.invoke(app, ["sql", "select 42 as answer", "--warehouse",
-                                str(published_warehouse)])
+    table = runner.invoke(
+        app, ["sql", "select 42 as answer", "--warehouse", str(published_warehouse)]
+    )
     assert "answer" in table.stdout and "42" in table.stdout
 
 

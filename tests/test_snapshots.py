@@ -26,7 +26,9 @@ ORIGIN = Origin(
 
 def test_write_then_read_round_trip(tmp_path):
     data = b"a,b\n1,2\n3,4\n"
-    snap = write_snapshot("demo", "2026-11-29", {"data.csv": data}, ORIGIN, fmt="csv", root=tmp_path)
+    snap = write_snapshot(
+        "demo", "2026-11-29", {"data.csv": data}, ORIGIN, fmt="csv", root=tmp_path
+    )
     again = read_snapshot(tmp_path / "demo" / "2026-11-29", verify=True)
     assert again.files[0].sha256 == sha256_bytes(data)
     assert again.files[0].rows == 2

@@ -38,6 +38,9 @@ TABLE_SCHEMAS = {
     "core.official_series": core_schemas.OfficialSeries,
     "core.official_stats": core_schemas.OfficialStats,
     "core.observations": core_schemas.Observations,
+    "core.trade": core_schemas.Trade,
+    "core.sector_hs_map": core_schemas.SectorHsMap,
+    "core.targets": core_schemas.Targets,
     "marts.self_sufficiency": mart_schemas.SelfSufficiency,
     "marts.sector_metrics": mart_schemas.SectorMetrics,
     "meta.loads": meta_schemas.Loads,
@@ -162,6 +165,78 @@ def previous_loads(target: Path) -> pl.DataFrame | None:
         con.close()
 
 
+def empty_frame(model) -> pl.DataFrame:
+    """An empty frame with a pandera model's columns and types (for a source not loaded)."""
+    return pl.DataFrame(schema={n: c.dtype.type for n, c in model.to_schema().columns.items()})
+
+
+def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) -> dict:
+    """raw -> core: every core table, from whichever raw tables were loaded."""
+    from flows.sources import worldbank
+
+    def one(table: str) -> pl.DataFrame | None:
+        frames = raw.get(table)
+        return pl.concat([f for _, f in frames]) if frames else None
+
+    sectors = read_sectors()
+    series = read_official_series()
+    official_raw = one("china_official_stats")
+    trade_raw = one("comtrade_trade")
+    hs_raw = one("sector_hs_map")
+    targets_raw = one("mic2025_targets")
+    observations = []
+    for table, frames in raw.items():
+        for source, frame in frames:
+            if table.startswith("owid_"):
+                observations.append(conform.owid_observations(source, frame))
+            elif table == "iea_global_ev_data":
+                observations.append(conform.iea_observations(frame))
+            elif table == worldbank.RAW_TABLE:
+                indicator = frame["indicator_id"][0] if frame.height else ""
+                unit = worldbank.UNITS.get(indicator, "")
+                observations.append(conform.wdi_observations(source, frame, unit))
+    return {
+        "core.sectors": sectors,
+        "core.official_series": series,
+        "core.official_stats": (
+            conform.official_stats(official_raw, series)
+            if official_raw is not None
+            else empty_frame(core_schemas.OfficialStats)
+        ),
+        "core.observations": (
+            pl.concat(observations) if observations else empty_frame(core_schemas.Observations)
+        ),
+        "core.trade": (
+            conform.trade(trade_raw) if trade_raw is not None else empty_frame(core_schemas.Trade)
+        ),
+        "core.sector_hs_map": (
+            conform.sector_hs_map(hs_raw, sectors)
+            if hs_raw is not None
+            else empty_frame(core_schemas.SectorHsMap)
+        ),
+        "core.targets": (
+            conform.targets(targets_raw, sectors)
+            if targets_raw is not None
+            else empty_frame(core_schemas.Targets)
+        ),
+    }
+
+
+def mart_tables(core: dict[str, pl.DataFrame], load_id: str) -> dict[str, pl.DataFrame]:
+    """core -> marts."""
+    wide = metrics.self_sufficiency(core["core.official_stats"], core["core.sectors"], load_id)
+    long = metrics.sector_metrics(
+        wide,
+        official=core["core.official_stats"],
+        observations=core["core.observations"],
+        trade=core["core.trade"],
+        hs_map=core["core.sector_hs_map"],
+        sectors=core["core.sectors"],
+        load_id=load_id,
+    )
+    return {"marts.self_sufficiency": wide, "marts.sector_metrics": long}
+
+
 def build_warehouse(
     tmp: Path,
     *,
@@ -174,53 +249,29 @@ def build_warehouse(
     """Create every layer in ``tmp`` from the staged raw parquet files and validate it."""
     tmp.unlink(missing_ok=True)
     result = BuildResult(path=str(tmp))
+    raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
+    for rep in reports:
+        raw.setdefault(rep["table"], []).append((rep["source"], pl.read_parquet(rep["raw_path"])))
+    core = core_tables(raw, load_id)
+    tables = {
+        **core,
+        **mart_tables(core, load_id),
+        "meta.loads": _ledger(reports, load_id, flow_run_id, previous),
+        "meta.snapshots": pl.DataFrame(snapshots, schema=_SNAPSHOT_COLUMNS),
+        "meta.quarantine": _quarantine(reports),
+    }
+    for table, frame in tables.items():
+        _validate(table, frame, TABLE_SCHEMAS[table])
     con = duckdb.connect(str(tmp))
     try:
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-        raw: dict[str, pl.DataFrame] = {}
-        for rep in reports:
-            frame = pl.read_parquet(rep["raw_path"])
-            raw[rep["source"]] = frame
-            result.tables[f"raw.{rep['table']}"] = _write(con, f"raw.{rep['table']}", frame)
-
-        sectors = read_sectors()
-        series = read_official_series()
-        official = (
-            conform.official_stats(raw["china_official_stats"], series)
-            if "china_official_stats" in raw
-            else pl.DataFrame(schema=core_schemas.OfficialStats.to_schema().columns.keys())
-        )
-        observations = [
-            conform.owid_observations(name, frame)
-            for name, frame in raw.items()
-            if name.startswith("owid_")
-        ]
-        if "iea_global_ev_data" in raw:
-            observations.append(conform.iea_observations(raw["iea_global_ev_data"]))
-        obs = (
-            pl.concat(observations)
-            if observations
-            else pl.DataFrame(schema={c: pl.String for c in conform.OBSERVATION_COLUMNS})
-        )
-        ssr = metrics.self_sufficiency(official, sectors, load_id)
-        tables = {
-            "core.sectors": sectors,
-            "core.official_series": series,
-            "core.official_stats": official,
-            "core.observations": obs,
-            "marts.self_sufficiency": ssr,
-            "marts.sector_metrics": metrics.sector_metrics(ssr),
-            "meta.loads": _ledger(reports, load_id, flow_run_id, previous),
-            "meta.snapshots": pl.DataFrame(snapshots, schema=_SNAPSHOT_COLUMNS),
-            "meta.quarantine": _quarantine(reports),
-        }
+        for table, frames in sorted(raw.items()):
+            frame = pl.concat([f for _, f in frames])
+            _validate(f"raw.{table}", frame, raw_schema(table))
+            result.tables[f"raw.{table}"] = _write(con, f"raw.{table}", frame)
         for table, frame in tables.items():
-            _validate(table, frame, TABLE_SCHEMAS[table])
             result.tables[table] = _write(con, table, frame)
-        for rep in reports:  # raw tables were validated at load; re-check what was written
-            schema = raw_schema(rep["source"])
-            _validate(f"raw.{rep['table']}", raw[rep["source"]], schema)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -176,3 +176,159 @@ def official_stats(raw: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
         "load_id",
         "snapshot_sha256",
     )
+
+
+#: Comtrade classification code -> HS revision.
+HS_REVISION = {
+    "H0": "HS1992",
+    "H1": "HS1996",
+    "H2": "HS2002",
+    "H3": "HS2007",
+    "H4": "HS2012",
+    "H5": "HS2017",
+    "H6": "HS2022",
+    "HS": "as reported",
+}
+FLOW_NAMES = {"M": "imports", "X": "exports", "RM": "re_imports", "RX": "re_exports"}
+TRADE_COLUMNS = [
+    "year",
+    "reporter_code",
+    "reporter_iso3",
+    "partner_code",
+    "partner_iso3",
+    "flow",
+    "hs_code",
+    "hs_level",
+    "classification",
+    "hs_revision",
+    "value_usd",
+    "net_weight_kg",
+    "quantity",
+    "quantity_unit",
+    "is_estimated",
+    "publisher",
+    "load_id",
+    "snapshot_sha256",
+]
+
+
+def trade(raw: pl.DataFrame) -> pl.DataFrame:
+    """Comtrade rows -> core.trade: flow names, explicit HS revision, values in USD.
+    Partner 0 is the World (iso3 'WLD'); reporter 156 is China."""
+    return raw.select(
+        pl.col("year"),
+        pl.col("reporter_code"),
+        pl.col("reporter_iso3"),
+        pl.col("partner_code"),
+        pl.when(pl.col("partner_code") == 0)
+        .then(pl.lit("WLD"))
+        .otherwise(pl.col("partner_iso3"))
+        .alias("partner_iso3"),
+        pl.col("flow_code").replace_strict(FLOW_NAMES).alias("flow"),
+        pl.col("cmd_code").alias("hs_code"),
+        pl.col("cmd_code").str.len_chars().cast(pl.Int64).alias("hs_level"),
+        pl.col("classification"),
+        pl.col("classification")
+        .replace_strict(HS_REVISION, default="unknown")
+        .alias("hs_revision"),
+        pl.col("primary_value_usd").alias("value_usd"),
+        pl.col("net_weight_kg"),
+        pl.col("qty").alias("quantity"),
+        pl.col("qty_unit").alias("quantity_unit"),
+        pl.col("is_estimated"),
+        pl.lit("UN Comtrade").alias("publisher"),
+        pl.col("load_id"),
+        pl.col("snapshot_sha256"),
+    ).select(TRADE_COLUMNS)
+
+
+def wdi_observations(source: str, raw: pl.DataFrame, unit: str) -> pl.DataFrame:
+    """WDI rows -> observations; the vintage goes into ``publisher`` so it is never lost."""
+    return raw.select(
+        pl.lit(source).alias("source"),
+        pl.col("indicator_id").alias("indicator"),
+        pl.col("country_name").alias("entity"),
+        pl.col("country_iso3").alias("iso3"),
+        pl.col("year"),
+        pl.col("value"),
+        pl.lit(unit).alias("unit"),
+        pl.lit("historical").alias("scenario"),
+        pl.format("World Bank WDI (last updated {})", "lastupdated").alias("publisher"),
+        pl.col("load_id"),
+        pl.col("snapshot_sha256"),
+    ).select(OBSERVATION_COLUMNS)
+
+
+def sector_id_of(name: str, sectors: pl.DataFrame) -> str:
+    """Map a sector label as written in a source to a sector_id of facts/sectors.csv."""
+    label = name.strip().lower()
+    for sid, sector in sectors.select("sector_id", "sector").iter_rows():
+        if label == sector.lower():
+            return sid
+    rules = [
+        ("cross-cutting", "cross_cutting"),
+        ("new-generation it", "new_generation_it"),
+        ("information technology", "new_generation_it"),
+        ("cnc", "cnc_machine_tools_robots"),
+        ("robot", "cnc_machine_tools_robots"),
+        ("new-energy vehicles", "nev"),
+        ("aerospace", "aerospace"),
+        ("aviation", "aerospace"),
+        ("ocean", "ships"),
+        ("ship", "ships"),
+        ("rail", "rail"),
+        ("power", "power_equipment"),
+        ("solar", "power_equipment"),
+        ("agricultur", "agri_machinery"),
+        ("material", "new_materials"),
+        ("biomedic", "biomedicine"),
+        ("medical", "biomedicine"),
+    ]
+    for needle, sid in rules:
+        if needle in label:
+            return sid
+    raise SourceFormatError("sectors", f"sector {name!r} matches no sector in facts/sectors.csv")
+
+
+def with_sector_id(
+    frame: pl.DataFrame, sectors: pl.DataFrame, column: str = "sector"
+) -> pl.DataFrame:
+    mapping = {name: sector_id_of(name, sectors) for name in frame[column].unique().to_list()}
+    return frame.with_columns(pl.col(column).replace_strict(mapping).alias("sector_id"))
+
+
+def sector_hs_map(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    return with_sector_id(raw, sectors).select(
+        "sector_id",
+        "sector",
+        "product",
+        "hs_code",
+        "hs_revision",
+        "level",
+        "notes",
+        "source",
+        "load_id",
+        "snapshot_sha256",
+    )
+
+
+def targets(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    return with_sector_id(raw, sectors).select(
+        "target_id",
+        "sector_id",
+        "sector",
+        "indicator",
+        "unit",
+        "baseline_year",
+        "baseline_value",
+        "target_year",
+        "target_value",
+        "comparator",
+        "scope_note",
+        "source_title",
+        "source_url",
+        "quote",
+        "confidence",
+        "load_id",
+        "snapshot_sha256",
+    )

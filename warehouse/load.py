@@ -18,11 +18,16 @@ from flows.errors import SourceFormatError, ValidationFailed
 from flows.settings import quarantine_threshold
 from flows.snapshots import Snapshot
 from flows.sources import get_source
-from schemas.raw import ChinaOfficialStats, IeaGlobalEvData, OwidGrapher
+from schemas import raw as raw_schemas
 
+#: raw table -> pandera model (OWID charts share one model).
 RAW_SCHEMAS = {
-    "china_official_stats": ChinaOfficialStats,
-    "iea_global_ev_data": IeaGlobalEvData,
+    "china_official_stats": raw_schemas.ChinaOfficialStats,
+    "iea_global_ev_data": raw_schemas.IeaGlobalEvData,
+    "comtrade_trade": raw_schemas.ComtradeTrade,
+    "worldbank_wdi": raw_schemas.WorldbankWdi,
+    "mic2025_targets": raw_schemas.Mic2025Targets,
+    "sector_hs_map": raw_schemas.SectorHsMap,
 }
 QUARANTINE_COLUMNS = {
     "load_id": pl.String,
@@ -36,8 +41,11 @@ QUARANTINE_COLUMNS = {
 }
 
 
-def raw_schema(source: str):
-    return RAW_SCHEMAS.get(source, OwidGrapher if source.startswith("owid_") else None)
+def raw_schema(table: str):
+    """The pandera model of a raw table."""
+    if table.startswith("owid_"):
+        return raw_schemas.OwidGrapher
+    return RAW_SCHEMAS[table]
 
 
 @dataclass
@@ -120,7 +128,7 @@ def load_source(
     """Parse one snapshot into ``<staging>/raw/<table>.parquet`` after validation."""
     started = now()
     source = get_source(source_name)
-    schema = raw_schema(source_name)
+    schema = raw_schema(source.raw_table)
     frame = source.parse(snapshot).with_columns(
         pl.lit(load_id).alias("load_id"), pl.lit(snapshot.sha256).alias("snapshot_sha256")
     )
@@ -143,7 +151,7 @@ def load_source(
             ),
         )
     (staging / "raw").mkdir(parents=True, exist_ok=True)
-    raw_path = staging / "raw" / f"{source.raw_table}.parquet"
+    raw_path = staging / "raw" / f"{source_name}.parquet"
     good.write_parquet(raw_path)
     quarantine_path = None
     if quarantine.height:

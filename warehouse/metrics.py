@@ -28,6 +28,7 @@ SELF_SUFFICIENCY_COLUMNS = [
     "product",
     "year",
     "basis",
+    "publisher",
     "unit",
     "production",
     "imports",
@@ -51,6 +52,7 @@ SECTOR_METRIC_COLUMNS = [
     "value",
     "unit",
     "basis",
+    "publisher",
     "method",
     "inputs",
     "sources",
@@ -65,9 +67,10 @@ class Balance:
     sector_id: str
     product: str
     basis: str  # "quantity" or "value"
-    production: str
+    production: str | None
     imports: str | None
     exports: str | None
+    publisher: str
     note: str = ""
 
 
@@ -80,6 +83,7 @@ BALANCES: list[Balance] = [
         "CAAM_NEV_PRODUCTION",
         None,
         "CAAM_NEV_EXPORTS",
+        "CAAM",
         "CAAM counts (passenger + commercial); no NEV import series is bundled",
     ),
     Balance(
@@ -89,6 +93,7 @@ BALANCES: list[Balance] = [
         "NBS_IC_OUTPUT",
         "CUSTOMS_IC_IMPORT_UNITS",
         "CUSTOMS_IC_EXPORT_UNITS",
+        "NBS; GACC",
         "NBS output (enterprises above designated size) vs customs pieces",
     ),
     Balance(
@@ -98,6 +103,7 @@ BALANCES: list[Balance] = [
         "CMTBA_MWMT_PRODUCTION_VALUE_USD",
         "CMTBA_MWMT_IMPORTS_USD",
         "CMTBA_MWMT_EXPORTS_USD",
+        "CMTBA",
         "CMTBA values in USD",
     ),
     Balance(
@@ -107,6 +113,7 @@ BALANCES: list[Balance] = [
         "PV_MODULE_OUTPUT",
         None,
         "PV_MODULE_EXPORTS",
+        "MIIT; CPIA",
         "MIIT/CPIA GW; no module import series is bundled",
     ),
     Balance(
@@ -116,6 +123,7 @@ BALANCES: list[Balance] = [
         "PV_CELL_OUTPUT",
         None,
         "PV_CELL_EXPORTS",
+        "MIIT; CPIA",
         "MIIT/CPIA GW; no cell import series is bundled",
     ),
     Balance(
@@ -125,7 +133,48 @@ BALANCES: list[Balance] = [
         "PV_WAFER_OUTPUT",
         None,
         "PV_WAFER_EXPORTS",
+        "MIIT",
         "MIIT GW; no wafer import series is bundled",
+    ),
+    Balance(
+        "cnc_machine_tools_robots",
+        "Metal-working machine tools",
+        "value",
+        None,
+        "CUSTOMS_MWMT_IMPORTS_USD",
+        "CUSTOMS_MWMT_EXPORTS_USD",
+        "GACC",
+        "China customs values; no production value for these years",
+    ),
+    Balance(
+        "cnc_machine_tools_robots",
+        "Metal-working machine tools",
+        "quantity",
+        None,
+        "CUSTOMS_MWMT_IMPORT_UNITS",
+        "CUSTOMS_MWMT_EXPORT_UNITS",
+        "GACC",
+        "China customs units; no production count for metal-working machine tools",
+    ),
+    Balance(
+        "cnc_machine_tools_robots",
+        "Machine tools",
+        "value",
+        None,
+        "MT_IMPORTS_USD",
+        "MT_EXPORTS_USD",
+        "CMIF",
+        "China Machinery Industry Federation as cited",
+    ),
+    Balance(
+        "new_generation_it",
+        "Integrated circuits",
+        "value",
+        None,
+        "CUSTOMS_IC_IMPORT_VALUE_CNY",
+        "CUSTOMS_IC_EXPORT_VALUE_CNY",
+        "GACC",
+        "customs values in CNY; no production value in CNY",
     ),
 ]
 
@@ -176,31 +225,38 @@ def _term(best: pl.DataFrame, series_id: str | None, name: str) -> pl.DataFrame:
 
 
 def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
-    """Wide self-sufficiency rows for one declared balance: every year with production."""
-    frame = (
-        _term(best, balance.production, "production")
-        .join(_term(best, balance.imports, "imports"), on="year", how="left")
-        .join(_term(best, balance.exports, "exports"), on="year", how="left")
-        .sort("year")
-    )
-    for flow in ("imports", "exports"):
-        mismatched = frame.filter(
-            pl.col(f"{flow}_unit").is_not_null()
-            & (pl.col(f"{flow}_unit") != pl.col("production_unit"))
-        )
-        if mismatched.height:
+    """Wide self-sufficiency rows for one declared balance: every year with any of its terms."""
+    terms = [
+        _term(best, balance.production, "production"),
+        _term(best, balance.imports, "imports"),
+        _term(best, balance.exports, "exports"),
+    ]
+    years = pl.concat([t.select("year") for t in terms]).unique()
+    frame = years
+    for t in terms:
+        frame = frame.join(t, on="year", how="left")
+    frame = frame.sort("year")
+    units = frame.select(
+        pl.concat_list(["production_unit", "imports_unit", "exports_unit"])
+        .list.drop_nulls()
+        .list.unique()
+        .alias("units")
+    )["units"]
+    for year, found in zip(frame["year"], units, strict=True):
+        if len(found) > 1:
             raise Mic2025Error(
-                f"balance {balance.product}: {flow} in {mismatched[f'{flow}_unit'][0]!r} but "
-                f"production in {mismatched['production_unit'][0]!r}; bases must not be mixed"
+                f"balance {balance.product} {year}: terms in {sorted(found)}; a balance must "
+                "not mix units or bases"
             )
+    has_p = pl.col("production").is_not_null()
     has_m = pl.col("imports").is_not_null()
     has_x = pl.col("exports").is_not_null()
     consumption = (
         pl.col("production") + pl.col("imports").fill_null(0) - pl.col("exports").fill_null(0)
     )
-    consumption = pl.when(has_m | has_x).then(consumption)
-    negative = consumption <= 0
-    ratio_ok = (has_m | has_x) & ~negative.fill_null(False)
+    consumption = pl.when(has_p & (has_m | has_x)).then(consumption)
+    negative = (consumption <= 0).fill_null(False)
+    ratio_ok = has_p & (has_m | has_x) & ~negative
     bound = (
         pl.when(has_m & has_x)
         .then(pl.lit("exact"))
@@ -210,12 +266,18 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
         .then(pl.lit("lower"))
     )
     missing = pl.concat_str(
-        [pl.when(~has_m).then(pl.lit("imports")), pl.when(~has_x).then(pl.lit("exports"))],
+        [
+            pl.when(~has_p).then(pl.lit("production")),
+            pl.when(~has_m).then(pl.lit("imports")),
+            pl.when(~has_x).then(pl.lit("exports")),
+        ],
         separator=", ",
         ignore_nulls=True,
     )
     assumption = (
-        pl.when(has_m & has_x)
+        pl.when(~has_p)
+        .then(pl.lit("production not available: no self-sufficiency ratio"))
+        .when(has_m & has_x)
         .then(pl.lit("none: production, imports and exports all reported"))
         .when(has_x)
         .then(
@@ -234,7 +296,7 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
         .otherwise(pl.lit("imports and exports not available: no ratio computed"))
     )
     assumption = (
-        pl.when(negative.fill_null(False))
+        pl.when(negative)
         .then(
             pl.concat_str([assumption, pl.lit("; apparent consumption <= 0: ratio not published")])
         )
@@ -247,7 +309,8 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
         pl.lit(balance.product).alias("product"),
         pl.col("year"),
         pl.lit(balance.basis).alias("basis"),
-        pl.col("production_unit").alias("unit"),
+        pl.lit(balance.publisher).alias("publisher"),
+        pl.coalesce("production_unit", "imports_unit", "exports_unit").alias("unit"),
         pl.col("production"),
         pl.col("imports"),
         pl.col("exports"),
@@ -257,9 +320,7 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
         pl.when(ratio_ok).then(bound).alias("ratio_bound"),
         pl.when(missing != "").then(missing).alias("missing_inputs"),
         assumption.alias("assumptions"),
-        pl.when(negative.fill_null(False))
-        .then(pl.lit("negative_apparent_consumption"))
-        .alias("flags"),
+        pl.when(negative).then(pl.lit("negative_apparent_consumption")).alias("flags"),
         pl.concat_str(
             ["production_input", "imports_input", "exports_input"],
             separator="; ",
@@ -284,7 +345,7 @@ def self_sufficiency(
         .join(sectors.select("sector_id", "sector"), on="sector_id", how="left")
         .with_columns(pl.lit(load_id).alias("load_id"))
         .select(SELF_SUFFICIENCY_COLUMNS)
-        .sort("sector", "product", "year", "basis")
+        .sort("sector", "product", "year", "basis", "publisher")
     )
 
 
@@ -301,7 +362,7 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.format(" [{} bound: {}]", "ratio_bound", "assumptions"))
     )
     common = [pl.col("sector"), pl.col("product"), pl.col("year")]
-    tail = [pl.col("basis"), pl.col("inputs"), pl.col("sources"), pl.col("load_id")]
+    tail = [pl.col("basis"), pl.col("publisher"), pl.col("inputs"), pl.col("sources")]
     ssr = wide.filter(pl.col("self_sufficiency_ratio").is_not_null()).select(
         *common,
         pl.lit("self_sufficiency_ratio").alias("metric"),
@@ -335,13 +396,424 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         pl.lit("exports / production").alias("method"),
         *tail,
     )
+    return pl.concat([ssr, dep, tbi, exr]).with_columns(pl.lit("ratio").alias("unit"))
+
+
+#: Published shares (percent) -> metric rows (ratio). (series_id, metric, basis)
+PUBLISHED_SHARES: list[tuple[str, str, str]] = [
+    ("NEV_DOMESTIC_BRAND_SHARE", "domestic_brand_share", "quantity"),
+    ("ROBOT_DOMESTIC_BRAND_SHARE", "domestic_brand_share", "quantity"),
+    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE", "domestic_brand_share", "quantity"),
+    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE_ELECTRONICS", "domestic_brand_share", "quantity"),
+    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE_AUTO", "domestic_brand_share", "quantity"),
+    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE_METAL", "domestic_brand_share", "quantity"),
+    ("CAAM_NEV_SALES_SHARE", "share_of_vehicle_sales", "quantity"),
+    ("ICINSIGHTS_IC_SELF_SUFFICIENCY", "self_sufficiency_ratio", "value"),
+    ("ICINSIGHTS_IC_CN_HQ_SHARE", "domestic_firm_share_of_domestic_market", "value"),
+    ("MWMT_DOMESTIC_SHARE", "domestic_share_of_domestic_market", "value"),
+    ("CNC_MT_DOMESTIC_SHARE", "domestic_share_of_domestic_market", "value"),
+    ("MEDDEV_IMPORT_SHARE", "import_dependence", "value"),
+    ("IFR_CN_SHARE_OF_GLOBAL_INSTALLS", "china_share_of_world_demand", "quantity"),
+    ("CN_SHARE_GLOBAL_POLYSILICON_OUTPUT", "china_share_of_world_production", "quantity"),
+    ("CN_SHARE_GLOBAL_POLYSILICON_CAPACITY", "china_share_of_world_capacity", "quantity"),
+    ("CN_SHARE_GLOBAL_WAFER_CAPACITY", "china_share_of_world_capacity", "quantity"),
+    ("CN_SHARE_GLOBAL_CELL_CAPACITY", "china_share_of_world_capacity", "quantity"),
+    ("CN_SHARE_GLOBAL_MODULE_CAPACITY", "china_share_of_world_capacity", "quantity"),
+    ("CN_SHARE_WORLD_SHIP_COMPLETIONS_DWT", "china_share_of_world_production", "quantity"),
+    ("CN_SHARE_WORLD_SHIP_COMPLETIONS_CGT", "china_share_of_world_production", "quantity"),
+    ("CN_SHARE_WORLD_SHIP_NEW_ORDERS_DWT", "china_share_of_world_new_orders", "quantity"),
+    ("CN_SHARE_WORLD_SHIP_NEW_ORDERS_CGT", "china_share_of_world_new_orders", "quantity"),
+    ("CN_SHARE_WORLD_SHIP_ORDERBOOK_DWT", "china_share_of_world_orderbook", "quantity"),
+    ("CN_SHARE_WORLD_SHIP_ORDERBOOK_CGT", "china_share_of_world_orderbook", "quantity"),
+    ("CRRC_GLOBAL_SHARE", "china_firm_share_of_world_market", "value"),
+    ("NBS_RD_INTENSITY", "rd_intensity", "value"),
+    ("MFG_RD_INTENSITY", "rd_intensity", "value"),
+]
+
+
+def share_figures(official: pl.DataFrame) -> pl.DataFrame:
+    """Shares: a full-year figure where published, else the partial-year one (the period is
+    stated in ``method``). Forecasts are never used."""
     return (
-        pl.concat([ssr, dep, tbi, exr])
-        .with_columns(pl.lit("ratio").alias("unit"))
-        .select(SECTOR_METRIC_COLUMNS)
+        official.filter(~pl.col("is_forecast"))
+        .with_columns((pl.col("period") != "FY").alias("_partial"))
+        .sort(["series_id", "year", "_partial", "origin_file", "origin_row"])
+        .unique(["series_id", "year"], keep="first", maintain_order=True)
+        .drop("_partial")
     )
 
 
-def sector_metrics(self_sufficiency_wide: pl.DataFrame) -> pl.DataFrame:
-    """marts.sector_metrics (long)."""
-    return balance_metrics(self_sufficiency_wide).sort("sector", "product", "metric", "year")
+def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """Published percentages -> ratios (value / 100), one row per series and year."""
+    spec = pl.DataFrame(PUBLISHED_SHARES, schema=["series_id", "metric", "basis"], orient="row")
+    figures = share_figures(official).join(spec, on="series_id", how="inner")
+    return figures.join(sectors.select("sector_id", "sector"), on="sector_id").select(
+        pl.col("sector"),
+        pl.col("product"),
+        pl.col("year"),
+        pl.col("metric"),
+        (pl.col("value") / 100).alias("value"),
+        pl.lit("ratio").alias("unit"),
+        pl.col("basis"),
+        pl.coalesce("publisher_cited", "publisher").alias("publisher"),
+        pl.format(
+            "published share ({}, period {}): {} / 100", "series_id", "period", "value"
+        ).alias("method"),
+        pl.format(
+            "{}:{}={} {}", "series_id", "year", "value_as_published", "unit_as_published"
+        ).alias("inputs"),
+        pl.col("source_url").alias("sources"),
+    )
+
+
+def production_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """Production levels in base units, one row per production series and year."""
+    best = best_figures(official).filter(pl.col("measure") == "production")
+    return best.join(sectors.select("sector_id", "sector"), on="sector_id").select(
+        pl.col("sector"),
+        pl.col("product"),
+        pl.col("year"),
+        pl.lit("production").alias("metric"),
+        pl.col("value"),
+        pl.col("unit"),
+        pl.when(pl.col("unit").is_in(["USD", "CNY"]))
+        .then(pl.lit("value"))
+        .otherwise(pl.lit("quantity"))
+        .alias("basis"),
+        pl.coalesce("publisher_cited", "publisher").alias("publisher"),
+        pl.format("{} as published, in base units", "series_id").alias("method"),
+        pl.format(
+            "{}:{}={} {}", "series_id", "year", "value_as_published", "unit_as_published"
+        ).alias("inputs"),
+        pl.col("source_url").alias("sources"),
+    )
+
+
+@dataclass(frozen=True)
+class WorldShare:
+    """China's share of a world total from one observations series (same source, same unit).
+
+    ``annual_from_cumulative``: the series is a stock (e.g. installed capacity); the share is
+    computed on annual additions, stock[y] - stock[y-1], which is the year's demand.
+    """
+
+    sector_id: str
+    product: str
+    metric: str
+    source: str
+    indicators: tuple[str, ...]  # summed within the source (e.g. BEV + PHEV + FCEV)
+    annual_from_cumulative: bool = False
+    description: str = ""
+
+
+WORLD_SHARES: list[WorldShare] = [
+    WorldShare(
+        "nev",
+        "Electric cars",
+        "china_share_of_world_demand",
+        "owid_electric_car_sales",
+        ("electric-car-sales",),
+        description="electric cars sold in China / electric cars sold worldwide",
+    ),
+    WorldShare(
+        "nev",
+        "Electric cars",
+        "china_share_of_world_demand",
+        "iea_global_ev_data",
+        ("ev_sales_cars_bev", "ev_sales_cars_phev", "ev_sales_cars_fcev"),
+        description="IEA EV car sales (BEV+PHEV+FCEV) China / World",
+    ),
+    WorldShare(
+        "cnc_machine_tools_robots",
+        "Industrial robots",
+        "china_share_of_world_demand",
+        "owid_robot_installations",
+        ("annual-industrial-robots-installed",),
+        description="robot installations in China / worldwide",
+    ),
+    WorldShare(
+        "power_equipment",
+        "Solar PV modules",
+        "china_share_of_world_demand",
+        "owid_solar_capacity",
+        ("installed-solar-pv-capacity",),
+        annual_from_cumulative=True,
+        description="new solar capacity in China / worldwide (annual additions of cumulative GW)",
+    ),
+    WorldShare(
+        "power_equipment",
+        "Wind turbines",
+        "china_share_of_world_demand",
+        "owid_wind_capacity",
+        ("cumulative-installed-wind-energy-capacity-gigawatts",),
+        annual_from_cumulative=True,
+        description="new wind capacity in China / worldwide (annual additions of cumulative GW)",
+    ),
+]
+
+
+def world_share_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """china_share_of_world_demand from observations: CHN / WLD per year, same source.
+
+    share = value(CHN) / value(WLD); with annual_from_cumulative, both are first turned into
+    annual additions (stock[y] - stock[y-1]); a year whose world addition is <= 0 gets no share.
+    """
+    frames = []
+    names = dict(sectors.select("sector_id", "sector").iter_rows())
+    for spec in WORLD_SHARES:
+        rows = obs.filter(
+            (pl.col("source") == spec.source)
+            & pl.col("indicator").is_in(spec.indicators)
+            & (pl.col("scenario") == "historical")
+            & pl.col("iso3").is_in(["CHN", "WLD"])
+        )
+        if rows.is_empty():
+            continue
+        totals = rows.group_by("iso3", "year").agg(
+            pl.col("value").sum(), pl.col("unit").first(), pl.col("publisher").first()
+        )
+        if spec.annual_from_cumulative:
+            totals = (
+                totals.sort("iso3", "year")
+                .with_columns(
+                    (pl.col("value") - pl.col("value").shift(1).over("iso3")).alias("value"),
+                    (pl.col("year") - pl.col("year").shift(1).over("iso3")).alias("_gap"),
+                )
+                .filter(pl.col("_gap") == 1)
+                .drop("_gap")
+            )
+        wide = (
+            totals.filter(pl.col("iso3") == "CHN")
+            .select("year", pl.col("value").alias("china"), "unit", "publisher")
+            .join(
+                totals.filter(pl.col("iso3") == "WLD").select(
+                    "year", pl.col("value").alias("world")
+                ),
+                on="year",
+            )
+            .filter(pl.col("world") > 0)
+            .sort("year")
+        )
+        label = " + ".join(spec.indicators)
+        frames.append(
+            wide.select(
+                pl.lit(names[spec.sector_id]).alias("sector"),
+                pl.lit(spec.product).alias("product"),
+                pl.col("year"),
+                pl.lit(spec.metric).alias("metric"),
+                (pl.col("china") / pl.col("world")).alias("value"),
+                pl.lit("ratio").alias("unit"),
+                pl.lit("quantity").alias("basis"),
+                pl.col("publisher"),
+                pl.lit(f"China / World: {spec.description}").alias("method"),
+                pl.format(
+                    "{}:{} CHN={} WLD={} {}", pl.lit(spec.source), "year", "china", "world", "unit"
+                ).alias("inputs"),
+                pl.lit(f"snapshot {spec.source} ({label})").alias("sources"),
+            )
+        )
+    return pl.concat(frames) if frames else _empty_metrics()
+
+
+def trade_share_metrics(
+    trade: pl.DataFrame, hs_map: pl.DataFrame, min_reporters: int = 30
+) -> pl.DataFrame:
+    """From core.trade (values in USD, partner World), for HS codes in the sector map:
+
+    world_export_share  = China's exports / sum of all reporters' exports   [ratio]
+        only where at least ``min_reporters`` reporters are present for that code and year
+        (so that the sum is a world total; the count is stated in ``method``);
+    trade_balance_index = (X - M) / (X + M) of China's exports and imports  [ratio].
+
+    HS revisions: Comtrade H4/H5 codes are matched to the map's HS2017 rows and H6 to HS2022;
+    the codes used here (8486, 848620, 903082, 8541, 8542) are unchanged across those revisions.
+    """
+    if trade.is_empty():
+        return _empty_metrics()
+    revision = (
+        pl.when(pl.col("hs_revision") == "HS2022")
+        .then(pl.lit("HS2022"))
+        .otherwise(pl.lit("HS2017"))
+    )
+    world = trade.filter((pl.col("partner_code") == 0) & (pl.col("flow") == "exports"))
+    totals = world.group_by("hs_code", "year").agg(
+        pl.col("value_usd").sum().alias("world"), pl.col("reporter_code").n_unique().alias("n")
+    )
+    china = trade.filter((pl.col("reporter_code") == 156) & (pl.col("partner_code") == 0))
+    china_wide = china.with_columns(revision.alias("map_revision")).pivot(
+        on="flow",
+        index=["hs_code", "year", "map_revision"],
+        values="value_usd",
+        aggregate_function="sum",
+    )
+    for flow in ("exports", "imports"):
+        if flow not in china_wide.columns:
+            china_wide = china_wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(flow))
+    products = hs_map.select(
+        "sector", "product", "hs_code", pl.col("hs_revision").alias("map_revision")
+    ).unique(["hs_code", "map_revision"])
+    joined = china_wide.join(products, on=["hs_code", "map_revision"]).join(
+        totals, on=["hs_code", "year"], how="left"
+    )
+    common = [pl.col("sector"), pl.col("product"), pl.col("year")]
+    share = joined.filter(
+        pl.col("exports").is_not_null() & (pl.col("n") >= min_reporters) & (pl.col("world") > 0)
+    ).select(
+        *common,
+        pl.lit("world_export_share").alias("metric"),
+        (pl.col("exports") / pl.col("world")).alias("value"),
+        pl.lit("ratio").alias("unit"),
+        pl.lit("value").alias("basis"),
+        pl.lit("UN Comtrade").alias("publisher"),
+        pl.format(
+            "China exports / sum of {} reporters' exports to World (HS {})", "n", "hs_code"
+        ).alias("method"),
+        pl.format(
+            "HS {}:{} CHN exports={} USD, world={} USD", "hs_code", "year", "exports", "world"
+        ).alias("inputs"),
+        pl.lit("snapshot comtrade_trade (UN Comtrade)").alias("sources"),
+    )
+    both = pl.col("exports").is_not_null() & pl.col("imports").is_not_null()
+    tbi = joined.filter(both & ((pl.col("exports") + pl.col("imports")) > 0)).select(
+        *common,
+        pl.lit("trade_balance_index").alias("metric"),
+        ((pl.col("exports") - pl.col("imports")) / (pl.col("exports") + pl.col("imports"))).alias(
+            "value"
+        ),
+        pl.lit("ratio").alias("unit"),
+        pl.lit("value").alias("basis"),
+        pl.lit("UN Comtrade").alias("publisher"),
+        pl.format("(exports - imports) / (exports + imports), HS {}", "hs_code").alias("method"),
+        pl.format(
+            "HS {}:{} CHN exports={} imports={} USD", "hs_code", "year", "exports", "imports"
+        ).alias("inputs"),
+        pl.lit("snapshot comtrade_trade (UN Comtrade)").alias("sources"),
+    )
+    return pl.concat([share, tbi])
+
+
+def revealed_comparative_advantage(trade: pl.DataFrame, hs_map: pl.DataFrame) -> pl.DataFrame:
+    """Balassa RCA of China, for map products where the all-goods totals exist:
+
+        RCA = (X_china,p / X_china,total) / (X_world,p / X_world,total)
+
+    X = exports to the World in USD; 'total' = the ``TOTAL`` commodity row; world = sum over
+    reporters. Years without China's and the world's TOTAL give no row (never a guess).
+    """
+    if trade.is_empty():
+        return _empty_metrics()
+    exports = trade.filter((pl.col("partner_code") == 0) & (pl.col("flow") == "exports"))
+    totals = exports.filter(pl.col("hs_code") == "TOTAL")
+    if totals.is_empty():
+        return _empty_metrics()
+    china_total = totals.filter(pl.col("reporter_code") == 156).select(
+        "year", pl.col("value_usd").alias("cn_total")
+    )
+    world_total = totals.group_by("year").agg(pl.col("value_usd").sum().alias("w_total"))
+    products = exports.filter(pl.col("hs_code") != "TOTAL")
+    cn = products.filter(pl.col("reporter_code") == 156).select(
+        "hs_code", "year", pl.col("value_usd").alias("cn")
+    )
+    world = products.group_by("hs_code", "year").agg(pl.col("value_usd").sum().alias("w"))
+    names = hs_map.select("sector", "product", "hs_code").unique("hs_code")
+    frame = (
+        cn.join(world, on=["hs_code", "year"])
+        .join(china_total, on="year")
+        .join(world_total, on="year")
+        .join(names, on="hs_code")
+        .filter((pl.col("w") > 0) & (pl.col("cn_total") > 0) & (pl.col("w_total") > 0))
+    )
+    return frame.select(
+        pl.col("sector"),
+        pl.col("product"),
+        pl.col("year"),
+        pl.lit("revealed_comparative_advantage").alias("metric"),
+        ((pl.col("cn") / pl.col("cn_total")) / (pl.col("w") / pl.col("w_total"))).alias("value"),
+        pl.lit("index").alias("unit"),
+        pl.lit("value").alias("basis"),
+        pl.lit("UN Comtrade").alias("publisher"),
+        pl.format("Balassa RCA, HS {}", "hs_code").alias("method"),
+        pl.format(
+            "HS {}:{} cn={} cn_total={} w={} w_total={}",
+            "hs_code",
+            "year",
+            "cn",
+            "cn_total",
+            "w",
+            "w_total",
+        ).alias("inputs"),
+        pl.lit("snapshot comtrade_trade (UN Comtrade)").alias("sources"),
+    )
+
+
+#: WDI indicators shown as cross-cutting metrics for China (percent -> ratio).
+WDI_METRICS = {
+    "GB.XPD.RSDV.GD.ZS": ("rd_intensity", "R&D expenditure / GDP"),
+    "TX.VAL.TECH.MF.ZS": ("high_tech_export_share", "high-tech exports / manufactured exports"),
+    "NV.IND.MANF.ZS": ("manufacturing_share_of_gdp", "manufacturing value added / GDP"),
+}
+
+
+def wdi_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    rows = obs.filter(
+        pl.col("source").str.starts_with("wdi_")
+        & pl.col("indicator").is_in(list(WDI_METRICS))
+        & (pl.col("iso3") == "CHN")
+    )
+    if rows.is_empty():
+        return _empty_metrics()
+    metric = {k: v[0] for k, v in WDI_METRICS.items()}
+    what = {k: v[1] for k, v in WDI_METRICS.items()}
+    cross = sectors.filter(pl.col("sector_id") == "cross_cutting")["sector"][0]
+    return rows.select(
+        pl.lit(cross).alias("sector"),
+        pl.lit("Whole economy").alias("product"),
+        pl.col("year"),
+        pl.col("indicator").replace_strict(metric).alias("metric"),
+        (pl.col("value") / 100).alias("value"),
+        pl.lit("ratio").alias("unit"),
+        pl.lit("value").alias("basis"),
+        pl.col("publisher"),
+        pl.format(
+            "{} ({}), percent / 100", pl.col("indicator").replace_strict(what), "indicator"
+        ).alias("method"),
+        pl.format("{}:CHN:{}={} percent", "indicator", "year", "value").alias("inputs"),
+        pl.format("https://data.worldbank.org/indicator/{}?locations=CN", "indicator").alias(
+            "sources"
+        ),
+    )
+
+
+def _empty_metrics() -> pl.DataFrame:
+    schema = {c: pl.String for c in SECTOR_METRIC_COLUMNS if c != "load_id"}
+    schema.update({"year": pl.Int64, "value": pl.Float64})
+    return pl.DataFrame(schema=schema)
+
+
+def sector_metrics(
+    wide: pl.DataFrame,
+    *,
+    official: pl.DataFrame,
+    observations: pl.DataFrame,
+    trade: pl.DataFrame,
+    hs_map: pl.DataFrame,
+    sectors: pl.DataFrame,
+    load_id: str,
+) -> pl.DataFrame:
+    """marts.sector_metrics (long): every metric of docs/metrics.md."""
+    parts = [
+        balance_metrics(wide),
+        published_share_metrics(official, sectors),
+        production_metrics(official, sectors),
+        world_share_metrics(observations, sectors),
+        trade_share_metrics(trade, hs_map),
+        revealed_comparative_advantage(trade, hs_map),
+        wdi_metrics(observations, sectors),
+    ]
+    columns = [c for c in SECTOR_METRIC_COLUMNS if c != "load_id"]
+    return (
+        pl.concat([p.select(columns).cast({"year": pl.Int64, "value": pl.Float64}) for p in parts])
+        .with_columns(pl.lit(load_id).alias("load_id"))
+        .select(SECTOR_METRIC_COLUMNS)
+        .sort("sector", "product", "metric", "year", "basis", "publisher")
+    )

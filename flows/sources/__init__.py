@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from flows.sources import china_official, iea, owid
+from flows.sources import china_official, comtrade, iea, owid, reference, worldbank
 from flows.sources.base import Source
 
-SOURCES: dict[str, Source] = {s.name: s for s in [china_official.SOURCE, iea.SOURCE, *owid.SOURCES]}
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in [
+        china_official.SOURCE,
+        comtrade.SOURCE,
+        iea.SOURCE,
+        *owid.SOURCES,
+        *reference.SOURCES,
+        *worldbank.SOURCES,
+    ]
+}
 
 
 def get_source(name: str) -> Source:

@@ -1,0 +1,129 @@
+"""Shares of world totals, trade metrics and RCA, with hand-computed values."""
+
+import polars as pl
+import pytest
+
+from flows.snapshots import latest_snapshot
+from flows.sources import get_source
+from warehouse import conform, metrics
+from warehouse.build import read_sectors
+
+
+def raw(name):
+    frame = get_source(name).parse(latest_snapshot(name))
+    return frame.with_columns(
+        pl.lit("test").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256")
+    )
+
+
+@pytest.fixture(scope="module")
+def observations():
+    return pl.concat(
+        [
+            conform.owid_observations("owid_electric_car_sales", raw("owid_electric_car_sales")),
+            conform.owid_observations("owid_robot_installations", raw("owid_robot_installations")),
+            conform.owid_observations("owid_solar_capacity", raw("owid_solar_capacity")),
+            conform.iea_observations(raw("iea_global_ev_data")),
+            conform.wdi_observations(
+                "wdi_gb_xpd_rsdv_gd_zs", raw("wdi_gb_xpd_rsdv_gd_zs"), "percent"
+            ),
+        ]
+    )
+
+
+def value(frame, **where):
+    rows = frame
+    for k, v in where.items():
+        rows = rows.filter(pl.col(k) == v)
+    assert rows.height == 1, rows
+    return rows["value"][0]
+
+
+def test_china_share_of_world_ev_sales(observations):
+    shares = metrics.world_share_metrics(observations, read_sectors())
+    # OWID 2023: China 8,200,000 / World 13,700,000 = 0.5985
+    assert value(shares, year=2023, publisher="IEA via Our World in Data") == pytest.approx(
+        8_200_000 / 13_700_000
+    )
+    # IEA GEVO 2024, cars 2023: (5,400,000 BEV + 2,700,000 PHEV + FCEV) / World; > 0.5
+    iea = value(shares, year=2023, publisher="International Energy Agency")
+    assert 0.5 < iea < 0.65
+
+
+def test_china_share_of_world_robot_installations(observations):
+    shares = metrics.world_share_metrics(observations, read_sectors())
+    # IFR via OWID 2023: 276,000 / 541,000 = 0.5102 (IFR itself rounds to 51%)
+    assert value(shares, product="Industrial robots", year=2023) == pytest.approx(0.5102, abs=5e-5)
+
+
+def test_solar_demand_share_uses_annual_additions(observations):
+    shares = metrics.world_share_metrics(observations, read_sectors())
+    solar = observations.filter(pl.col("source") == "owid_solar_capacity")
+
+    def cap(iso3, year):
+        return solar.filter((pl.col("iso3") == iso3) & (pl.col("year") == year))["value"][0]
+
+    expected = (cap("CHN", 2023) - cap("CHN", 2022)) / (cap("WLD", 2023) - cap("WLD", 2022))
+    assert value(shares, product="Solar PV modules", year=2023) == pytest.approx(expected)
+
+
+def test_world_export_share_and_trade_balance_from_comtrade():
+    trade = conform.trade(raw("comtrade_trade"))
+    hs_map = conform.sector_hs_map(raw("sector_hs_map"), read_sectors())
+    m = metrics.trade_share_metrics(trade, hs_map)
+    # China 8542, 2017: exports 67,201,901,492 vs imports 261,161,384,489 USD
+    # (67.20 - 261.16) / (67.20 + 261.16) = -0.5907
+    tbi = value(m, metric="trade_balance_index", product="Integrated circuits (all)", year=2017)
+    assert tbi == pytest.approx(-0.5907, abs=5e-5)
+    share = m.filter(pl.col("metric") == "world_export_share")
+    assert share.height > 0 and share["value"].is_between(0, 1).all()
+    assert share["method"].str.contains("reporters").all()
+
+
+def test_rca_formula_on_a_small_frame():
+    # Formula check only (made-up round numbers, never published):
+    # China exports 10 of product p out of 100 total; world 50 of p out of 1000 total
+    # RCA = (10/100) / (50/1000) = 2.0
+    rows = [
+        (156, "8542", 10.0),
+        (156, "TOTAL", 100.0),
+        (276, "8542", 40.0),
+        (276, "TOTAL", 900.0),
+    ]
+    trade = pl.DataFrame(
+        [
+            {
+                "year": 2020,
+                "reporter_code": r,
+                "partner_code": 0,
+                "flow": "exports",
+                "hs_code": c,
+                "value_usd": v,
+            }
+            for r, c, v in rows
+        ]
+    )
+    hs_map = pl.DataFrame({"sector": ["IT"], "product": ["ICs"], "hs_code": ["8542"]})
+    rca = metrics.revealed_comparative_advantage(trade, hs_map)
+    assert rca["value"].to_list() == [pytest.approx(2.0)]
+
+
+def test_rca_needs_totals():
+    trade = pl.DataFrame(
+        {
+            "year": [2020],
+            "reporter_code": [156],
+            "partner_code": [0],
+            "flow": ["exports"],
+            "hs_code": ["8542"],
+            "value_usd": [1.0],
+        }
+    )
+    hs_map = pl.DataFrame({"sector": ["IT"], "product": ["ICs"], "hs_code": ["8542"]})
+    assert metrics.revealed_comparative_advantage(trade, hs_map).height == 0
+
+
+def test_wdi_rd_intensity_is_a_ratio(observations):
+    m = metrics.wdi_metrics(observations, read_sectors())
+    # WDI (last updated 2026-07-13): China R&D 2023 = 2.57729 % of GDP -> 0.0257729
+    assert value(m, metric="rd_intensity", year=2023) == pytest.approx(0.0257729)
