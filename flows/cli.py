@@ -41,6 +41,7 @@ class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+    markdown = "markdown"
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -111,7 +112,11 @@ def sql(
 
 
 def print_frame(frame, fmt: OutputFormat) -> None:
-    if fmt == OutputFormat.csv:
+    if fmt == OutputFormat.markdown:
+        from warehouse.report_text import markdown_table
+
+        sys.stdout.write(markdown_table(frame))
+    elif fmt == OutputFormat.csv:
         sys.stdout.write(frame.write_csv())
     elif fmt == OutputFormat.json:
         sys.stdout.write(json.dumps(frame.to_dicts(), indent=2, default=str, ensure_ascii=False))
@@ -132,6 +137,61 @@ def _fmt(value) -> str:
             return f"{value:,.0f}"
         return f"{value:.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
+
+
+@app.command()
+def scorecard(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv, json or markdown")
+    ] = OutputFormat.table,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """MIC2025 targets against the latest actuals (from the published warehouse)."""
+    from warehouse.query import QueryError, run_query
+
+    query = (
+        "select target_id, sector, indicator, comparator, target_year, target_value, unit, "
+        "actual_value, actual_year, projected_value, gap, status, rule, sources "
+        "from marts.scorecard order by target_id"
+    )
+    try:
+        frame = run_query(query, warehouse)
+    except QueryError as exc:
+        _fail(str(exc))
+    if fmt != OutputFormat.table:
+        print_frame(frame, fmt)
+        return
+    colours = {"met": "green", "on_track": "green", "off_track": "yellow", "missed": "red"}
+    table = Table(title="MIC2025 scorecard", show_lines=False)
+    table.add_column("id")
+    table.add_column("indicator", overflow="fold", ratio=3)
+    table.add_column("target", overflow="fold", ratio=1)
+    table.add_column("actual (-> projected)", overflow="fold", ratio=1)
+    table.add_column("status", no_wrap=True)
+    for r in frame.iter_rows(named=True):
+        pct = r["unit"] == "ratio"
+
+        def show(v, pct=pct):
+            if v is None:
+                return "-"
+            return f"{v:.1%}" if pct else _fmt(v)
+
+        actual = (
+            "-" if r["actual_value"] is None else f"{show(r['actual_value'])} ({r['actual_year']})"
+        )
+        if r["projected_value"] is not None and r["status"] in ("on_track", "off_track"):
+            actual += f" -> {show(r['projected_value'])}"
+        status = r["status"]
+        table.add_row(
+            r["target_id"],
+            r["indicator"],
+            f"{r['comparator']} {show(r['target_value'])} by {r['target_year'] or '?'}",
+            actual,
+            f"[{colours.get(status, 'dim')}]{status}[/]",
+        )
+    console.print(table)
+    counts = frame.group_by("status").len().sort("status").iter_rows()
+    console.print(", ".join(f"{s}: {n}" for s, n in counts))
 
 
 @snapshot_app.command("import")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from flows import ingest
@@ -21,7 +22,21 @@ from flows.settings import warehouse_path
 from flows.snapshots import read_snapshot
 from flows.sources import SOURCES
 from warehouse import build as wh
+from warehouse import scorecard
+from warehouse.changes import metric_changes, read_published_metrics
 from warehouse.load import load_source
+from warehouse.query import run_query
+from warehouse.report_text import run_summary_markdown
+
+SUMMARY_FIELDS = (
+    "source",
+    "snapshot_version",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "message",
+)
 
 
 def new_load_id() -> str:
@@ -92,7 +107,11 @@ def build_task(
         previous=Path(target),
     )
     wh.check_built(Path(tmp), list(result.tables))
-    return result.to_dict()
+    after = read_published_metrics(Path(tmp))
+    return {
+        **result.to_dict(),
+        "metric_changes": metric_changes(read_published_metrics(Path(target)), after),
+    }
 
 
 @task(name="publish")
@@ -100,6 +119,46 @@ def publish_task(tmp: str, target: str) -> str:
     wh.publish(Path(tmp), Path(target))
     get_run_logger().info("published %s", target)
     return target
+
+
+@task(name="publish-artifacts")
+def artifacts_task(summary: dict) -> None:
+    """Run summary (markdown) and the scorecard (table + markdown) as Prefect artifacts."""
+    create_markdown_artifact(
+        key="mic2025-run-summary",
+        markdown=run_summary_markdown(summary),
+        description="Sources, rows loaded and quarantined, metric changes",
+    )
+    card = run_query("select * from marts.scorecard order by target_id", summary["warehouse"])
+    create_table_artifact(
+        key="mic2025-scorecard",
+        table=[
+            {
+                k: r[k]
+                for k in (
+                    "target_id",
+                    "sector",
+                    "indicator",
+                    "comparator",
+                    "target_year",
+                    "target_value",
+                    "unit",
+                    "actual_value",
+                    "actual_year",
+                    "projected_value",
+                    "status",
+                    "rule",
+                )
+            }
+            for r in card.to_dicts()
+        ],
+        description="MIC2025 targets against the latest actuals",
+    )
+    create_markdown_artifact(
+        key="mic2025-scorecard-summary",
+        markdown=scorecard.summary_markdown(card),
+        description="Targets met / on track / off track / no data",
+    )
 
 
 @flow(name="mic2025-refresh", log_prints=True)
@@ -133,24 +192,13 @@ def refresh(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             tmp.unlink(missing_ok=True)
-    return {
+    summary = {
         "load_id": load_id,
         "flow_run_id": run_id,
         "warehouse": str(target),
-        "sources": [
-            {
-                k: r[k]
-                for k in (
-                    "source",
-                    "snapshot_version",
-                    "status",
-                    "rows_read",
-                    "rows_loaded",
-                    "rows_quarantined",
-                    "message",
-                )
-            }
-            for r in reports
-        ],
+        "sources": [{k: r[k] for k in SUMMARY_FIELDS} for r in reports],
         "tables": built["tables"],
+        "metric_changes": built["metric_changes"],
     }
+    artifacts_task(summary)
+    return summary

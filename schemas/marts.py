@@ -75,3 +75,34 @@ class SectorMetrics(pa.DataFrameModel):
         strict = True
         coerce = True
         unique = ["sector", "product", "year", "metric", "basis", "publisher"]
+
+
+class Scorecard(pa.DataFrameModel):
+    """MIC2025 targets against the latest actuals; the rule applied is stated in `rule`."""
+
+    target_id: str = pa.Field(unique=True, description="core.targets.target_id")
+    sector: str = pa.Field(description="MIC2025 sector")
+    indicator: str = pa.Field(description="What is targeted")
+    comparator: str = pa.Field(isin=[">=", ">", "<=", "<", "~", "="], description="Direction")
+    target_year: int = pa.Field(nullable=True, description="Target year (null: not stated)")
+    target_value: float = pa.Field(description="Target; percent targets as ratios")
+    unit: str = pa.Field(description="'ratio' for percent targets; unit as stated otherwise")
+    actual_value: float = pa.Field(
+        nullable=True, description="Actual for the target year, or latest"
+    )
+    actual_year: int = pa.Field(nullable=True, description="Year of actual_value")
+    projected_value: float = pa.Field(nullable=True, description="Trend or interpolation value")
+    gap: float = pa.Field(nullable=True, description="(actual or projected) - target")
+    status: str = pa.Field(
+        isin=["met", "on_track", "off_track", "missed", "no_data"], description="Status"
+    )
+    rule: str = pa.Field(description="How the status was reached, with the numbers")
+    measure: str = pa.Field(nullable=True, description="Warehouse series that measures the target")
+    sources: str = pa.Field(nullable=True, description="Sources of the actuals")
+    confidence: str = pa.Field(description="stated_in_source or secondary_source (the target)")
+    target_source_url: str = pa.Field(description="Where the target was read")
+    load_id: str = pa.Field(description="Refresh that computed the row")
+
+    class Config:
+        strict = True
+        coerce = True

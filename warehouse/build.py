@@ -27,7 +27,7 @@ from flows.settings import facts_dir
 from schemas import core as core_schemas
 from schemas import marts as mart_schemas
 from schemas import meta as meta_schemas
-from warehouse import conform, metrics
+from warehouse import conform, metrics, scorecard
 from warehouse.load import QUARANTINE_COLUMNS, raw_schema
 
 LAYERS = ["raw", "core", "marts", "meta"]
@@ -43,6 +43,7 @@ TABLE_SCHEMAS = {
     "core.targets": core_schemas.Targets,
     "marts.self_sufficiency": mart_schemas.SelfSufficiency,
     "marts.sector_metrics": mart_schemas.SectorMetrics,
+    "marts.scorecard": mart_schemas.Scorecard,
     "meta.loads": meta_schemas.Loads,
     "meta.snapshots": meta_schemas.Snapshots,
     "meta.quarantine": meta_schemas.Quarantine,
@@ -234,7 +235,15 @@ def mart_tables(core: dict[str, pl.DataFrame], load_id: str) -> dict[str, pl.Dat
         sectors=core["core.sectors"],
         load_id=load_id,
     )
-    return {"marts.self_sufficiency": wide, "marts.sector_metrics": long}
+    card = scorecard.scorecard(
+        core["core.targets"],
+        scorecard.read_target_measures(),
+        core["core.official_stats"],
+        long,
+        core["core.sectors"],
+        load_id,
+    )
+    return {"marts.self_sufficiency": wide, "marts.sector_metrics": long, "marts.scorecard": card}
 
 
 def build_warehouse(

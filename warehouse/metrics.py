@@ -185,23 +185,31 @@ def significant_digits(value: float) -> int:
     return len(text.rstrip("0")) if text else 0
 
 
-def best_figures(official: pl.DataFrame) -> pl.DataFrame:
-    """One figure per (series_id, year): full-year actuals only (no partial years, no
-    forecasts). Where two transcriptions give the same figure, the more precise publication wins
-    (more significant digits, e.g. 1288.8万 over 1289万); ties go to the lower origin row."""
+def best_figures(official: pl.DataFrame, *, allow_partial_year: bool = False) -> pl.DataFrame:
+    """One figure per (series_id, year), forecasts never included.
+
+    Full-year figures only, unless ``allow_partial_year`` (used for shares, where a first-half
+    share is still a share; the period is then stated in the metric's ``method``): a full-year
+    figure is always preferred. Where two transcriptions give the same figure, the more precise
+    publication wins (more significant digits, e.g. 1288.8万 over 1289万); ties go to the first
+    origin file and row.
+    """
+    rows = official.filter(~pl.col("is_forecast"))
+    if not allow_partial_year:
+        rows = rows.filter(pl.col("period") == "FY")
     return (
-        official.filter((pl.col("period") == "FY") & ~pl.col("is_forecast"))
-        .with_columns(
+        rows.with_columns(
+            (pl.col("period") != "FY").alias("_partial"),
             pl.col("value_as_published")
             .map_elements(significant_digits, return_dtype=pl.Int64)
-            .alias("_digits")
+            .alias("_digits"),
         )
         .sort(
-            ["series_id", "year", "_digits", "origin_file", "origin_row"],
-            descending=[False, False, True, False, False],
+            ["series_id", "year", "_partial", "_digits", "origin_file", "origin_row"],
+            descending=[False, False, False, True, False, False],
         )
         .unique(["series_id", "year"], keep="first", maintain_order=True)
-        .drop("_digits")
+        .drop("_partial", "_digits")
     )
 
 
@@ -432,15 +440,8 @@ PUBLISHED_SHARES: list[tuple[str, str, str]] = [
 
 
 def share_figures(official: pl.DataFrame) -> pl.DataFrame:
-    """Shares: a full-year figure where published, else the partial-year one (the period is
-    stated in ``method``). Forecasts are never used."""
-    return (
-        official.filter(~pl.col("is_forecast"))
-        .with_columns((pl.col("period") != "FY").alias("_partial"))
-        .sort(["series_id", "year", "_partial", "origin_file", "origin_row"])
-        .unique(["series_id", "year"], keep="first", maintain_order=True)
-        .drop("_partial")
-    )
+    """Best figures where a partial-year figure may stand in for a missing full year."""
+    return best_figures(official, allow_partial_year=True)
 
 
 def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
