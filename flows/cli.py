@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 snapshot_app = typer.Typer(help="Build or fetch source snapshots.", no_args_is_help=True)
 app.add_typer(snapshot_app, name="snapshot")
+claims_app = typer.Typer(help="Quantitative claims in articles.", no_args_is_help=True)
+app.add_typer(claims_app, name="claims")
 
 console = Console()
 err = Console(stderr=True)
@@ -192,6 +194,34 @@ def scorecard(
     console.print(table)
     counts = frame.group_by("status").len().sort("status").iter_rows()
     console.print(", ".join(f"{s}: {n}" for s, n in counts))
+
+
+class ClaimsFormat(StrEnum):
+    json = "json"
+    yaml = "yaml"
+
+
+@claims_app.command("extract")
+def claims_extract(
+    source: Annotated[str, typer.Argument(help="A text or HTML file, or an http(s) URL")],
+    fmt: Annotated[ClaimsFormat, typer.Option("--format", help="json or yaml")] = (
+        ClaimsFormat.json
+    ),
+) -> None:
+    """Propose candidate claims: every number with its value, unit, comparator and quote."""
+    from flows.claims import ArticleError, extract_claims, load_article
+
+    try:
+        text = load_article(source)
+    except ArticleError as exc:
+        _fail(str(exc))
+    found = [c.to_dict() for c in extract_claims(text)]
+    if fmt == ClaimsFormat.yaml:
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump({"claims": found}, allow_unicode=True, sort_keys=False))
+    else:
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
 
 
 @snapshot_app.command("import")

@@ -25,9 +25,10 @@ import polars as pl
 from flows.errors import ValidationFailed, WarehouseBusy
 from flows.settings import facts_dir
 from schemas import core as core_schemas
+from schemas import facts as fact_schemas
 from schemas import marts as mart_schemas
 from schemas import meta as meta_schemas
-from warehouse import conform, metrics, scorecard
+from warehouse import claim_checks, conform, metrics, scorecard
 from warehouse.load import QUARANTINE_COLUMNS, raw_schema
 
 LAYERS = ["raw", "core", "marts", "meta"]
@@ -44,6 +45,8 @@ TABLE_SCHEMAS = {
     "marts.self_sufficiency": mart_schemas.SelfSufficiency,
     "marts.sector_metrics": mart_schemas.SectorMetrics,
     "marts.scorecard": mart_schemas.Scorecard,
+    "core.article_claims": fact_schemas.ArticleClaims,
+    "marts.claim_checks": fact_schemas.ClaimChecks,
     "meta.loads": meta_schemas.Loads,
     "meta.snapshots": meta_schemas.Snapshots,
     "meta.quarantine": meta_schemas.Quarantine,
@@ -220,6 +223,9 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
             if targets_raw is not None
             else empty_frame(core_schemas.Targets)
         ),
+        "core.article_claims": claim_checks.load_articles().with_columns(
+            pl.lit(load_id).alias("load_id")
+        ),
     }
 
 
@@ -243,7 +249,19 @@ def mart_tables(core: dict[str, pl.DataFrame], load_id: str) -> dict[str, pl.Dat
         core["core.sectors"],
         load_id,
     )
-    return {"marts.self_sufficiency": wide, "marts.sector_metrics": long, "marts.scorecard": card}
+    checks = claim_checks.claim_checks(
+        core["core.article_claims"],
+        long,
+        core["core.official_stats"],
+        core["core.targets"],
+        load_id,
+    )
+    return {
+        "marts.self_sufficiency": wide,
+        "marts.sector_metrics": long,
+        "marts.scorecard": card,
+        "marts.claim_checks": checks,
+    }
 
 
 def build_warehouse(
@@ -266,7 +284,9 @@ def build_warehouse(
         **core,
         **mart_tables(core, load_id),
         "meta.loads": _ledger(reports, load_id, flow_run_id, previous),
-        "meta.snapshots": pl.DataFrame(snapshots, schema=_SNAPSHOT_COLUMNS),
+        "meta.snapshots": pl.DataFrame(
+            snapshots + claim_checks.article_snapshot_records(), schema=_SNAPSHOT_COLUMNS
+        ),
         "meta.quarantine": _quarantine(reports),
     }
     for table, frame in tables.items():

@@ -1,0 +1,289 @@
+"""Claims: extraction from texts written for these tests, the seed registry, and the checks."""
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.claims import ArticleError, check_url, extract_claims, html_to_text, load_article
+from warehouse.claim_checks import check_one, load_articles
+from warehouse.units import to_base
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "article-mic2025-nature-2024.txt"
+
+NEWS = (
+    "Battery maker CATL said on Tuesday that its net profit rose 15.5 per cent to 44.1 billion "
+    "yuan in 2023. The company shipped about 390 GWh of batteries, nearly double the volume of "
+    "2021, and now supplies more than a third of the world's EV batteries. Its rival sold "
+    "roughly 300 000 packs in Europe, where a new plant will cost up to €7.3bn. Analysts expect "
+    "at least 12 new factories by 2030, and one-quarter of output to be exported. Over 1,200 "
+    "engineers work at the site, which covers 2.5 square kilometres. The U.S. imposed tariffs "
+    "of 25% on some parts in May, four times the previous rate."
+)
+
+
+def find(cands, text):
+    hits = [c for c in cands if c.text == text]
+    assert hits, f"{text!r} not found in {[c.text for c in cands]}"
+    return hits[0]
+
+
+def test_extracts_numbers_units_and_hedges_from_unseen_news():
+    cands = extract_claims(NEWS)
+    assert find(cands, "15.5 per cent").value == 15.5
+    assert find(cands, "15.5 per cent").unit == "percent"
+    money = find(cands, "44.1 billion yuan")
+    assert (money.value, money.unit, money.kind) == (44.1e9, "CNY", "currency")
+    energy = find(cands, "390 GWh")
+    assert (energy.value, energy.unit, energy.comparator) == (390, "GWh", "~")
+    assert find(cands, "double").comparator == "~" and find(cands, "double").value == 2
+    third = find(cands, "a third")
+    assert (third.value, third.unit, third.comparator) == (pytest.approx(1 / 3), "ratio", ">")
+    packs = find(cands, "300 000")
+    assert (packs.value, packs.unit, packs.comparator) == (300_000, "packs", "~")
+    euros = find(cands, "€7.3bn")
+    assert (euros.value, euros.unit, euros.comparator) == (7.3e9, "EUR", "<=")
+    factories = find(cands, "12")
+    assert (factories.unit, factories.comparator) == ("factories", ">=")
+    assert find(cands, "one-quarter").value == 0.25
+    assert find(cands, "1,200").unit == "engineers" and find(cands, "1,200").comparator == ">"
+    assert find(cands, "2.5 square kilometres").unit == "km2"
+    assert find(cands, "25%").value == 25
+    assert find(cands, "four times").unit == "times"
+    assert {c.value for c in cands if c.kind == "year"} == {2023, 2021, 2030}
+
+
+def test_offsets_and_quotes_point_into_the_text():
+    for c in extract_claims(NEWS):
+        assert NEWS[c.start : c.end] == c.text
+        assert c.text in c.quote and c.quote in NEWS
+    quotes = {c.quote for c in extract_claims(NEWS)}
+    assert any(q.startswith("The U.S. imposed tariffs") for q in quotes)  # 'U.S.' not a break
+
+
+def test_chinese_scales():
+    cands = extract_claims("全年新能源汽车产量1288.8万辆，集成电路进口5384亿块，出口额4,500万元。")
+    assert find(cands, "1288.8万辆").value == pytest.approx(12_888_000)
+    assert find(cands, "1288.8万辆").unit == "vehicles"
+    assert find(cands, "5384亿块").value == pytest.approx(538_400_000_000)
+    assert find(cands, "4,500万元").unit == "CNY"
+
+
+def test_dates_names_and_ordinals_are_not_claims():
+    cands = extract_claims(
+        "On November 21, 2024 the 15th Five-Year Plan and MIC2025 were discussed."
+    )
+    assert [c.text for c in cands] == ["2024"]
+
+
+def test_html_articles_lose_scripts_and_navigation():
+    html = (
+        "<html><head><script>var x = 99;</script><style>p{}</style></head><body>"
+        "<nav>Home 1 2 3</nav><article><h1>Title</h1><p>Exports grew by 12% in 2023.</p>"
+        "<p>Sales reached US$3 billion.</p></article><footer>© 2024</footer></body></html>"
+    )
+    text = html_to_text(html)
+    assert "99" not in text and "Home" not in text
+    values = [(c.value, c.unit) for c in extract_claims(text)]
+    assert (12, "percent") in values and (3e9, "USD") in values
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1_000, max_value=999_999_999))
+def test_thousands_separators_round_trip(n):
+    text = f"The plant made {n:,} units last year."
+    (c,) = [c for c in extract_claims(text) if c.kind == "count"]
+    assert c.value == n
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.decimals(min_value=1, max_value=999, places=1, allow_nan=False),
+    st.sampled_from([("million", 1e6), ("billion", 1e9), ("trillion", 1e12)]),
+)
+def test_scale_words_multiply(number, scale):
+    text = f"Investment reached US${number} {scale[0]} in 2024."
+    (c,) = [c for c in extract_claims(text) if c.kind == "currency"]
+    assert c.value == pytest.approx(float(number) * scale[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_a_list_never_a_crash(text):
+    for c in extract_claims(text):
+        assert text[c.start : c.end] == c.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.floats(min_value=0.001, max_value=1e6, allow_nan=False),
+    st.sampled_from(
+        ["万辆 (10k vehicles)", "亿块 (100 million pieces)", "GW", "亿美元 (100 million USD)"]
+    ),
+)
+def test_unit_conversion_is_linear(value, unit):
+    base, _ = to_base(value, unit)
+    double, _ = to_base(2 * value, unit)
+    assert double == pytest.approx(2 * base)
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_seed_registry_loads_and_validates():
+    from schemas.facts import ArticleClaims
+
+    claims = load_articles()
+    assert claims.height >= 30
+    ArticleClaims.validate(claims.with_columns(pl.lit("t").alias("load_id")), lazy=True)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared/seed not present")
+def test_every_quote_is_an_exact_substring_of_the_article():
+    import hashlib
+
+    import yaml
+
+    text = SEED.read_text(encoding="utf-8")
+    registry = Path(__file__).resolve().parents[1] / "facts" / "articles"
+    doc = yaml.safe_load((registry / "nature-2024-mic2025-science-cities.yaml").read_text())
+    assert hashlib.sha256(SEED.read_bytes()).hexdigest() == doc["text_sha256"]
+    claims = load_articles()
+    for quote in claims["quote"]:
+        assert quote in text, quote
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared/seed not present")
+def test_extractor_finds_the_numbers_of_the_seed_claims():
+    text = SEED.read_text(encoding="utf-8")
+    found = extract_claims(text)
+    claims = load_articles().filter(pl.col("quote").str.contains(r"\d|half|dozen|quarter|four"))
+    hits = 0
+    for claim in claims.iter_rows(named=True):
+        start = text.index(claim["quote"])
+        inside = [c for c in found if start <= c.start < start + len(claim["quote"])]
+        value = claim["value"] / 100 if claim["unit"] == "percent" else claim["value"]
+        if any(
+            (c.value / 100 if c.unit == "percent" else c.value) == pytest.approx(value)
+            for c in inside
+        ):
+            hits += 1
+    assert hits >= 0.9 * claims.height, (hits, claims.height)
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def test_article_fetched_from_a_local_server(httpserver, monkeypatch):
+    monkeypatch.setenv("MIC2025_ALLOW_PRIVATE_URLS", "1")
+    httpserver.expect_request("/story").respond_with_data(
+        "<html><body><p>Output rose to 3.5 million cars in 2024.</p></body></html>",
+        content_type="text/html; charset=utf-8",
+    )
+    text = load_article(httpserver.url_for("/story"))
+    assert "3.5 million cars" in text
+
+
+def test_oversized_article_is_refused(httpserver, monkeypatch):
+    monkeypatch.setenv("MIC2025_ALLOW_PRIVATE_URLS", "1")
+    monkeypatch.setattr("flows.claims.MAX_ARTICLE_BYTES", 1000)
+    httpserver.expect_request("/big").respond_with_data("x" * 5000)
+    from flows.claims import fetch_article
+
+    with pytest.raises(ArticleError, match="larger than"):
+        fetch_article(httpserver.url_for("/big"), max_bytes=1000)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/a", "javascript:x"])
+def test_only_http_urls(url):
+    with pytest.raises(ArticleError, match="only http"):
+        check_url(url)
+
+
+def test_loopback_and_private_addresses_are_refused(monkeypatch):
+    monkeypatch.delenv("MIC2025_ALLOW_PRIVATE_URLS", raising=False)
+    for url in ["http://127.0.0.1:8080/x", "http://localhost/x", "http://10.1.2.3/x"]:
+        with pytest.raises(ArticleError, match="non-public address"):
+            check_url(url)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def claim(**kw):
+    base = {
+        "value": 0.5,
+        "unit": "ratio",
+        "comparator": ">",
+        "year": None,
+        "published": "2024-11-21",
+        "metric_key": "metric:share|Cars",
+    }
+    return {**base, **kw}
+
+
+METRICS = pl.DataFrame(
+    {
+        "metric": ["share", "share", "share"],
+        "product": ["Cars", "Cars", "Cars"],
+        "year": [2022, 2023, 2024],
+        "value": [0.45, 0.59, 0.64],
+        "unit": ["ratio"] * 3,
+        "publisher": ["P"] * 3,
+        "sources": ["https://example.org"] * 3,
+    }
+)
+EMPTY = pl.DataFrame()
+
+
+def test_more_than_half_uses_the_last_full_year_before_publication():
+    r = check_one(claim(), METRICS, EMPTY, EMPTY)
+    assert (r["verdict"], r["year_used"], r["computed_value"]) == ("supported", 2023, 0.59)
+    assert r["tolerance_rule"] == "computed > claimed"
+
+
+def test_a_stated_year_is_used_and_can_contradict():
+    r = check_one(claim(year=2022), METRICS, EMPTY, EMPTY)
+    assert r["verdict"] == "contradicted" and r["year_used"] == 2022
+
+
+def test_around_means_within_ten_percent():
+    assert (
+        check_one(
+            claim(value=62, unit="percent", comparator="~", year=2024), METRICS, EMPTY, EMPTY
+        )["verdict"]
+        == "supported"
+    )
+    assert (
+        check_one(
+            claim(value=80, unit="percent", comparator="~", year=2024), METRICS, EMPTY, EMPTY
+        )["verdict"]
+        == "contradicted"
+    )
+
+
+def test_missing_data_is_unverifiable_with_a_reason():
+    r = check_one(claim(year=2019), METRICS, EMPTY, EMPTY)
+    assert r["verdict"] == "unverifiable" and "2019" in r["reason"]
+    r = check_one(claim(metric_key="metric:share|Ships"), METRICS, EMPTY, EMPTY)
+    assert r["verdict"] == "unverifiable" and "no data" in r["reason"]
+
+
+def test_published_claim_checks(published_warehouse):
+    import duckdb
+
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    checks = con.sql("select * from marts.claim_checks").pl()
+    n_keyed = con.sql(
+        "select count(*) from core.article_claims where metric_key is not null"
+    ).fetchall()[0][0]
+    con.close()
+    assert checks.height == n_keyed
+    c13 = checks.filter(pl.col("claim_id") == "C13").row(0, named=True)
+    # OWID/IEA 2023: 8.2 / 13.7 million = 0.5985 > 0.5
+    assert c13["verdict"] == "supported" and c13["year_used"] == 2023
+    assert c13["computed_value"] == pytest.approx(0.5985, abs=5e-4)
+    assert checks.filter(pl.col("claim_id") == "C08")["verdict"][0] == "supported"
+    assert (checks["reason"].str.len_chars() > 10).all()

@@ -1,0 +1,340 @@
+"""Article claims: load the registry (facts/articles/*.yaml) and check claims against the marts.
+
+A claim with a ``metric_key`` is checked; the key names the measure:
+
+- ``metric:<metric>|<product>[|<publisher regex>]``: a value of marts.sector_metrics;
+- ``series:<SERIES_ID>``: an official figure of core.official_stats (full year, best figure);
+- ``target:<TARGET_ID>``: a row of core.targets (the claim states a MIC2025 target).
+
+Year used: the claim's own year if it states one; otherwise the latest year before the article's
+publication year (a claim published in November 2024 speaks of 2023, the last full year).
+
+Tolerance rules (percent claims are compared as ratios: "more than 50%" -> > 0.5):
+
+    >   computed > claimed         >=  computed >= claimed
+    <   computed < claimed         <=  computed <= claimed
+    ~   |computed - claimed| <= 10% of claimed  ("around", "almost", "about")
+    =   |computed - claimed| <= 2% of claimed   (rounding in the article)
+
+Verdicts: supported, contradicted, or unverifiable (no value for the measure and year, units that
+cannot be compared, or publishers that disagree), each with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from flows.errors import SourceFormatError
+from flows.settings import facts_dir
+from warehouse.metrics import best_figures
+
+APPROX = 0.10
+EXACT = 0.02
+ARTICLE_COLUMNS = [
+    "article_id",
+    "title",
+    "publisher",
+    "url",
+    "published",
+    "retrieved",
+    "claim_id",
+    "quote",
+    "subject",
+    "sector_id",
+    "metric",
+    "value",
+    "unit",
+    "comparator",
+    "year",
+    "period",
+    "metric_key",
+    "note",
+    "file_sha256",
+]
+CHECK_COLUMNS = [
+    "article_id",
+    "claim_id",
+    "quote",
+    "metric_key",
+    "claim_value",
+    "claim_unit",
+    "comparator",
+    "claim_year",
+    "verdict",
+    "computed_value",
+    "computed_unit",
+    "metric_used",
+    "year_used",
+    "tolerance_rule",
+    "reason",
+    "evidence_sources",
+    "load_id",
+]
+RULES = {
+    ">": "computed > claimed",
+    ">=": "computed >= claimed",
+    "<": "computed < claimed",
+    "<=": "computed <= claimed",
+    "~": f"|computed - claimed| <= {APPROX:.0%} of claimed",
+    "=": f"|computed - claimed| <= {EXACT:.0%} of claimed (rounding)",
+}
+
+
+def article_files(root: Path | None = None) -> list[Path]:
+    return sorted(((root or facts_dir()) / "articles").glob("*.yaml"))
+
+
+def load_articles(root: Path | None = None) -> pl.DataFrame:
+    """Every claim of every article file, one row each (see schemas/facts.py)."""
+    rows = []
+    for path in article_files(root):
+        data = path.read_bytes()
+        try:
+            doc = yaml.safe_load(data)
+        except yaml.YAMLError as exc:
+            raise SourceFormatError(
+                f"facts/articles/{path.name}", f"not valid YAML: {exc}"
+            ) from None
+        header = {k: doc.get(k) for k in ARTICLE_COLUMNS[:6]}
+        if header["article_id"] != path.stem:
+            raise SourceFormatError(
+                f"facts/articles/{path.name}", f"article_id {header['article_id']!r} != file name"
+            )
+        for i, claim in enumerate(doc.get("claims") or []):
+            if not isinstance(claim, dict):
+                raise SourceFormatError(
+                    f"facts/articles/{path.name}", "claim is not a mapping", row=i
+                )
+            rows.append(
+                {
+                    **{k: (str(v) if v is not None else None) for k, v in header.items()},
+                    **{
+                        k: claim.get("sector" if k == "sector_id" else k)
+                        for k in ARTICLE_COLUMNS[6:-1]
+                    },
+                    "file_sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
+    schema = {c: pl.String for c in ARTICLE_COLUMNS}
+    schema.update({"value": pl.Float64, "year": pl.Int64})
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(
+        [
+            {k: (str(v) if v is not None and schema[k] == pl.String else v) for k, v in r.items()}
+            for r in rows
+        ],
+        schema=schema,
+    )
+
+
+def article_snapshot_records(root: Path | None = None) -> list[dict]:
+    """Rows for meta.snapshots: each claims file with its checksum."""
+    records = []
+    for path in article_files(root):
+        data = path.read_bytes()
+        doc = yaml.safe_load(data)
+        records.append(
+            {
+                "source": f"article:{doc['article_id']}",
+                "version": str(doc.get("retrieved")),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "rows": len(doc.get("claims") or []),
+                "method": "facts",
+                "publisher": str(doc.get("publisher")),
+                "licence": "quotes only; the article is the publisher's",
+                "origin_url": str(doc.get("url")),
+                "retrieved": str(doc.get("retrieved")),
+                "path": f"facts/articles/{path.name}",
+            }
+        )
+    return records
+
+
+def satisfies(computed: float, comparator: str, claimed: float) -> bool:
+    if comparator == ">":
+        return computed > claimed
+    if comparator == ">=":
+        return computed >= claimed
+    if comparator == "<":
+        return computed < claimed
+    if comparator == "<=":
+        return computed <= claimed
+    tolerance = APPROX if comparator == "~" else EXACT
+    return abs(computed - claimed) <= tolerance * abs(claimed)
+
+
+def _normalise(value: float, unit: str) -> tuple[float, str]:
+    """Percent claims and targets are compared as ratios."""
+    if unit.strip().startswith("%") or unit.strip().lower() in ("percent", "per cent"):
+        return value / 100, "ratio"
+    return value, unit
+
+
+def _year_for(claim: dict) -> tuple[int | None, str]:
+    if claim["year"] is not None:
+        return int(claim["year"]), f"the claim's year {claim['year']}"
+    limit = int(claim["published"][:4]) - 1
+    return None, f"latest year up to {limit} (article published {claim['published']})"
+
+
+def check_one(
+    claim: dict, sector_metrics: pl.DataFrame, official: pl.DataFrame, targets: pl.DataFrame
+) -> dict:
+    kind, _, spec = claim["metric_key"].partition(":")
+    claimed, claim_unit = _normalise(claim["value"], claim["unit"])
+    base = {
+        "claim_value": claimed,
+        "claim_unit": claim_unit,
+        "tolerance_rule": RULES[claim["comparator"]],
+        "computed_value": None,
+        "computed_unit": None,
+        "metric_used": None,
+        "year_used": None,
+        "evidence_sources": None,
+    }
+
+    def unverifiable(reason: str, **extra) -> dict:
+        return {**base, **extra, "verdict": "unverifiable", "reason": reason}
+
+    if kind == "target":
+        rows = targets.filter(pl.col("target_id") == spec)
+        if rows.is_empty():
+            return unverifiable(f"no target {spec} in core.targets")
+        t = rows.row(0, named=True)
+        target_value, target_unit = _normalise(t["target_value"], t["unit"])
+        evidence = {
+            "computed_value": target_value,
+            "computed_unit": target_unit,
+            "metric_used": f"core.targets {spec}: {t['indicator']}",
+            "year_used": t["target_year"],
+            "evidence_sources": t["source_url"],
+            "tolerance_rule": "same target value (1e-9 relative), same target year if stated",
+        }
+        same_value = abs(target_value - claimed) <= 1e-9 * max(abs(claimed), 1.0)
+        same_year = claim["year"] is None or claim["year"] == t["target_year"]
+        verdict = "supported" if same_value and same_year else "contradicted"
+        reason = (
+            f"target {spec} is {t['comparator']} {t['target_value']} {t['unit']} by "
+            f"{t['target_year']} ({t['confidence']})"
+        )
+        if not same_value:
+            reason += f"; the claim says {claim['value']} {claim['unit']}"
+        if not same_year:
+            reason += f"; the claim says {claim['year']}"
+        return {**base, **evidence, "verdict": verdict, "reason": reason}
+
+    if kind == "metric":
+        parts = spec.split("|")
+        metric, product = parts[0], parts[1] if len(parts) > 1 else None
+        rows = sector_metrics.filter(pl.col("metric") == metric)
+        if product:
+            rows = rows.filter(pl.col("product") == product)
+        if len(parts) > 2 and parts[2]:
+            rows = rows.filter(pl.col("publisher").str.contains(parts[2]))
+        rows = rows.select("year", "value", "unit", "publisher", "sources")
+        label = f"marts.sector_metrics {metric}" + (f" ({product})" if product else "")
+    elif kind == "series":
+        rows = (
+            best_figures(official)
+            .filter(pl.col("series_id") == spec)
+            .select(
+                "year", "value", "unit", pl.col("publisher"), pl.col("source_url").alias("sources")
+            )
+        )
+        rows = rows.with_columns(
+            pl.when(pl.col("unit") == "percent").then(pl.col("value") / 100).otherwise("value"),
+            pl.when(pl.col("unit") == "percent")
+            .then(pl.lit("ratio"))
+            .otherwise("unit")
+            .alias("unit"),
+        )
+        label = f"core.official_stats {spec}"
+    else:
+        return unverifiable(f"unknown metric_key kind {kind!r}")
+
+    year, how = _year_for(claim)
+    if rows.is_empty():
+        return unverifiable(f"no data for {label} in the warehouse", metric_used=label)
+    if year is None:
+        candidates = rows.filter(pl.col("year") <= int(claim["published"][:4]) - 1)
+        if candidates.is_empty():
+            return unverifiable(
+                f"no value of {label} before {claim['published']}", metric_used=label
+            )
+        year = candidates["year"].max()
+    at_year = rows.filter(pl.col("year") == year)
+    if at_year.is_empty():
+        return unverifiable(
+            f"no value of {label} for {year} (years with data: "
+            f"{rows['year'].min()}-{rows['year'].max()})",
+            metric_used=label,
+        )
+    if set(at_year["unit"]) != {claim_unit}:
+        return unverifiable(
+            f"units differ: claim in {claim_unit}, {label} in {sorted(set(at_year['unit']))}",
+            metric_used=label,
+        )
+    verdicts = {
+        r["publisher"]: satisfies(r["value"], claim["comparator"], claimed)
+        for r in at_year.iter_rows(named=True)
+    }
+    values = "; ".join(f"{r['publisher']}: {r['value']:.4g}" for r in at_year.iter_rows(named=True))
+    evidence = {
+        "computed_value": at_year["value"][0],
+        "computed_unit": at_year["unit"][0],
+        "metric_used": label,
+        "year_used": year,
+        "evidence_sources": " | ".join(sorted(set(at_year["sources"].to_list()))),
+    }
+    if len(set(verdicts.values())) > 1:
+        return unverifiable(f"sources disagree for {year} ({values})", **evidence)
+    ok = next(iter(verdicts.values()))
+    reason = (
+        f"{year} ({how}): {values} {'satisfies' if ok else 'fails'} "
+        f"{claim['comparator']} {claimed:.4g}"
+    )
+    return {**base, **evidence, "verdict": "supported" if ok else "contradicted", "reason": reason}
+
+
+def claim_checks(
+    claims: pl.DataFrame,
+    sector_metrics: pl.DataFrame,
+    official: pl.DataFrame,
+    targets: pl.DataFrame,
+    load_id: str,
+) -> pl.DataFrame:
+    """marts.claim_checks: every claim that has a metric_key."""
+    rows = []
+    for claim in claims.filter(pl.col("metric_key").is_not_null()).iter_rows(named=True):
+        result = check_one(claim, sector_metrics, official, targets)
+        rows.append(
+            {
+                "article_id": claim["article_id"],
+                "claim_id": claim["claim_id"],
+                "quote": claim["quote"],
+                "metric_key": claim["metric_key"],
+                "comparator": claim["comparator"],
+                "claim_year": claim["year"],
+                **result,
+                "load_id": load_id,
+            }
+        )
+    schema = {
+        "claim_year": pl.Int64,
+        "year_used": pl.Int64,
+        "computed_value": pl.Float64,
+        "claim_value": pl.Float64,
+        "computed_unit": pl.String,
+        "metric_used": pl.String,
+        "evidence_sources": pl.String,
+    }
+    if not rows:
+        return pl.DataFrame(schema={c: schema.get(c, pl.String) for c in CHECK_COLUMNS})
+    return pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None).select(
+        CHECK_COLUMNS
+    )
