@@ -119,3 +119,22 @@ def get(
         time.sleep(min(wait if wait is not None else delay, 60.0))
         delay *= 2
     raise FetchError(source, f"gave up after {attempts} attempts: {last_error}", retryable=True)
+
+
+def conditional_headers(validators: dict | None) -> dict:
+    """If-None-Match / If-Modified-Since from a previous answer's ETag / Last-Modified."""
+    headers = {}
+    if validators and validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators and validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    return headers
+
+
+def validators_of(response: requests.Response) -> dict:
+    """ETag / Last-Modified of an answer, kept in the snapshot sidecar for the next fetch."""
+    found = {
+        "etag": response.headers.get("ETag"),
+        "last_modified": response.headers.get("Last-Modified"),
+    }
+    return {k: v for k, v in found.items() if v}

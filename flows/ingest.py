@@ -69,17 +69,26 @@ def import_bundled(
 
 
 def fetch_live(name: str, root: Path | None = None, session=None) -> tuple[Snapshot, bool]:
-    """Fetch one source live and write a snapshot. Returns (snapshot, changed): when the content
-    equals the latest snapshot's, no new version is written and ``changed`` is False."""
+    """Fetch one source live and write a snapshot. Returns (snapshot, changed).
+
+    Unchanged content is not stored again: a source whose fetch supports conditional GET gets the
+    last snapshot's ETag / Last-Modified and may answer "not modified"; otherwise the content's
+    sha256 is compared with the latest snapshot's.
+    """
     source = get_source(name)
     if source.fetch is None:
         raise FetchError(name, "has no live endpoint; it is refreshed from its bundled snapshot")
-    payload = source.fetch(session=session or http.new_session())
     root = root or snapshots_dir()
     try:
         latest = latest_snapshot(name, root)
     except SnapshotError:
         latest = None
+    validators = (latest.extra.get("http") or {}) if latest else {}
+    payload = source.fetch(session=session or http.new_session(), validators=validators)
+    if payload is None:  # 304 Not Modified
+        if latest is None:
+            raise FetchError(name, "server answered 'not modified' but there is no snapshot")
+        return latest, False
     candidate = {n: sha256_bytes(data) for n, data in payload.files.items()}
     if latest is not None and candidate == {f.name: f.sha256 for f in latest.files}:
         return latest, False
@@ -102,20 +111,37 @@ def fetch_live(name: str, root: Path | None = None, session=None) -> tuple[Snaps
     return snap, True
 
 
+def has_live_endpoint(name: str) -> bool:
+    return get_source(name).fetch is not None
+
+
+def fetched_choice(name: str, root: Path | None = None) -> SnapshotChoice:
+    """Fetch live; raises :class:`FetchError` (retryable or not) when the source fails."""
+    snap, changed = fetch_live(name, root)
+    return _choice(snap, "fresh" if changed else "unchanged")
+
+
+def local_choice(name: str, root: Path | None = None) -> SnapshotChoice:
+    """The latest snapshot in the store (offline refresh)."""
+    return _choice(latest_snapshot(name, root or snapshots_dir()), "loaded")
+
+
+def stale_choice(name: str, error: str, root: Path | None = None) -> SnapshotChoice:
+    """After a failed live fetch: the last good snapshot, marked stale with the reason."""
+    message = http.redact(error)
+    log.warning("%s: live fetch failed, using last good snapshot: %s", name, message)
+    snap = latest_snapshot(name, root or snapshots_dir())
+    return _choice(snap, "stale", f"live fetch failed: {message}")
+
+
 def choose_snapshot(name: str, live: bool, root: Path | None = None) -> SnapshotChoice:
-    """The snapshot to load: with ``live``, fetch first and fall back to the last good snapshot
-    (status 'stale') when the fetch fails; offline, the latest committed snapshot."""
-    root = root or snapshots_dir()
-    if live and get_source(name).fetch is not None:
+    """Without Prefect: fetch (when ``live``) with fallback to the last good snapshot."""
+    if live and has_live_endpoint(name):
         try:
-            snap, changed = fetch_live(name, root)
-            return _choice(snap, "fresh" if changed else "unchanged")
+            return fetched_choice(name, root)
         except Mic2025Error as exc:
-            message = http.redact(str(exc))
-            log.warning("%s: live fetch failed, using last good snapshot: %s", name, message)
-            snap = latest_snapshot(name, root)
-            return _choice(snap, "stale", f"live fetch failed: {message}")
-    return _choice(latest_snapshot(name, root), "loaded")
+            return stale_choice(name, str(exc), root)
+    return local_choice(name, root)
 
 
 def _choice(snap: Snapshot, status: str, message: str | None = None) -> SnapshotChoice:

@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 
 from flows import ingest
 from flows.errors import FetchError
-from flows.settings import warehouse_path
+from flows.settings import task_retries, task_retry_delays, warehouse_path
 from flows.snapshots import read_snapshot
 from flows.sources import SOURCES
 from warehouse import build as wh
@@ -45,7 +45,7 @@ def new_load_id() -> str:
 
 
 def _retry_fetch(task, task_run, state) -> bool:
-    """Retry a snapshot task only for transient fetch failures (429, 5xx, timeouts)."""
+    """Retry a fetch task only for transient failures (429, 5xx, timeouts, broken bodies)."""
     try:
         state.result()
     except FetchError as exc:
@@ -55,17 +55,35 @@ def _retry_fetch(task, task_run, state) -> bool:
     return False
 
 
-@task(name="snapshot", retries=1, retry_delay_seconds=5, retry_condition_fn=_retry_fetch)
-def snapshot_task(source: str, live: bool) -> dict:
-    choice = ingest.choose_snapshot(source, live)
-    get_run_logger().info(
-        "%s: snapshot %s (%s)%s",
-        source,
-        choice.version,
-        choice.status,
-        f" - {choice.message}" if choice.message else "",
-    )
+@task(name="fetch", retry_condition_fn=_retry_fetch)
+def fetch_task(source: str) -> dict:
+    choice = ingest.fetched_choice(source)
+    get_run_logger().info("%s: %s snapshot %s", source, choice.status, choice.version)
     return choice.to_dict()
+
+
+def choose_snapshots(names: list[str], live_sources: set[str]) -> list[dict]:
+    """Live sources are fetched (one task each, retried on transient errors); a source whose
+    fetch still fails falls back to its last good snapshot, marked stale. Other sources load
+    their latest local snapshot."""
+    logger = get_run_logger()
+    fetch = fetch_task.with_options(retries=task_retries(), retry_delay_seconds=task_retry_delays())
+    choices = []
+    for name in names:
+        if name in live_sources and ingest.has_live_endpoint(name):
+            state = fetch(name, return_state=True)
+            if state.is_completed():
+                choices.append(state.result())
+                continue
+            try:
+                state.result()
+            except Exception as exc:  # the failure is recorded; the refresh goes on
+                error = str(exc)
+            choices.append(ingest.stale_choice(name, error).to_dict())
+            logger.warning("%s: stale (%s)", name, choices[-1]["message"])
+        else:
+            choices.append(ingest.local_choice(name).to_dict())
+    return choices
 
 
 @task(name="load-raw")
@@ -170,8 +188,9 @@ def refresh(
 ) -> dict:
     """Refresh the warehouse from snapshots (offline) or live endpoints (``live=True``)."""
     target = warehouse_path(warehouse)
-    names = sources or sorted(SOURCES)
-    unknown = sorted(set(names) - set(SOURCES))
+    names = sorted(SOURCES)  # every source is loaded; `sources` chooses which are refreshed
+    selected = sources or names
+    unknown = sorted(set(selected) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {sorted(SOURCES)}")
     load_id = new_load_id()
@@ -184,7 +203,7 @@ def refresh(
         staging = wh.staging_dir(target, load_id)
         tmp = wh.temp_path(target, load_id)
         try:
-            choices = [snapshot_task(name, live) for name in names]
+            choices = choose_snapshots(names, set(selected) if live else set())
             reports = [load_task(c, str(staging), load_id) for c in choices]
             snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
             built = build_task(str(tmp), load_id, run_id, reports, snapshots, str(target))

@@ -59,3 +59,14 @@ def base_url(source: str) -> str:
 def quarantine_threshold() -> float:
     """Largest share of a source's rows that may be quarantined before its load fails."""
     return float(os.environ.get("MIC2025_QUARANTINE_THRESHOLD", "0.05"))
+
+
+def task_retries() -> int:
+    """Prefect retries of a failing live fetch (only for retryable errors)."""
+    return int(os.environ.get("MIC2025_FETCH_TASK_RETRIES", "2"))
+
+
+def task_retry_delays() -> list[float]:
+    """Backoff between those retries, seconds: base, 4 x base, 16 x base (default base 10)."""
+    base = float(os.environ.get("MIC2025_FETCH_TASK_RETRY_DELAY", "10"))
+    return [base, base * 4, base * 16][: max(task_retries(), 1)]

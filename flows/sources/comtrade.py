@@ -384,6 +384,12 @@ def _records(response: requests.Response, cap: int, year: int, batch: list[str],
     return data
 
 
+def years_by_revision(years: list[int]) -> dict[str, list[int]]:
+    """HS2022 codes from 2022 on, HS2017 codes before (the sector map has both editions)."""
+    split = {"HS2017": [y for y in years if y < 2022], "HS2022": [y for y in years if y >= 2022]}
+    return {k: v for k, v in split.items() if v}
+
+
 def live_years() -> list[int]:
     first, last = os.environ.get("MIC2025_COMTRADE_YEARS", "2015:2024").split(":")
     return list(range(int(first), int(last) + 1))
@@ -393,10 +399,20 @@ def fetch(
     session: requests.Session | None = None, map_csv: Path | None = None, **_
 ) -> SnapshotPayload:
     """China's imports and exports with the World for every HS code of the sector map."""
-    codes = hs_codes_from_map(map_csv)
-    records = fetch_records(
-        reporter="156", partner="0", years=live_years(), cmd_codes=codes, session=session
-    )
+    records: list[dict] = []
+    session = session or http.new_session()
+    bucket = TokenBucket(rate=float(os.environ.get("MIC2025_COMTRADE_RPS", "1")))
+    for revision, years in years_by_revision(live_years()).items():
+        # HS revision aware: each year is asked with the codes of the HS edition in force
+        codes = hs_codes_from_map(map_csv, revision=revision)
+        records += fetch_records(
+            reporter="156",
+            partner="0",
+            years=years,
+            cmd_codes=codes,
+            session=session,
+            bucket=bucket,
+        )
     rows, _ = dedupe(_wire_rows(records, "comtrade-v1-api"))
     origin = Origin(
         publisher="UN Comtrade (United Nations Statistics Division)",

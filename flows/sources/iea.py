@@ -14,6 +14,7 @@ import polars as pl
 import requests
 
 from flows import http
+from flows.errors import FetchError
 from flows.snapshots import Origin, Snapshot, today
 from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
 
@@ -53,18 +54,32 @@ def live_url() -> str:
     return os.environ.get("MIC2025_IEA_EV_CSV_URL", "")
 
 
-def fetch(session: requests.Session | None = None, **_) -> SnapshotPayload:
+def fetch(
+    session: requests.Session | None = None, validators: dict | None = None, **_
+) -> SnapshotPayload | None:
     url = live_url()
     if not url:
-        from flows.errors import FetchError
-
         raise FetchError(
             NAME,
             f"set MIC2025_IEA_EV_CSV_URL to the CSV link on {PRODUCT_PAGE}",
         )
-    data = http.get(NAME, url, session=session).content
+    response = http.get(
+        NAME,
+        url,
+        session=session,
+        headers=http.conditional_headers(validators),
+        ok_status=(200, 304),
+    )
+    if response.status_code == 304:
+        return None
+    data = response.content
     require_columns(NAME, read_csv_bytes(NAME, data, infer_schema_length=0), COLUMNS)
-    return SnapshotPayload(today(), {FILE: data}, _origin("live", today(), url))
+    return SnapshotPayload(
+        today(),
+        {FILE: data},
+        _origin("live", today(), url),
+        extra={"http": http.validators_of(response)},
+    )
 
 
 def parse(snapshot: Snapshot) -> pl.DataFrame:

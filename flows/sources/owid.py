@@ -138,11 +138,21 @@ def import_chart(chart: Chart, shared: Path) -> SnapshotPayload:
 
 
 def fetch_chart(
-    chart: Chart, session: requests.Session | None = None, **conditional
-) -> SnapshotPayload:
-    """Download the chart's full CSV (all entities, all years) from the grapher endpoint."""
+    chart: Chart, session: requests.Session | None = None, validators: dict | None = None, **_
+) -> SnapshotPayload | None:
+    """Download the chart's full CSV (all entities, all years) from the grapher endpoint.
+    Returns None when the server answers 304 Not Modified to the conditional GET."""
     url = f"{base_url('owid')}/{chart.slug}.csv"
-    response = http.get(chart.source, url, session=session, params={"csvType": "full"})
+    response = http.get(
+        chart.source,
+        url,
+        session=session,
+        params={"csvType": "full"},
+        headers=http.conditional_headers(validators),
+        ok_status=(200, 304),
+    )
+    if response.status_code == 304:
+        return None
     data = response.content
     frame = read_csv_bytes(chart.source, data)
     require_columns(chart.source, frame, [*HEADER, chart.value_column])
