@@ -196,6 +196,36 @@ def scorecard(
     console.print(", ".join(f"{s}: {n}" for s, n in counts))
 
 
+@app.command()
+def describe(
+    table: Annotated[str, typer.Argument(help="e.g. marts.self_sufficiency")],
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Columns of a table: type, nullable, checks and description (from the pandera schemas)."""
+    from warehouse.docs import describe_table
+
+    try:
+        frame = describe_table(table)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    print_frame(frame, fmt)
+
+
+@app.command()
+def docs(warehouse: WarehouseOpt = None) -> None:
+    """Regenerate docs/data-dictionary.md and the README coverage matrix from the warehouse."""
+    from warehouse.docs import write_docs
+    from warehouse.query import QueryError, run_query
+
+    try:
+        metrics = run_query("select * from marts.sector_metrics", warehouse)
+        sectors = run_query("select * from core.sectors", warehouse)
+    except QueryError as exc:
+        _fail(str(exc))
+    write_docs(metrics, sectors)
+    console.print("wrote docs/data-dictionary.md and the README coverage matrix")
+
+
 class ClaimsFormat(StrEnum):
     json = "json"
     yaml = "yaml"

@@ -41,6 +41,11 @@ def backoff() -> float:
     return float(os.environ.get("MIC2025_HTTP_BACKOFF", "2"))
 
 
+def pause(seconds: float) -> None:
+    """Wait between attempts (one place, so tests can record the waits instead of sleeping)."""
+    time.sleep(seconds)
+
+
 def new_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
@@ -116,7 +121,7 @@ def get(
             wait = retry_after_seconds(response.headers.get("Retry-After"))
         if attempt == attempts:
             break
-        time.sleep(min(wait if wait is not None else delay, 60.0))
+        pause(min(wait if wait is not None else delay, 60.0))
         delay *= 2
     raise FetchError(source, f"gave up after {attempts} attempts: {last_error}", retryable=True)
 

@@ -264,11 +264,13 @@ def import_bundled(shared: Path) -> SnapshotPayload:
 class TokenBucket:
     """At most ``rate`` requests per second on average, bursts up to ``capacity``."""
 
-    def __init__(self, rate: float, capacity: int = 1) -> None:
+    def __init__(self, rate: float, capacity: int = 1, clock=time.monotonic, sleep=time.sleep):
         self.rate = rate
         self.capacity = capacity
+        self.clock = clock
+        self.sleep = sleep
         self.tokens = float(capacity)
-        self.updated = time.monotonic()
+        self.updated = clock()
         self.lock = threading.Lock()
 
     def take(self) -> float:
@@ -276,14 +278,14 @@ class TokenBucket:
         waited = 0.0
         with self.lock:
             while True:
-                now = time.monotonic()
+                now = self.clock()
                 self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
                 self.updated = now
                 if self.tokens >= 1:
                     self.tokens -= 1
                     return waited
                 pause = (1 - self.tokens) / self.rate
-                time.sleep(pause)
+                self.sleep(pause)
                 waited += pause
 
 

@@ -156,7 +156,12 @@ def fetch_chart(
     data = response.content
     frame = read_csv_bytes(chart.source, data)
     require_columns(chart.source, frame, [*HEADER, chart.value_column])
-    return SnapshotPayload(today(), {_file_name(chart): data}, _origin(chart, "live", today(), url))
+    return SnapshotPayload(
+        today(),
+        {_file_name(chart): data},
+        _origin(chart, "live", today(), url),
+        extra={"http": http.validators_of(response)},
+    )
 
 
 def parse_chart(chart: Chart, snapshot: Snapshot) -> pl.DataFrame:

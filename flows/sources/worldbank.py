@@ -219,6 +219,9 @@ def fetch_indicator(
                 name, f"page {page}: answer is not JSON ({snippet!r})", retryable=True
             ) from None
         meta, page_rows = parse_api_page(body, ind.id)
+        wrong = {r["indicator_id"] for r in page_rows} - {ind.id}
+        if wrong:
+            raise FetchError(name, f"page {page} answers for {sorted(wrong)}, not {ind.id}")
         rows.extend(page_rows)
         pages = int(meta.get("pages") or 1)
         vintage = meta.get("lastupdated", vintage)
