@@ -168,3 +168,28 @@ def snapshot_record(path: str, root: Path | None = None) -> dict:
         "retrieved": snap.origin.retrieved,
         "path": rel,
     }
+
+
+def published_choice(target: Path, source: str, root: Path | None = None) -> dict | None:
+    """The snapshot the published warehouse loaded for ``source`` (None if unknown or gone)."""
+    import duckdb
+
+    if not target.exists():
+        return None
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT path FROM meta.snapshots WHERE source = ?", [source]
+            ).fetchall()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    if not rows:
+        return None
+    path = (root or snapshots_dir()) / rows[0][0]
+    if not (path / "snapshot.json").is_file():
+        return None
+    snap = read_snapshot(path)
+    return _choice(snap, "loaded").to_dict()

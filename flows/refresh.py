@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 
 from flows import ingest
 from flows.errors import FetchError
+from flows.failpoints import failpoint
 from flows.settings import task_retries, task_retry_delays, warehouse_path
 from flows.snapshots import read_snapshot
 from flows.sources import SOURCES
@@ -107,6 +108,36 @@ def load_task(choice: dict, staging: str, load_id: str) -> dict:
     return report.to_dict()
 
 
+def load_all(
+    choices: list[dict], staging: str, load_id: str, target: Path
+) -> tuple[list[dict], list[dict]]:
+    """Load every source. A source whose load fails (too many bad rows, schema drift, a broken
+    snapshot) keeps the snapshot the published warehouse was built from: its previous good data
+    stays published, and meta.loads records status 'failed' with the error."""
+    reports, used = [], []
+    for choice in choices:
+        state = load_task(choice, staging, load_id, return_state=True)
+        if state.is_completed():
+            reports.append(state.result())
+            used.append(choice)
+            continue
+        try:
+            state.result()
+        except Exception as exc:  # noqa: BLE001 - reported below, or re-raised
+            error = exc
+        previous = ingest.published_choice(target, choice["source"])
+        if previous is None or previous["path"] == choice["path"]:
+            raise error
+        previous.update(
+            status="failed",
+            message=f"load failed: {error}; kept the published snapshot {previous['version']}",
+        )
+        get_run_logger().error("%s: %s", choice["source"], previous["message"])
+        reports.append(load_task(previous, staging, load_id))
+        used.append(previous)
+    return reports, used
+
+
 @task(name="build-warehouse")
 def build_task(
     tmp: str,
@@ -124,6 +155,7 @@ def build_task(
         snapshots=snapshots,
         previous=Path(target),
     )
+    failpoint("transform")
     wh.check_built(Path(tmp), list(result.tables))
     after = read_published_metrics(Path(tmp))
     return {
@@ -204,10 +236,14 @@ def refresh(
         tmp = wh.temp_path(target, load_id)
         try:
             choices = choose_snapshots(names, set(selected) if live else set())
-            reports = [load_task(c, str(staging), load_id) for c in choices]
+            failpoint("snapshot")
+            reports, choices = load_all(choices, str(staging), load_id, target)
+            failpoint("load")
             snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
             built = build_task(str(tmp), load_id, run_id, reports, snapshots, str(target))
+            failpoint("before-publish")
             publish_task(str(tmp), str(target))
+            failpoint("after-publish")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             tmp.unlink(missing_ok=True)

@@ -190,7 +190,7 @@ def _wire_rows(records: list[dict], record_source: str) -> list[dict]:
                     "record_source": record_source,
                 }
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SourceFormatError(
                 NAME, f"record {i} lacks {exc} or has a bad value", row=i
             ) from None

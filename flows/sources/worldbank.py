@@ -188,7 +188,7 @@ def parse_api_page(body: object, indicator_id: str) -> tuple[dict, list[dict]]:
                     "lastupdated": meta.get("lastupdated", ""),
                 }
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise SourceFormatError(name, f"observation {i} malformed ({exc!r})", row=i) from None
     return meta, rows
 

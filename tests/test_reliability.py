@@ -1,0 +1,128 @@
+"""Concurrent readers, idempotent reruns, and a failed source that keeps its published data."""
+
+import json
+import subprocess
+import sys
+import time
+
+import duckdb
+
+from flows.refresh import refresh
+from flows.snapshots import latest_snapshot, write_snapshot
+from warehouse.checksums import table_checksums
+
+READER = r"""
+import json, sys, time, duckdb
+path, stop, out = sys.argv[1:4]
+seen, errors, reads = set(), [], 0
+deadline = time.time() + 120
+while time.time() < deadline:
+    try:
+        con = duckdb.connect(path, read_only=True)
+        try:
+            latest = con.sql("select max(load_id) from meta.loads").fetchall()[0][0]
+            ids = {r[0] for r in con.sql(
+                "select distinct load_id from marts.sector_metrics union "
+                "select distinct load_id from marts.self_sufficiency union "
+                "select distinct load_id from marts.scorecard union "
+                "select distinct load_id from marts.claim_checks").fetchall()}
+            n = con.sql("select count(*) from marts.self_sufficiency").fetchall()[0][0]
+        finally:
+            con.close()
+        if ids != {latest} or n == 0:
+            errors.append(f"inconsistent read: marts {sorted(ids)} vs ledger {latest}, {n} rows")
+        seen.add(latest)
+        reads += 1
+    except Exception as exc:
+        errors.append(repr(exc))
+    if __import__("os").path.exists(stop) and reads > 0:
+        break
+    time.sleep(0.02)
+json.dump({"reads": reads, "errors": errors[:5], "n_errors": len(errors), "seen": sorted(seen)},
+          open(out, "w"))
+"""
+
+
+def test_four_readers_never_see_an_error_or_a_mix(prefect_server, tmp_path):
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    stop = tmp_path / "stop"
+    readers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                READER,
+                str(target),
+                str(stop),
+                str(tmp_path / f"reader{i}.json"),
+            ]
+        )
+        for i in range(4)
+    ]
+    time.sleep(1.0)
+    for _ in range(2):
+        refresh(warehouse=str(target))
+    stop.touch()
+    for proc in readers:
+        assert proc.wait(timeout=150) == 0
+    results = [json.loads((tmp_path / f"reader{i}.json").read_text()) for i in range(4)]
+    assert sum(r["n_errors"] for r in results) == 0, [r["errors"] for r in results]
+    assert all(r["reads"] > 0 for r in results)
+    assert len({load for r in results for load in r["seen"]}) >= 2  # reads spanned a publish
+
+
+def test_two_refreshes_from_the_same_snapshots_are_identical(prefect_server, tmp_path):
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    first = table_checksums(target, schemas=("raw", "core", "marts"))
+    refresh(warehouse=str(target))
+    second = table_checksums(target, schemas=("raw", "core", "marts"))
+    assert first == second
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        loads = con.sql("select count(distinct load_id), count(*) from meta.loads").fetchall()[0]
+        raw_rows = con.sql("select count(*) from raw.china_official_stats").fetchall()[0][0]
+    finally:
+        con.close()
+    assert loads[0] == 2  # the ledger keeps both refreshes
+    assert raw_rows == latest_snapshot("china_official_stats").rows  # reloading never duplicates
+
+
+def test_a_source_failing_validation_keeps_its_published_data(
+    prefect_server, snapshot_store, tmp_path
+):
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    good = latest_snapshot("owid_wind_capacity")
+    text = good.file().read_text().splitlines()
+    # a newer snapshot in which a quarter of the rows carry an impossible year
+    broken = [text[0]] + [
+        line.replace(",20", ",15", 1) if i % 4 == 0 else line for i, line in enumerate(text[1:])
+    ]
+    write_snapshot(
+        "owid_wind_capacity",
+        "2099-01-01",
+        {good.files[0].name: ("\n".join(broken) + "\n").encode()},
+        good.origin,
+        fmt=good.format,
+        root=snapshot_store,
+    )
+    summary = refresh(warehouse=str(target))
+    status = {s["source"]: s for s in summary["sources"]}
+    wind = status["owid_wind_capacity"]
+    assert wind["status"] == "failed"
+    assert "owid_wind_capacity" in wind["message"] and "greater_than_or_equal_to" in wind["message"]
+    assert "kept the published snapshot 2025-06-15" in wind["message"]
+    assert wind["rows_loaded"] == good.rows
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        version = con.sql(
+            "select version from meta.snapshots where source = 'owid_wind_capacity'"
+        ).fetchall()[0][0]
+        ledger = con.sql(
+            "select status from meta.loads where source = 'owid_wind_capacity' order by load_id"
+        ).fetchall()
+    finally:
+        con.close()
+    assert version == "2025-06-15" and [r[0] for r in ledger] == ["loaded", "failed"]
