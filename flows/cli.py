@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -55,44 +56,87 @@ def _fail(message: str, code: int = 1) -> None:
 def refresh(
     live: Annotated[bool, typer.Option("--live", help="Fetch live endpoints first")] = False,
     sources: Annotated[
-        list[str] | None, typer.Option("--sources", help="Only these sources (repeatable)")
+        list[str] | None, typer.Option("--sources", help="Only refresh these (repeatable)")
     ] = None,
+    years: Annotated[
+        str | None, typer.Option("--years", help="FIRST:LAST years asked of the live APIs")
+    ] = None,
+    incremental: Annotated[
+        bool, typer.Option("--incremental", help="Publish nothing when nothing changed")
+    ] = False,
     warehouse: WarehouseOpt = None,
     wait: Annotated[
         float, typer.Option("--wait", help="Seconds to wait for another refresh to finish")
     ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors")] = False,
 ) -> None:
     """Run the whole pipeline as one Prefect flow and publish the warehouse."""
+    if quiet or as_json:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     from flows.errors import Mic2025Error
+    from flows.refresh import RefreshMode, YearRange
     from flows.refresh import refresh as refresh_flow
 
+    span = None
+    if years:
+        try:
+            first, last = (int(x) for x in years.split(":"))
+        except ValueError:
+            _fail(f"--years takes FIRST:LAST, e.g. 2015:2024, not {years!r}")
+        span = YearRange(first=first, last=last)
     try:
-        summary = refresh_flow(
-            sources=sources or None, live=live, warehouse=warehouse, wait_seconds=wait
-        )
-    except Mic2025Error as exc:
+        with (
+            console.status("refreshing...", spinner="dots")
+            if not (quiet or as_json)
+            else (contextlib.nullcontext())
+        ):
+            summary = refresh_flow(
+                sources=sources or None,
+                live=live,
+                years=span,
+                mode=RefreshMode.incremental if incremental else RefreshMode.full,
+                warehouse=warehouse,
+                wait_seconds=wait,
+            )
+    except (Mic2025Error, ValueError) as exc:
         _fail(str(exc))
     if as_json:
         print(json.dumps(summary, indent=2, default=str))
         return
-    table = Table(title=f"Refresh {summary['load_id']} -> {summary['warehouse']}")
+    if quiet:
+        return
+    title = f"Refresh {summary['load_id']} -> {summary['warehouse']}"
+    table = Table(title=title)
     for col in ("source", "snapshot", "status", "rows read", "loaded", "quarantined"):
         table.add_column(
             col, justify="right" if col in ("rows read", "loaded", "quarantined") else "left"
         )
+    colours = {"fresh": "green", "stale": "yellow", "failed": "red"}
     for s in summary["sources"]:
+        status = s["status"]
         table.add_row(
             s["source"],
             s["snapshot_version"],
-            s["status"],
+            f"[{colours[status]}]{status}[/]" if status in colours else status,
             str(s["rows_read"]),
             str(s["rows_loaded"]),
             str(s["rows_quarantined"]),
         )
     console.print(table)
+    for s in summary["sources"]:
+        if s["status"] in ("stale", "failed"):
+            err.print(f"[yellow]{s['source']}: {s['message']}[/]")
+    if not summary.get("published", True):
+        console.print("Nothing changed: the published warehouse was kept as it is.")
+        return
     marts = {k: v for k, v in summary["tables"].items() if k.startswith("marts.")}
     console.print("Published: " + ", ".join(f"{k} ({v} rows)" for k, v in marts.items()))
+    changes = summary["metric_changes"]
+    console.print(
+        f"Metrics since the last publish: {changes['changed']} changed, {changes['added']} added, "
+        f"{changes['removed']} removed."
+    )
 
 
 @app.command()
@@ -224,6 +268,20 @@ def docs(warehouse: WarehouseOpt = None) -> None:
         _fail(str(exc))
     write_docs(metrics, sectors)
     console.print("wrote docs/data-dictionary.md and the README coverage matrix")
+
+
+@app.command()
+def serve() -> None:
+    """Serve both deployments (nightly-refresh, on-demand-refresh) from this one process.
+
+    Simple, but on SIGTERM Prefect's serve() pauses the deployments' schedules; for nightly use
+    prefer the work pool and worker of the README ("Run it as a service"), which keeps them.
+    """
+    from prefect import serve as prefect_serve
+
+    from flows.refresh import deployments_for_serve
+
+    prefect_serve(*deployments_for_serve())
 
 
 class ClaimsFormat(StrEnum):

@@ -5,6 +5,7 @@ Plain functions (no Prefect): the flow in flows/refresh.py calls them as tasks.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -68,7 +69,9 @@ def import_bundled(
     return made
 
 
-def fetch_live(name: str, root: Path | None = None, session=None) -> tuple[Snapshot, bool]:
+def fetch_live(
+    name: str, root: Path | None = None, session=None, years: tuple[int, int] | None = None
+) -> tuple[Snapshot, bool]:
     """Fetch one source live and write a snapshot. Returns (snapshot, changed).
 
     Unchanged content is not stored again: a source whose fetch supports conditional GET gets the
@@ -84,7 +87,9 @@ def fetch_live(name: str, root: Path | None = None, session=None) -> tuple[Snaps
     except SnapshotError:
         latest = None
     validators = (latest.extra.get("http") or {}) if latest else {}
-    payload = source.fetch(session=session or http.new_session(), validators=validators)
+    payload = source.fetch(
+        session=session or http.new_session(), validators=validators, years=years
+    )
     if payload is None:  # 304 Not Modified
         if latest is None:
             raise FetchError(name, "server answered 'not modified' but there is no snapshot")
@@ -115,9 +120,11 @@ def has_live_endpoint(name: str) -> bool:
     return get_source(name).fetch is not None
 
 
-def fetched_choice(name: str, root: Path | None = None) -> SnapshotChoice:
+def fetched_choice(
+    name: str, root: Path | None = None, years: tuple[int, int] | None = None
+) -> SnapshotChoice:
     """Fetch live; raises :class:`FetchError` (retryable or not) when the source fails."""
-    snap, changed = fetch_live(name, root)
+    snap, changed = fetch_live(name, root, years=years)
     return _choice(snap, "fresh" if changed else "unchanged")
 
 
@@ -193,3 +200,29 @@ def published_choice(target: Path, source: str, root: Path | None = None) -> dic
         return None
     snap = read_snapshot(path)
     return _choice(snap, "loaded").to_dict()
+
+
+#: Files whose content decides what a build produces, besides the snapshots.
+FINGERPRINT_GLOBS = [
+    ("facts", "**/*.csv"),
+    ("facts", "**/*.yaml"),
+    ("warehouse", "*.py"),
+    ("schemas", "*.py"),
+    ("flows/sources", "*.py"),
+]
+
+
+def inputs_fingerprint(choices: list[dict]) -> str:
+    """sha256 over the chosen snapshots, the curated facts and the code that builds the
+    warehouse: equal fingerprints give identical warehouses (incremental refresh skips them)."""
+    from flows.settings import PROJECT_ROOT, facts_dir
+
+    digest = hashlib.sha256()
+    for c in sorted(choices, key=lambda c: c["source"]):
+        digest.update(f"snapshot {c['source']} {c['sha256']}\n".encode())
+    for folder, pattern in FINGERPRINT_GLOBS:
+        base = facts_dir() if folder == "facts" else PROJECT_ROOT / folder
+        for path in sorted(base.glob(pattern)):
+            digest.update(f"file {folder}/{path.relative_to(base)} ".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

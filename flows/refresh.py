@@ -10,11 +10,14 @@ from __future__ import annotations
 import secrets
 import shutil
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
+from pydantic import BaseModel, Field
 
 from flows import ingest
 from flows.errors import FetchError
@@ -57,13 +60,15 @@ def _retry_fetch(task, task_run, state) -> bool:
 
 
 @task(name="fetch", retry_condition_fn=_retry_fetch)
-def fetch_task(source: str) -> dict:
-    choice = ingest.fetched_choice(source)
+def fetch_task(source: str, years: tuple[int, int] | None = None) -> dict:
+    choice = ingest.fetched_choice(source, years=years)
     get_run_logger().info("%s: %s snapshot %s", source, choice.status, choice.version)
     return choice.to_dict()
 
 
-def choose_snapshots(names: list[str], live_sources: set[str]) -> list[dict]:
+def choose_snapshots(
+    names: list[str], live_sources: set[str], years: tuple[int, int] | None = None
+) -> list[dict]:
     """Live sources are fetched (one task each, retried on transient errors); a source whose
     fetch still fails falls back to its last good snapshot, marked stale. Other sources load
     their latest local snapshot."""
@@ -72,7 +77,7 @@ def choose_snapshots(names: list[str], live_sources: set[str]) -> list[dict]:
     choices = []
     for name in names:
         if name in live_sources and ingest.has_live_endpoint(name):
-            state = fetch(name, return_state=True)
+            state = fetch(name, years, return_state=True)
             if state.is_completed():
                 choices.append(state.result())
                 continue
@@ -140,20 +145,10 @@ def load_all(
 
 @task(name="build-warehouse")
 def build_task(
-    tmp: str,
-    load_id: str,
-    flow_run_id: str | None,
-    reports: list[dict],
-    snapshots: list[dict],
-    target: str,
+    tmp: str, run: dict, reports: list[dict], snapshots: list[dict], target: str
 ) -> dict:
     result = wh.build_warehouse(
-        Path(tmp),
-        load_id=load_id,
-        flow_run_id=flow_run_id,
-        reports=reports,
-        snapshots=snapshots,
-        previous=Path(target),
+        Path(tmp), run=run, reports=reports, snapshots=snapshots, previous=Path(target)
     )
     failpoint("transform")
     wh.check_built(Path(tmp), list(result.tables))
@@ -211,22 +206,53 @@ def artifacts_task(summary: dict) -> None:
     )
 
 
+class RefreshMode(StrEnum):
+    full = "full"
+    incremental = "incremental"
+
+
+class YearRange(BaseModel):
+    """Years asked of the live APIs that take a period (World Bank, UN Comtrade)."""
+
+    first: int = Field(2015, ge=1960, le=2100, description="First year")
+    last: int = Field(2025, ge=1960, le=2100, description="Last year")
+
+
+SourceName = Literal[tuple(sorted(SOURCES))]  # type: ignore[valid-type]
+
+
 @flow(name="mic2025-refresh", log_prints=True)
 def refresh(
-    sources: list[str] | None = None,
+    sources: list[SourceName] | None = None,
     live: bool = False,
+    years: YearRange | None = None,
+    mode: RefreshMode = RefreshMode.full,
     warehouse: str | None = None,
     wait_seconds: float = 0.0,
 ) -> dict:
-    """Refresh the warehouse from snapshots (offline) or live endpoints (``live=True``)."""
+    """Refresh the MIC2025 warehouse: snapshots -> raw -> core -> marts -> atomic publish.
+
+    Args:
+        sources: Sources to refresh (fetch when live). Empty: all. The others load their latest
+            snapshot, so the warehouse is always complete.
+        live: Fetch the live endpoints first (falling back per source to the last good
+            snapshot); off: load the committed snapshots only.
+        years: Years asked of the World Bank and UN Comtrade APIs when live.
+        mode: full rebuilds the warehouse; incremental publishes nothing when no snapshot,
+            curated fact or code changed since the published warehouse.
+        warehouse: Warehouse file (default $MIC2025_WAREHOUSE or warehouse/mic2025.duckdb).
+        wait_seconds: How long to wait for another refresh that holds the writer lock.
+    """
     target = warehouse_path(warehouse)
     names = sorted(SOURCES)  # every source is loaded; `sources` chooses which are refreshed
     selected = sources or names
     unknown = sorted(set(selected) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {sorted(SOURCES)}")
+    span = (years.first, years.last) if years else None
     load_id = new_load_id()
     run_id = str(flow_run.id) if flow_run.id else None
+    started = datetime.now(UTC)
     logger = get_run_logger()
     with wh.writer_lock(target, wait_seconds):
         leftovers = wh.clean_leftovers(target)
@@ -235,12 +261,26 @@ def refresh(
         staging = wh.staging_dir(target, load_id)
         tmp = wh.temp_path(target, load_id)
         try:
-            choices = choose_snapshots(names, set(selected) if live else set())
+            choices = choose_snapshots(names, set(selected) if live else set(), span)
             failpoint("snapshot")
+            fingerprint = ingest.inputs_fingerprint(choices)
+            if mode == RefreshMode.incremental and fingerprint == wh.published_fingerprint(target):
+                logger.info("nothing changed since the published warehouse: not rebuilt")
+                summary = unchanged_summary(load_id, run_id, target, choices)
+                artifacts_task(summary)
+                return summary
             reports, choices = load_all(choices, str(staging), load_id, target)
             failpoint("load")
             snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
-            built = build_task(str(tmp), load_id, run_id, reports, snapshots, str(target))
+            run = {
+                "load_id": load_id,
+                "flow_run_id": run_id,
+                "mode": str(mode),
+                "live": live,
+                "inputs_fingerprint": ingest.inputs_fingerprint(choices),
+                "started_at": started,
+            }
+            built = build_task(str(tmp), run, reports, snapshots, str(target))
             failpoint("before-publish")
             publish_task(str(tmp), str(target))
             failpoint("after-publish")
@@ -251,9 +291,60 @@ def refresh(
         "load_id": load_id,
         "flow_run_id": run_id,
         "warehouse": str(target),
+        "published": True,
         "sources": [{k: r[k] for k in SUMMARY_FIELDS} for r in reports],
         "tables": built["tables"],
         "metric_changes": built["metric_changes"],
     }
     artifacts_task(summary)
     return summary
+
+
+def unchanged_summary(load_id: str, run_id: str | None, target: Path, choices: list[dict]) -> dict:
+    return {
+        "load_id": load_id,
+        "flow_run_id": run_id,
+        "warehouse": str(target),
+        "published": False,
+        "sources": [
+            {
+                "source": c["source"],
+                "snapshot_version": c["version"],
+                "status": "unchanged" if c["status"] != "stale" else "stale",
+                "rows_read": 0,
+                "rows_loaded": 0,
+                "rows_quarantined": 0,
+                "message": c.get("message") or "same snapshot as the published warehouse",
+            }
+            for c in choices
+        ],
+        "tables": {},
+        "metric_changes": {"changed": 0, "added": 0, "removed": 0, "examples": []},
+    }
+
+
+def deployments_for_serve() -> list:
+    """The two deployments of prefect.yaml, for ``mic2025 serve`` (one process, no worker)."""
+    import yaml
+    from prefect.schedules import Cron
+
+    from flows.settings import PROJECT_ROOT
+
+    spec = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
+    out = []
+    for d in spec["deployments"]:
+        schedules = [
+            Cron(c["cron"], timezone=c.get("timezone"), active=c.get("active", True))
+            for c in d.get("schedules") or []
+        ]
+        out.append(
+            refresh.to_deployment(
+                name=d["name"],
+                description=d.get("description"),
+                parameters=d.get("parameters") or {},
+                schedules=schedules or None,
+                tags=d.get("tags"),
+                concurrency_limit=d.get("concurrency_limit"),
+            )
+        )
+    return out

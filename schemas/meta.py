@@ -69,3 +69,25 @@ class Quarantine(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
+
+
+class Runs(pa.DataFrameModel):
+    """One row per published refresh."""
+
+    load_id: str = pa.Field(unique=True, description="Refresh id")
+    flow_run_id: str = pa.Field(nullable=True, description="Prefect flow run id")
+    mode: str = pa.Field(isin=["full", "incremental"], description="full or incremental")
+    live: bool = pa.Field(description="Whether live endpoints were fetched")
+    inputs_fingerprint: str = pa.Field(
+        description="sha256 of every snapshot, curated fact and code file the build used"
+    )
+    started_at: dt.datetime = pa.Field(description="UTC")
+    finished_at: dt.datetime = pa.Field(description="UTC")
+    sources: int = pa.Field(ge=0, description="Sources loaded")
+    sources_fresh: int = pa.Field(ge=0, description="Sources with a new live snapshot")
+    sources_stale: int = pa.Field(ge=0, description="Sources on their last good snapshot")
+    sources_failed: int = pa.Field(ge=0, description="Sources whose load failed")
+
+    class Config:
+        strict = True
+        coerce = True

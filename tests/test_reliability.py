@@ -126,3 +126,28 @@ def test_a_source_failing_validation_keeps_its_published_data(
     finally:
         con.close()
     assert version == "2025-06-15" and [r[0] for r in ledger] == ["loaded", "failed"]
+
+
+def test_incremental_refresh_publishes_nothing_when_nothing_changed(prefect_server, tmp_path):
+    import hashlib
+
+    from flows.refresh import RefreshMode
+
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    before = hashlib.sha256(target.read_bytes()).hexdigest()
+    summary = refresh(warehouse=str(target), mode=RefreshMode.incremental)
+    assert summary["published"] is False
+    assert {s["status"] for s in summary["sources"]} == {"unchanged"}
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == before
+
+
+def test_serve_builds_both_deployments_from_prefect_yaml():
+    from flows.refresh import deployments_for_serve
+
+    deployments = {d.name: d for d in deployments_for_serve()}
+    assert set(deployments) == {"nightly-refresh", "on-demand-refresh"}
+    (nightly,) = deployments["nightly-refresh"].schedules
+    assert nightly.schedule.cron == "0 2 * * *" and nightly.schedule.timezone
+    assert deployments["nightly-refresh"].parameters["live"] is True
+    assert not deployments["on-demand-refresh"].schedules

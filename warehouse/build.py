@@ -50,6 +50,7 @@ TABLE_SCHEMAS = {
     "meta.loads": meta_schemas.Loads,
     "meta.snapshots": meta_schemas.Snapshots,
     "meta.quarantine": meta_schemas.Quarantine,
+    "meta.runs": meta_schemas.Runs,
 }
 
 
@@ -153,8 +154,8 @@ def _validate(table: str, frame: pl.DataFrame, schema) -> None:
         raise ValidationFailed("warehouse", table, f"failed its schema: {summary}") from None
 
 
-def previous_loads(target: Path) -> pl.DataFrame | None:
-    """The published ledger, so that meta.loads keeps its history across refreshes."""
+def read_published(target: Path, table: str) -> pl.DataFrame | None:
+    """A table of the published warehouse (None if there is none), read-only."""
     if not target.exists():
         return None
     try:
@@ -162,11 +163,48 @@ def previous_loads(target: Path) -> pl.DataFrame | None:
     except duckdb.Error:
         return None
     try:
-        return con.sql("SELECT * FROM meta.loads").pl()
+        return con.sql(f"SELECT * FROM {table}").pl()
     except duckdb.Error:
         return None
     finally:
         con.close()
+
+
+def previous_loads(target: Path) -> pl.DataFrame | None:
+    """The published ledger, so that meta.loads keeps its history across refreshes."""
+    return read_published(target, "meta.loads")
+
+
+def published_fingerprint(target: Path) -> str | None:
+    """inputs_fingerprint of the published warehouse's last run."""
+    runs = read_published(target, "meta.runs")
+    if runs is None or runs.is_empty():
+        return None
+    return runs.sort("load_id")["inputs_fingerprint"][-1]
+
+
+def _runs(run: dict, reports: list[dict], previous: Path | None) -> pl.DataFrame:
+    statuses = [r["status"] for r in reports]
+    row = pl.DataFrame(
+        [
+            {
+                **{k: run.get(k) for k in ("load_id", "flow_run_id", "mode", "live")},
+                "inputs_fingerprint": run["inputs_fingerprint"],
+                "started_at": run["started_at"],
+                "finished_at": datetime.now(UTC),
+                "sources": len(reports),
+                "sources_fresh": statuses.count("fresh"),
+                "sources_stale": statuses.count("stale"),
+                "sources_failed": statuses.count("failed"),
+            }
+        ],
+        schema_overrides={"flow_run_id": pl.String},
+    )
+    row = meta_schemas.Runs.validate(row)
+    old = read_published(previous, "meta.runs") if previous else None
+    if old is not None and old.height:
+        row = pl.concat([old.select(row.columns).cast(row.schema), row])
+    return row
 
 
 def empty_frame(model) -> pl.DataFrame:
@@ -267,13 +305,15 @@ def mart_tables(core: dict[str, pl.DataFrame], load_id: str) -> dict[str, pl.Dat
 def build_warehouse(
     tmp: Path,
     *,
-    load_id: str,
-    flow_run_id: str | None,
+    run: dict,
     reports: list[dict],
     snapshots: list[dict],
     previous: Path | None = None,
 ) -> BuildResult:
-    """Create every layer in ``tmp`` from the staged raw parquet files and validate it."""
+    """Create every layer in ``tmp`` from the staged raw parquet files and validate it.
+
+    ``run``: load_id, flow_run_id, mode, live, inputs_fingerprint, started_at (meta.runs)."""
+    load_id, flow_run_id = run["load_id"], run.get("flow_run_id")
     tmp.unlink(missing_ok=True)
     result = BuildResult(path=str(tmp))
     raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
@@ -288,6 +328,7 @@ def build_warehouse(
             snapshots + claim_checks.article_snapshot_records(), schema=_SNAPSHOT_COLUMNS
         ),
         "meta.quarantine": _quarantine(reports),
+        "meta.runs": _runs(run, reports, previous),
     }
     for table, frame in tables.items():
         _validate(table, frame, TABLE_SCHEMAS[table])

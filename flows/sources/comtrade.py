@@ -398,19 +398,23 @@ def live_years() -> list[int]:
 
 
 def fetch(
-    session: requests.Session | None = None, map_csv: Path | None = None, **_
+    session: requests.Session | None = None,
+    map_csv: Path | None = None,
+    years: tuple[int, int] | None = None,
+    **_,
 ) -> SnapshotPayload:
     """China's imports and exports with the World for every HS code of the sector map."""
     records: list[dict] = []
     session = session or http.new_session()
     bucket = TokenBucket(rate=float(os.environ.get("MIC2025_COMTRADE_RPS", "1")))
-    for revision, years in years_by_revision(live_years()).items():
+    wanted = list(range(years[0], years[1] + 1)) if years else live_years()
+    for revision, in_force in years_by_revision(wanted).items():
         # HS revision aware: each year is asked with the codes of the HS edition in force
         codes = hs_codes_from_map(map_csv, revision=revision)
         records += fetch_records(
             reporter="156",
             partner="0",
-            years=years,
+            years=in_force,
             cmd_codes=codes,
             session=session,
             bucket=bucket,

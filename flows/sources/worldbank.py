@@ -194,13 +194,20 @@ def parse_api_page(body: object, indicator_id: str) -> tuple[dict, list[dict]]:
 
 
 def fetch_indicator(
-    ind: Indicator, session: requests.Session | None = None, **_
+    ind: Indicator,
+    session: requests.Session | None = None,
+    years: tuple[int, int] | None = None,
+    **_,
 ) -> SnapshotPayload:
     """Every page of one indicator for the tracked economies."""
     name = source_name(ind.id)
     session = session or http.new_session()
     url = f"{base_url('worldbank')}/country/{';'.join(COUNTRIES)}/indicator/{ind.id}"
-    dates = os.environ.get("MIC2025_WORLDBANK_DATES", "1990:2025")
+    dates = (
+        f"{years[0]}:{years[1]}"
+        if years
+        else os.environ.get("MIC2025_WORLDBANK_DATES", "1990:2025")
+    )
     per_page = int(os.environ.get("MIC2025_WORLDBANK_PER_PAGE", "1000"))
     rows: list[dict] = []
     page, pages, vintage = 1, 1, ""
