@@ -271,6 +271,23 @@ def docs(warehouse: WarehouseOpt = None) -> None:
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder for index.html")] = Path("report"),
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write a static HTML report (works offline): scorecard, charts, claims, sources."""
+    from flows.settings import warehouse_path
+    from warehouse.report import build_report
+
+    path = warehouse_path(warehouse)
+    if not path.exists():
+        _fail(f"no published warehouse at {path}; run `mic2025 refresh` first")
+    with console.status("drawing charts..."):
+        page = build_report(path, out)
+    console.print(f"wrote {page} ({page.stat().st_size // 1024} KiB); open it in a browser")
+
+
+@app.command()
 def serve() -> None:
     """Serve both deployments (nightly-refresh, on-demand-refresh) from this one process.
 

@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
@@ -30,6 +34,7 @@ from warehouse import scorecard
 from warehouse.changes import metric_changes, read_published_metrics
 from warehouse.load import load_source
 from warehouse.query import run_query
+from warehouse.report import build_report
 from warehouse.report_text import run_summary_markdown
 
 SUMMARY_FIELDS = (
@@ -203,6 +208,13 @@ def artifacts_task(summary: dict) -> None:
         key="mic2025-scorecard-summary",
         markdown=scorecard.summary_markdown(card),
         description="Targets met / on track / off track / no data",
+    )
+    page = build_report(Path(summary["warehouse"]), Path(summary["warehouse"]).parent / "report")
+    create_link_artifact(
+        key="mic2025-report",
+        link=page.resolve().as_uri(),
+        link_text="HTML report (scorecard, charts, claims, sources)",
+        description="Static report of the published warehouse; opens offline",
     )
 
 

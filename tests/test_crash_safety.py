@@ -86,6 +86,6 @@ def test_sigkill_leaves_previous_or_new_complete_warehouse(api_url, reference, t
     leftovers = sorted(
         p.name
         for p in tmp_path.iterdir()
-        if p.name not in ("mic2025.duckdb", "mic2025.duckdb.lock")
+        if p.name not in ("mic2025.duckdb", "mic2025.duckdb.lock", "report")
     )
     assert leftovers == []

@@ -89,7 +89,16 @@ def test_flow_run_publishes_scorecard_and_summary_artifacts(published_warehouse)
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
         )
     by_key = {a.key: a for a in arts}
-    assert {"mic2025-scorecard", "mic2025-run-summary", "mic2025-scorecard-summary"} <= set(by_key)
+    assert {
+        "mic2025-scorecard",
+        "mic2025-run-summary",
+        "mic2025-scorecard-summary",
+        "mic2025-report",
+    } <= set(by_key)
+    assert (
+        "(file://" in by_key["mic2025-report"].data
+        and "index.html" in by_key["mic2025-report"].data
+    )
     assert by_key["mic2025-scorecard"].type == "table"
     assert "T16" in str(by_key["mic2025-scorecard"].data)
     assert "china_official_stats" in by_key["mic2025-run-summary"].data

@@ -1,0 +1,110 @@
+"""The HTML report renders offline: well-formed, a chart per covered sector, no external assets."""
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.report import build_report
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.assets, self.figures, self.svgs = [], [], [], [], 0
+        self.void = {"meta", "br", "img", "link", "input", "hr", "path", "use", "rect", "circle"}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "link", "iframe", "source", "video", "audio"):
+            self.assets.append((tag, attrs.get("src") or attrs.get("href")))
+        if tag == "figure":
+            self.figures.append(attrs)
+        if tag == "svg":
+            self.svgs += 1
+        if tag not in self.void:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.void:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if tag in self.void:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> (open: {self.stack[-3:]})")
+            return
+        self.stack.pop()
+
+
+@pytest.fixture(scope="module")
+def report(published_warehouse, tmp_path_factory):
+    return build_report(published_warehouse, tmp_path_factory.mktemp("report"))
+
+
+def test_report_is_well_formed_and_self_contained(report):
+    page = Page()
+    page.feed(report.read_text(encoding="utf-8"))
+    assert page.errors == [] and page.stack == []
+    external = [a for a in page.assets if a[1] and "://" in a[1]]
+    assert external == [], external  # no script, stylesheet or image from another host
+    assert not [a for a in page.assets if a[0] == "script"]
+
+
+def test_a_chart_for_each_covered_sector(report, published_warehouse):
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    covered = {
+        r[0]
+        for r in con.sql(
+            "select distinct sector from marts.sector_metrics "
+            "where metric in ('self_sufficiency_ratio', 'import_dependence')"
+        ).fetchall()
+    }
+    con.close()
+    page = Page()
+    page.feed(report.read_text(encoding="utf-8"))
+    charted = {f["data-sector"] for f in page.figures if "data-sector" in f}
+    assert charted == covered and len(covered) >= 4
+    series = {f["data-series"] for f in page.figures if "data-series" in f}
+    assert series == {"owid_electric_car_sales", "owid_robot_installations", "owid_solar_capacity"}
+    assert page.svgs == len(page.figures)
+
+
+def test_every_figure_has_units_and_sources(report):
+    text = report.read_text(encoding="utf-8")
+    for caption in text.split("<figcaption>")[1:]:
+        caption = caption.split("</figcaption>")[0]
+        assert "Unit" in caption or "(" in caption
+        assert "Source" in caption
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed")
+def test_headless_chromium_screenshot(report, tmp_path):
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,2000",
+            f"--screenshot={shot}",
+            report.resolve().as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.exists() and shot.stat().st_size > 20_000
+    assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
