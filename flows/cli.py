@@ -70,13 +70,18 @@ def refresh(
     ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors")] = False,
+    task_runner: Annotated[
+        str, typer.Option("--task-runner", help="threads (default) or dask")
+    ] = "threads",
+    dask_address: Annotated[
+        str | None, typer.Option("--dask-address", help="tcp://HOST:8786 of a Dask scheduler")
+    ] = None,
 ) -> None:
     """Run the whole pipeline as one Prefect flow and publish the warehouse."""
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     from flows.errors import Mic2025Error
-    from flows.refresh import RefreshMode, YearRange
-    from flows.refresh import refresh as refresh_flow
+    from flows.refresh import RefreshMode, YearRange, with_task_runner
 
     span = None
     if years:
@@ -85,6 +90,10 @@ def refresh(
         except ValueError:
             _fail(f"--years takes FIRST:LAST, e.g. 2015:2024, not {years!r}")
         span = YearRange(first=first, last=last)
+    try:
+        refresh_flow = with_task_runner(task_runner, dask_address)
+    except ValueError as exc:
+        _fail(str(exc))
     try:
         with (
             console.status("refreshing...", spinner="dots")

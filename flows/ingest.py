@@ -220,6 +220,12 @@ def inputs_fingerprint(choices: list[dict]) -> str:
     digest = hashlib.sha256()
     for c in sorted(choices, key=lambda c: c["source"]):
         digest.update(f"snapshot {c['source']} {c['sha256']}\n".encode())
+    from flows.sources import baci
+
+    folder = baci.baci_dir()
+    for path in baci.baci_files(folder) if folder else []:
+        stat = path.stat()  # bulk files: name, size and mtime (hashing GBs would cost seconds)
+        digest.update(f"bulk {path.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
     for folder, pattern in FINGERPRINT_GLOBS:
         base = facts_dir() if folder == "facts" else PROJECT_ROOT / folder
         for path in sorted(base.glob(pattern)):

@@ -28,7 +28,7 @@ from flows.errors import FetchError
 from flows.failpoints import failpoint
 from flows.settings import task_retries, task_retry_delays, warehouse_path
 from flows.snapshots import read_snapshot
-from flows.sources import SOURCES
+from flows.sources import SOURCES, baci
 from warehouse import build as wh
 from warehouse import scorecard
 from warehouse.changes import metric_changes, read_published_metrics
@@ -125,8 +125,11 @@ def load_all(
     snapshot) keeps the snapshot the published warehouse was built from: its previous good data
     stays published, and meta.loads records status 'failed' with the error."""
     reports, used = [], []
-    for choice in choices:
-        state = load_task(choice, staging, load_id, return_state=True)
+    # submitted together: they run in parallel on the flow's task runner (threads, or Dask)
+    futures = [load_task.submit(choice, staging, load_id) for choice in choices]
+    for choice, future in zip(choices, futures, strict=True):
+        future.wait()
+        state = future.state
         if state.is_completed():
             reports.append(state.result())
             used.append(choice)
@@ -148,12 +151,55 @@ def load_all(
     return reports, used
 
 
+@task(name="load-bulk-trade")
+def bulk_trade_task(path: str, staging: str) -> dict:
+    """One BACI-format file -> validated Parquet partitions (one task per file)."""
+    started = datetime.now(UTC).isoformat()
+    report = baci.ingest_file(Path(path), Path(staging))
+    get_run_logger().info(
+        "%s: %d rows read, %d loaded, %d quarantined",
+        report.file,
+        report.rows_read,
+        report.rows_loaded,
+        report.rows_quarantined,
+    )
+    return {
+        "source": f"baci_trade:{report.file}",
+        "table": "baci_trade",
+        "snapshot_version": report.file,
+        "snapshot_sha256": None,
+        "rows_read": report.rows_read,
+        "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined,
+        "status": "loaded",
+        "message": f"bulk file {path}",
+        "started_at": started,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "raw_path": None,
+        "quarantine_path": None,
+    }
+
+
+def load_bulk_trade(staging: str) -> list[dict]:
+    """BACI-format files of MIC2025_BACI_DIR, if set: one task per file, run in parallel."""
+    folder = baci.baci_dir()
+    if folder is None:
+        return []
+    futures = [bulk_trade_task.submit(str(p), staging) for p in baci.baci_files(folder)]
+    return [f.result() for f in futures]
+
+
 @task(name="build-warehouse")
 def build_task(
-    tmp: str, run: dict, reports: list[dict], snapshots: list[dict], target: str
+    tmp: str, run: dict, reports: list[dict], snapshots: list[dict], target: str, staging: str
 ) -> dict:
     result = wh.build_warehouse(
-        Path(tmp), run=run, reports=reports, snapshots=snapshots, previous=Path(target)
+        Path(tmp),
+        run=run,
+        reports=reports,
+        snapshots=snapshots,
+        previous=Path(target),
+        staging=Path(staging),
     )
     failpoint("transform")
     wh.check_built(Path(tmp), list(result.tables))
@@ -209,7 +255,9 @@ def artifacts_task(summary: dict) -> None:
         markdown=scorecard.summary_markdown(card),
         description="Targets met / on track / off track / no data",
     )
-    page = build_report(Path(summary["warehouse"]), Path(summary["warehouse"]).parent / "report")
+    page = Path(summary["warehouse"]).parent / "report" / "index.html"
+    if summary.get("published", True) or not page.exists():  # unchanged warehouse: same report
+        page = build_report(Path(summary["warehouse"]), page.parent)
     create_link_artifact(
         key="mic2025-report",
         link=page.resolve().as_uri(),
@@ -282,6 +330,7 @@ def refresh(
                 artifacts_task(summary)
                 return summary
             reports, choices = load_all(choices, str(staging), load_id, target)
+            reports += load_bulk_trade(str(staging))
             failpoint("load")
             snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
             run = {
@@ -292,7 +341,7 @@ def refresh(
                 "inputs_fingerprint": ingest.inputs_fingerprint(choices),
                 "started_at": started,
             }
-            built = build_task(str(tmp), run, reports, snapshots, str(target))
+            built = build_task(str(tmp), run, reports, snapshots, str(target), str(staging))
             failpoint("before-publish")
             publish_task(str(tmp), str(target))
             failpoint("after-publish")
@@ -360,3 +409,24 @@ def deployments_for_serve() -> list:
             )
         )
     return out
+
+
+def with_task_runner(name: str = "threads", address: str | None = None, workers: int = 2):
+    """The refresh flow on another task runner: ``dask`` fans the per-source (and per-file) load
+    tasks out to a Dask cluster - the one at ``address`` (``tcp://host:8786``), or a local
+    cluster of ``workers`` processes. Tasks exchange paths, so workers need the same file system.
+    """
+    if name == "threads":
+        return refresh
+    if name != "dask":
+        raise ValueError(f"unknown task runner {name!r}: use threads or dask")
+    from prefect_dask import DaskTaskRunner
+
+    runner = (
+        DaskTaskRunner(address=address)
+        if address
+        else DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        )
+    )
+    return refresh.with_options(task_runner=runner)

@@ -24,6 +24,7 @@ import polars as pl
 
 from flows.errors import ValidationFailed, WarehouseBusy
 from flows.settings import facts_dir
+from flows.sources import baci
 from schemas import core as core_schemas
 from schemas import facts as fact_schemas
 from schemas import marts as mart_schemas
@@ -267,7 +268,25 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
     }
 
 
-def mart_tables(core: dict[str, pl.DataFrame], load_id: str) -> dict[str, pl.DataFrame]:
+def bulk_trade_metrics(staging: Path | None, hs_map: pl.DataFrame) -> pl.DataFrame | None:
+    """China's world export shares and RCA from staged BACI partitions (None when none)."""
+    if staging is None or not any((staging / "baci").glob("t=*/*.parquet")):
+        return None
+    pattern = str(staging / "baci" / "t=*" / "*.parquet")
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"CREATE VIEW baci AS SELECT CAST(t AS INTEGER) AS t, i, j, k, v, q "
+            f"FROM read_parquet('{pattern}', hive_partitioning = true)"
+        )
+        return baci.china_trade_metrics(con, hs_map, table="baci")
+    finally:
+        con.close()
+
+
+def mart_tables(
+    core: dict[str, pl.DataFrame], load_id: str, staging: Path | None = None
+) -> dict[str, pl.DataFrame]:
     """core -> marts."""
     wide = metrics.self_sufficiency(core["core.official_stats"], core["core.sectors"], load_id)
     long = metrics.sector_metrics(
@@ -278,6 +297,7 @@ def mart_tables(core: dict[str, pl.DataFrame], load_id: str) -> dict[str, pl.Dat
         hs_map=core["core.sector_hs_map"],
         sectors=core["core.sectors"],
         load_id=load_id,
+        extra=bulk_trade_metrics(staging, core["core.sector_hs_map"]),
     )
     card = scorecard.scorecard(
         core["core.targets"],
@@ -309,6 +329,7 @@ def build_warehouse(
     reports: list[dict],
     snapshots: list[dict],
     previous: Path | None = None,
+    staging: Path | None = None,
 ) -> BuildResult:
     """Create every layer in ``tmp`` from the staged raw parquet files and validate it.
 
@@ -317,12 +338,12 @@ def build_warehouse(
     tmp.unlink(missing_ok=True)
     result = BuildResult(path=str(tmp))
     raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
-    for rep in reports:
+    for rep in [r for r in reports if r.get("raw_path")]:
         raw.setdefault(rep["table"], []).append((rep["source"], pl.read_parquet(rep["raw_path"])))
     core = core_tables(raw, load_id)
     tables = {
         **core,
-        **mart_tables(core, load_id),
+        **mart_tables(core, load_id, staging),
         "meta.loads": _ledger(reports, load_id, flow_run_id, previous),
         "meta.snapshots": pl.DataFrame(
             snapshots + claim_checks.article_snapshot_records(), schema=_SNAPSHOT_COLUMNS
@@ -342,6 +363,8 @@ def build_warehouse(
             result.tables[f"raw.{table}"] = _write(con, f"raw.{table}", frame)
         for table, frame in tables.items():
             result.tables[table] = _write(con, table, frame)
+        if staging is not None and any((staging / "baci").glob("t=*/*.parquet")):
+            result.tables["raw.baci_trade"] = baci.load_into(con, staging)
         con.execute("CHECKPOINT")
     finally:
         con.close()

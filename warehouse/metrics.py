@@ -800,8 +800,10 @@ def sector_metrics(
     hs_map: pl.DataFrame,
     sectors: pl.DataFrame,
     load_id: str,
+    extra: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """marts.sector_metrics (long): every metric of docs/metrics.md."""
+    """marts.sector_metrics (long): every metric of docs/metrics.md (``extra``: rows computed
+    elsewhere, e.g. from bulk trade files)."""
     parts = [
         balance_metrics(wide),
         published_share_metrics(official, sectors),
@@ -810,6 +812,7 @@ def sector_metrics(
         trade_share_metrics(trade, hs_map),
         revealed_comparative_advantage(trade, hs_map),
         wdi_metrics(observations, sectors),
+        *([extra] if extra is not None and extra.height else []),
     ]
     columns = [c for c in SECTOR_METRIC_COLUMNS if c != "load_id"]
     return (
