@@ -54,18 +54,7 @@ def import_bundled(
         if source.import_bundled is None:
             continue
         payload = source.import_bundled(shared)
-        made.append(
-            write_snapshot(
-                name,
-                payload.version,
-                payload.files,
-                payload.origin,
-                fmt=source.fmt,
-                root=root,
-                rows=payload.rows,
-                extra=payload.extra,
-            )
-        )
+        made.append(_store(name, payload, root, payload.version))
     return made
 
 
@@ -103,17 +92,21 @@ def fetch_live(
     while version in existing:
         suffix += 1
         version = f"{payload.version}.{suffix}"
-    snap = write_snapshot(
+    return _store(name, payload, root, version), True
+
+
+def _store(name: str, payload, root: Path | None, version: str) -> Snapshot:
+    """Write a fetched or imported payload as snapshot ``version`` of ``name``."""
+    return write_snapshot(
         name,
         version,
         payload.files,
         payload.origin,
-        fmt=source.fmt,
+        fmt=get_source(name).fmt,
         root=root,
         rows=payload.rows,
         extra=payload.extra,
     )
-    return snap, True
 
 
 def has_live_endpoint(name: str) -> bool:

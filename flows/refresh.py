@@ -228,26 +228,7 @@ def artifacts_task(summary: dict) -> None:
     card = run_query("select * from marts.scorecard order by target_id", summary["warehouse"])
     create_table_artifact(
         key="mic2025-scorecard",
-        table=[
-            {
-                k: r[k]
-                for k in (
-                    "target_id",
-                    "sector",
-                    "indicator",
-                    "comparator",
-                    "target_year",
-                    "target_value",
-                    "unit",
-                    "actual_value",
-                    "actual_year",
-                    "projected_value",
-                    "status",
-                    "rule",
-                )
-            }
-            for r in card.to_dicts()
-        ],
+        table=[{k: r[k] for k in scorecard.ARTIFACT_COLUMNS} for r in card.to_dicts()],
         description="MIC2025 targets against the latest actuals",
     )
     create_markdown_artifact(

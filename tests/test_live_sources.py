@@ -357,3 +357,32 @@ def test_owid_renamed_column_is_schema_drift(grapher):
     )
     with pytest.raises(SourceFormatError, match="missing column"):
         owid.fetch_chart(CHART)
+
+
+# --------------------------------------------------------------------------- IEA
+
+
+def test_iea_csv_download_and_not_modified(httpserver, monkeypatch):
+    from flows.sources import iea
+
+    body = (Path(__file__).parents[1] / "snapshots" / "iea_global_ev_data").glob("*/*.csv")
+    head = b"".join(next(body).open("rb").readlines()[:40])
+    monkeypatch.setenv("MIC2025_IEA_EV_CSV_URL", httpserver.url_for("/ev.csv"))
+    httpserver.expect_ordered_request("/ev.csv").respond_with_data(
+        head, content_type="text/csv", headers={"Last-Modified": "Tue, 23 Apr 2024 08:00:00 GMT"}
+    )
+    payload = iea.fetch()
+    assert payload.files[iea.FILE] == head
+    assert payload.extra["http"]["last_modified"].startswith("Tue, 23 Apr 2024")
+    httpserver.expect_ordered_request(
+        "/ev.csv", headers={"If-Modified-Since": "Tue, 23 Apr 2024 08:00:00 GMT"}
+    ).respond_with_data("", status=304)
+    assert iea.fetch(validators=payload.extra["http"]) is None
+
+
+def test_iea_without_a_configured_url_says_what_to_set(monkeypatch):
+    from flows.sources import iea
+
+    monkeypatch.delenv("MIC2025_IEA_EV_CSV_URL", raising=False)
+    with pytest.raises(FetchError, match="MIC2025_IEA_EV_CSV_URL"):
+        iea.fetch()

@@ -8,6 +8,7 @@ from decimal import Decimal
 import polars as pl
 
 from flows.errors import SourceFormatError
+from flows.sources.reference import HS_MAP_COLUMNS, TARGET_COLUMNS
 from warehouse.units import COUNT_UNITS, parse_unit
 
 #: Region names used by IEA and OWID -> ISO3 (WLD for the world, EUU for the EU-27 as WDI does).
@@ -298,37 +299,14 @@ def with_sector_id(
 
 
 def sector_hs_map(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """The compiled map, with the sector_id of core.sectors."""
     return with_sector_id(raw, sectors).select(
-        "sector_id",
-        "sector",
-        "product",
-        "hs_code",
-        "hs_revision",
-        "level",
-        "notes",
-        "source",
-        "load_id",
-        "snapshot_sha256",
+        "sector_id", *HS_MAP_COLUMNS, "load_id", "snapshot_sha256"
     )
 
 
 def targets(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """The targets as compiled, with the sector_id of core.sectors."""
     return with_sector_id(raw, sectors).select(
-        "target_id",
-        "sector_id",
-        "sector",
-        "indicator",
-        "unit",
-        "baseline_year",
-        "baseline_value",
-        "target_year",
-        "target_value",
-        "comparator",
-        "scope_note",
-        "source_title",
-        "source_url",
-        "quote",
-        "confidence",
-        "load_id",
-        "snapshot_sha256",
+        "target_id", "sector_id", *TARGET_COLUMNS[1:], "load_id", "snapshot_sha256"
     )

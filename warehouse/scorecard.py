@@ -54,6 +54,14 @@ SCORECARD_COLUMNS = [
 ]
 
 
+#: Columns shown in the Prefect table artifact.
+ARTIFACT_COLUMNS = [
+    c
+    for c in SCORECARD_COLUMNS
+    if c not in ("gap", "measure", "sources", "confidence", "target_source_url", "load_id")
+]
+
+
 def read_target_measures(root: Path | None = None) -> pl.DataFrame:
     return pl.read_csv((root or facts_dir()) / "target_measures.csv", infer_schema_length=0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,15 @@ class Source:
     import_bundled: Callable[[Path], SnapshotPayload] | None = None
     fetch: Callable[..., SnapshotPayload] | None = None
     live_url: str = ""
+
+
+def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
+    """Rows as a CSV file with a header (the snapshot format of normalised sources)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
 
 
 def read_csv_bytes(source: str, data: bytes, **kwargs) -> pl.DataFrame:

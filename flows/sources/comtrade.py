@@ -34,7 +34,13 @@ from flows import http
 from flows.errors import FetchError, SourceFormatError
 from flows.settings import base_url
 from flows.snapshots import Origin, Snapshot, today
-from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from flows.sources.base import (
+    SnapshotPayload,
+    Source,
+    csv_bytes,
+    read_csv_bytes,
+    require_columns,
+)
 
 NAME = "comtrade_trade"
 FILE = "comtrade-trade.csv"
@@ -197,14 +203,6 @@ def _wire_rows(records: list[dict], record_source: str) -> list[dict]:
     return out
 
 
-def _csv(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
 KEY = ("year", "reporter_code", "partner_code", "flow_code", "cmd_code")
 
 
@@ -255,7 +253,7 @@ def import_bundled(shared: Path) -> SnapshotPayload:
             "(all-reporters CSV, then 2016-17 exports, then China rows, then 8542 from USA)."
         ),
     )
-    return SnapshotPayload(BUNDLED_VERSION, {FILE: _csv(rows)}, origin)
+    return SnapshotPayload(BUNDLED_VERSION, {FILE: csv_bytes(rows, COLUMNS)}, origin)
 
 
 # --------------------------------------------------------------------------- live client
@@ -431,7 +429,7 @@ def fetch(
         citation="UN Comtrade Database, https://comtradeplus.un.org",
         upstream=base_url("comtrade") + "/{public/v1/preview|data/v1/get}/C/A/HS",
     )
-    return SnapshotPayload(today(), {FILE: _csv(rows)}, origin)
+    return SnapshotPayload(today(), {FILE: csv_bytes(rows, COLUMNS)}, origin)
 
 
 def parse(snapshot: Snapshot) -> pl.DataFrame:

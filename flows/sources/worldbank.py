@@ -27,7 +27,13 @@ from flows import http
 from flows.errors import FetchError, SourceFormatError
 from flows.settings import base_url
 from flows.snapshots import Origin, Snapshot, today
-from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from flows.sources.base import (
+    SnapshotPayload,
+    Source,
+    csv_bytes,
+    read_csv_bytes,
+    require_columns,
+)
 
 FILE = "wdi.csv"
 RAW_TABLE = "worldbank_wdi"
@@ -90,14 +96,6 @@ def source_name(indicator_id: str) -> str:
     return "wdi_" + indicator_id.lower().replace(".", "_")
 
 
-def _csv(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
 def bulk_csv_rows(data: bytes, indicator_id: str, vintage: str) -> list[dict]:
     """Rows of one indicator from a WDI bulk CSV (with or without the 4-line preamble)."""
     text = data.decode("utf-8-sig").replace("\r\n", "\n")
@@ -151,7 +149,7 @@ def import_indicator(ind: Indicator, shared: Path) -> SnapshotPayload:
     rows = bulk_csv_rows((shared / ind.bundled_file).read_bytes(), ind.id, ind.bundled_vintage)
     vintage = rows[0]["lastupdated"]
     origin = _origin(ind, "import", vintage, vintage, f"shared/{ind.bundled_file}")
-    return SnapshotPayload(vintage, {FILE: _csv(rows)}, origin)
+    return SnapshotPayload(vintage, {FILE: csv_bytes(rows, COLUMNS)}, origin)
 
 
 def parse_api_page(body: object, indicator_id: str) -> tuple[dict, list[dict]]:
@@ -236,7 +234,7 @@ def fetch_indicator(
     if not rows:
         raise FetchError(name, "no observations in the answer (data: [] or all values null)")
     origin = _origin(ind, "live", today(), vintage, url)
-    return SnapshotPayload(today(), {FILE: _csv(rows)}, origin)
+    return SnapshotPayload(today(), {FILE: csv_bytes(rows, COLUMNS)}, origin)
 
 
 def parse(snapshot: Snapshot) -> pl.DataFrame:
