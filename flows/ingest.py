@@ -110,7 +110,8 @@ def _store(name: str, payload, root: Path | None, version: str) -> Snapshot:
 
 
 def has_live_endpoint(name: str) -> bool:
-    return get_source(name).fetch is not None
+    source = get_source(name)
+    return source.fetch is not None and source.live_configured()
 
 
 def fetched_choice(

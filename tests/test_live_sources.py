@@ -386,3 +386,11 @@ def test_iea_without_a_configured_url_says_what_to_set(monkeypatch):
     monkeypatch.delenv("MIC2025_IEA_EV_CSV_URL", raising=False)
     with pytest.raises(FetchError, match="MIC2025_IEA_EV_CSV_URL"):
         iea.fetch()
+
+
+def test_unconfigured_live_source_loads_its_snapshot(monkeypatch):
+    from flows.ingest import choose_snapshot, has_live_endpoint
+
+    monkeypatch.delenv("MIC2025_IEA_EV_CSV_URL", raising=False)
+    assert not has_live_endpoint("iea_global_ev_data")
+    assert choose_snapshot("iea_global_ev_data", live=True).status == "loaded"

@@ -43,6 +43,9 @@ class Source:
     import_bundled: Callable[[Path], SnapshotPayload] | None = None
     fetch: Callable[..., SnapshotPayload] | None = None
     live_url: str = ""
+    #: False while the live endpoint is not configured (e.g. IEA's CSV link): the source then
+    #: loads its latest snapshot, as offline, instead of failing every live refresh.
+    live_configured: Callable[[], bool] = lambda: True
 
 
 def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:

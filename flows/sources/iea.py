@@ -101,4 +101,5 @@ SOURCE = Source(
     import_bundled=import_bundled,
     fetch=fetch,
     live_url=PRODUCT_PAGE,
+    live_configured=lambda: bool(live_url()),
 )
