@@ -1,5 +1,7 @@
 """Bulk trade files in BACI format: streamed, validated, loaded, turned into China's metrics."""
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 import pytest
@@ -96,3 +98,15 @@ def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
     finally:
         con.close()
     assert rows == 5 and share == [(pytest.approx(0.4),)]
+
+
+def test_hostile_file_names_are_quoted_not_pasted(tmp_path, hs_map):
+    folder = tmp_path / "it's; DROP TABLE x; --"
+    folder.mkdir()
+    path = folder / "o'brien') TO 'evil.csv"
+    path.write_text(TINY)
+    report = baci.ingest_file(path, tmp_path / "st'age")
+    assert report.rows_loaded == 5
+    con = duckdb.connect()
+    assert baci.load_into(con, tmp_path / "st'age", table="baci") == 5
+    assert not (folder / "evil").exists() and not Path("evil").exists()

@@ -277,7 +277,7 @@ def bulk_trade_metrics(staging: Path | None, hs_map: pl.DataFrame) -> pl.DataFra
     try:
         con.execute(
             f"CREATE VIEW baci AS SELECT CAST(t AS INTEGER) AS t, i, j, k, v, q "
-            f"FROM read_parquet('{pattern}', hive_partitioning = true)"
+            f"FROM read_parquet({baci.sql_string(pattern)}, hive_partitioning = true)"
         )
         return baci.china_trade_metrics(con, hs_map, table="baci")
     finally:

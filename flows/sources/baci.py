@@ -68,6 +68,20 @@ class BaciReport:
         return asdict(self)
 
 
+def sql_string(text: str) -> str:
+    """A SQL string literal for DuckDB statements that take no parameters there (COPY TO,
+    read_parquet globs): quotes doubled, control characters refused. File names come from the
+    user's folder, so they are never pasted into SQL unquoted."""
+    if any(ord(ch) < 32 for ch in text):
+        raise SourceFormatError("baci", f"refusing a path with control characters: {text!r}")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _pattern_part(text: str) -> str:
+    """A file stem usable in FILENAME_PATTERN: letters, digits, - and _ only."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+
+
 def baci_dir() -> Path | None:
     value = os.environ.get("MIC2025_BACI_DIR")
     return Path(value) if value else None
@@ -100,8 +114,8 @@ def stage_file(path: Path, staging: Path, threads: int | None = None) -> list[Pa
             f"""
             COPY (SELECT * FROM read_csv(?, header = true, columns = {{{columns}}},
                                          nullstr = ['NA', ''], auto_detect = false))
-            TO '{out}' (FORMAT parquet, PARTITION_BY (t), OVERWRITE_OR_IGNORE,
-                        FILENAME_PATTERN '{path.stem}_{{i}}')
+            TO {sql_string(str(out))} (FORMAT parquet, PARTITION_BY (t), OVERWRITE_OR_IGNORE,
+                        FILENAME_PATTERN {sql_string(_pattern_part(path.stem) + "_{i}")})
             """,
             [str(path)],
         )
@@ -109,7 +123,7 @@ def stage_file(path: Path, staging: Path, threads: int | None = None) -> list[Pa
         raise SourceFormatError(f"baci:{path.name}", str(exc).splitlines()[0]) from None
     finally:
         con.close()
-    return sorted(out.glob(f"t=*/{path.stem}_*.parquet"))
+    return sorted(out.glob(f"t=*/{_pattern_part(path.stem)}_*.parquet"))
 
 
 def validate_partition(part: Path, quarantine_dir: Path) -> tuple[int, int]:
@@ -162,7 +176,7 @@ def load_into(con: duckdb.DuckDBPyConnection, staging: Path, table: str = "raw.b
     pattern = str(staging / "baci" / "t=*" / "*.parquet")
     con.execute(
         f"CREATE OR REPLACE TABLE {table} AS SELECT CAST(t AS INTEGER) AS t, i, j, k, v, q "
-        f"FROM read_parquet('{pattern}', hive_partitioning = true)"
+        f"FROM read_parquet({sql_string(pattern)}, hive_partitioning = true)"
     )
     return con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
