@@ -124,6 +124,18 @@ def test_rca_needs_totals():
 
 
 def test_wdi_rd_intensity_is_a_ratio(observations):
-    m = metrics.wdi_metrics(observations, read_sectors())
+    m = metrics.china_series_metrics(observations, read_sectors())
     # WDI (last updated 2026-07-13): China R&D 2023 = 2.57729 % of GDP -> 0.0257729
     assert value(m, metric="rd_intensity", year=2023) == pytest.approx(0.0257729)
+
+
+def test_china_ev_share_of_new_car_sales(observations):
+    share = conform.owid_observations(
+        "owid_electric_car_sales_share", raw("owid_electric_car_sales_share")
+    )
+    m = metrics.china_series_metrics(pl.concat([observations, share]), read_sectors())
+    rows = m.filter((pl.col("metric") == "share_of_new_car_sales") & (pl.col("year") == 2023))
+    by_publisher = dict(zip(rows["publisher"], rows["value"], strict=True))
+    # OWID (from IEA): 38 % of new cars sold in China in 2023 were electric -> 0.38
+    assert by_publisher["IEA via Our World in Data"] == pytest.approx(0.38)
+    assert set(rows["unit"]) == {"ratio"}

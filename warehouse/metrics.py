@@ -747,42 +747,158 @@ def revealed_comparative_advantage(trade: pl.DataFrame, hs_map: pl.DataFrame) ->
     )
 
 
-#: WDI indicators shown as cross-cutting metrics for China (percent -> ratio).
-WDI_METRICS = {
-    "GB.XPD.RSDV.GD.ZS": ("rd_intensity", "R&D expenditure / GDP"),
-    "TX.VAL.TECH.MF.ZS": ("high_tech_export_share", "high-tech exports / manufactured exports"),
-    "NV.IND.MANF.ZS": ("manufacturing_share_of_gdp", "manufacturing value added / GDP"),
-}
+@dataclass(frozen=True)
+class ChinaSeries:
+    """A China series of core.observations published as a metric.
+
+    value = observation / divisor (100 turns a percent into a ratio); unit as stated.
+    """
+
+    source_prefix: str  # e.g. "wdi_" or "owid_electric_car_sales_share"
+    indicator: str
+    sector_id: str
+    product: str
+    metric: str
+    description: str
+    divisor: float
+    unit: str
+    basis: str = "value"
 
 
-def wdi_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
-    rows = obs.filter(
-        pl.col("source").str.starts_with("wdi_")
-        & pl.col("indicator").is_in(list(WDI_METRICS))
-        & (pl.col("iso3") == "CHN")
-    )
-    if rows.is_empty():
-        return _empty_metrics()
-    metric = {k: v[0] for k, v in WDI_METRICS.items()}
-    what = {k: v[1] for k, v in WDI_METRICS.items()}
-    cross = sectors.filter(pl.col("sector_id") == "cross_cutting")["sector"][0]
-    return rows.select(
-        pl.lit(cross).alias("sector"),
-        pl.lit("Whole economy").alias("product"),
-        pl.col("year"),
-        pl.col("indicator").replace_strict(metric).alias("metric"),
-        (pl.col("value") / 100).alias("value"),
-        pl.lit("ratio").alias("unit"),
-        pl.lit("value").alias("basis"),
-        pl.col("publisher"),
-        pl.format(
-            "{} ({}), percent / 100", pl.col("indicator").replace_strict(what), "indicator"
-        ).alias("method"),
-        pl.format("{}:CHN:{}={} percent", "indicator", "year", "value").alias("inputs"),
-        pl.format("https://data.worldbank.org/indicator/{}?locations=CN", "indicator").alias(
-            "sources"
-        ),
-    )
+CHINA_SERIES: list[ChinaSeries] = [
+    ChinaSeries(
+        "wdi_",
+        "GB.XPD.RSDV.GD.ZS",
+        "cross_cutting",
+        "Whole economy",
+        "rd_intensity",
+        "R&D expenditure / GDP, percent / 100",
+        100,
+        "ratio",
+    ),
+    ChinaSeries(
+        "wdi_",
+        "TX.VAL.TECH.MF.ZS",
+        "cross_cutting",
+        "Whole economy",
+        "high_tech_export_share",
+        "high-tech exports / manufactured exports, percent / 100",
+        100,
+        "ratio",
+    ),
+    ChinaSeries(
+        "wdi_",
+        "NV.IND.MANF.ZS",
+        "cross_cutting",
+        "Whole economy",
+        "manufacturing_share_of_gdp",
+        "manufacturing value added / GDP, percent / 100",
+        100,
+        "ratio",
+    ),
+    ChinaSeries(
+        "wdi_",
+        "TX.VAL.TECH.CD",
+        "cross_cutting",
+        "Whole economy",
+        "high_tech_exports",
+        "high-technology exports, current USD",
+        1,
+        "USD",
+    ),
+    ChinaSeries(
+        "wdi_",
+        "NV.IND.MANF.CD",
+        "cross_cutting",
+        "Whole economy",
+        "manufacturing_value_added",
+        "manufacturing value added, current USD",
+        1,
+        "USD",
+    ),
+    ChinaSeries(
+        "wdi_",
+        "IP.PAT.RESD",
+        "cross_cutting",
+        "Whole economy",
+        "resident_patent_applications",
+        "patent applications by residents",
+        1,
+        "applications",
+        "quantity",
+    ),
+    ChinaSeries(
+        "wdi_",
+        "SP.POP.SCIE.RD.P6",
+        "cross_cutting",
+        "Whole economy",
+        "researchers_per_million",
+        "researchers in R&D per million people",
+        1,
+        "per million people",
+        "quantity",
+    ),
+    ChinaSeries(
+        "owid_electric_car_sales_share",
+        "electric-car-sales-share",
+        "nev",
+        "Electric cars",
+        "share_of_new_car_sales",
+        "electric cars / all new cars sold in China, percent / 100",
+        100,
+        "ratio",
+        "quantity",
+    ),
+    ChinaSeries(
+        "iea_global_ev_data",
+        "ev_sales_share_cars_ev",
+        "nev",
+        "Electric cars",
+        "share_of_new_car_sales",
+        "IEA: EV share of new car sales in China, percent / 100",
+        100,
+        "ratio",
+        "quantity",
+    ),
+]
+
+
+def china_series_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """China's values of the series in :data:`CHINA_SERIES` (historical only)."""
+    names = dict(sectors.select("sector_id", "sector").iter_rows())
+    frames = []
+    for spec in CHINA_SERIES:
+        rows = obs.filter(
+            pl.col("source").str.starts_with(spec.source_prefix)
+            & (pl.col("indicator") == spec.indicator)
+            & (pl.col("iso3") == "CHN")
+            & (pl.col("scenario") == "historical")
+        )
+        if rows.is_empty():
+            continue
+        is_wdi = spec.source_prefix == "wdi_"
+        frames.append(
+            rows.select(
+                pl.lit(names[spec.sector_id]).alias("sector"),
+                pl.lit(spec.product).alias("product"),
+                pl.col("year"),
+                pl.lit(spec.metric).alias("metric"),
+                (pl.col("value") / spec.divisor).alias("value"),
+                pl.lit(spec.unit).alias("unit"),
+                pl.lit(spec.basis).alias("basis"),
+                pl.col("publisher"),
+                pl.lit(f"{spec.description} ({spec.indicator})").alias("method"),
+                pl.format("{}:CHN:{}={} {}", pl.lit(spec.indicator), "year", "value", "unit").alias(
+                    "inputs"
+                ),
+                (
+                    pl.lit(f"https://data.worldbank.org/indicator/{spec.indicator}?locations=CN")
+                    if is_wdi
+                    else pl.format("snapshot {}", "source")
+                ).alias("sources"),
+            )
+        )
+    return pl.concat(frames) if frames else _empty_metrics()
 
 
 def _empty_metrics() -> pl.DataFrame:
@@ -811,7 +927,7 @@ def sector_metrics(
         world_share_metrics(observations, sectors),
         trade_share_metrics(trade, hs_map),
         revealed_comparative_advantage(trade, hs_map),
-        wdi_metrics(observations, sectors),
+        china_series_metrics(observations, sectors),
         *([extra] if extra is not None and extra.height else []),
     ]
     columns = [c for c in SECTOR_METRIC_COLUMNS if c != "load_id"]
