@@ -394,3 +394,18 @@ def test_unconfigured_live_source_loads_its_snapshot(monkeypatch):
     monkeypatch.delenv("MIC2025_IEA_EV_CSV_URL", raising=False)
     assert not has_live_endpoint("iea_global_ev_data")
     assert choose_snapshot("iea_global_ev_data", live=True).status == "loaded"
+
+
+def test_world_totals_ask_every_reporter_in_small_batches(ct, monkeypatch):
+    ct.expect_request("/public/v1/preview/C/A/HS").respond_with_json(PREVIEW)
+    comtrade.fetch_records(
+        reporter=None,
+        partner="0",
+        years=[2023],
+        flows="X",
+        cmd_codes=["854231", "854232", "854233", "854239", "854143"],
+        api_key="",
+    )
+    asked = requests_to(ct, "/preview/C/A/HS")
+    assert all("reporterCode" not in r.args for r in asked)  # every reporter
+    assert [len(r.args["cmdCode"].split(",")) for r in asked] == [2, 2, 1]  # 230 x 2 < 500

@@ -311,7 +311,7 @@ def chunks(items: list[str], size: int) -> list[list[str]]:
 
 def fetch_records(
     *,
-    reporter: str,
+    reporter: str | None,
     partner: str,
     years: list[int],
     cmd_codes: list[str],
@@ -323,15 +323,18 @@ def fetch_records(
 ) -> list[dict]:
     """All records for the query, one call per (year, commodity batch).
 
-    The batch size keeps each call under its cap: the preview returns at most 500 records;
-    a call with ``count`` at the cap is treated as truncated and fails loudly.
+    ``reporter=None`` asks every reporter (world totals). The batch size keeps each call under
+    its cap (preview: 500 records, data API: 250,000); a call whose ``count`` reaches the cap is
+    treated as truncated and fails loudly.
     """
     api_key = api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY", "")
     cap = DATA_CAP if api_key else PREVIEW_CAP
     path = "/data/v1/get/C/A/HS" if api_key else "/public/v1/preview/C/A/HS"
     headers = {"Ocp-Apim-Subscription-Key": api_key} if api_key else None
-    # 2 flows x reporters x partners per code: 20 codes per call stays far below 500.
-    per_call = codes_per_call or (200 if api_key else 20)
+    # records per code = flows x reporters (one partner); at most 20 codes a preview call (200
+    # with a key), fewer when every reporter (~230) is asked: 2 codes a call under 500 records.
+    per_code = len(flows.split(",")) if reporter else 230
+    per_call = codes_per_call or max(1, min(200 if api_key else 20, (cap - 1) // per_code))
     bucket = bucket or TokenBucket(rate=float(os.environ.get("MIC2025_COMTRADE_RPS", "1")))
     session = session or http.new_session()
     records: list[dict] = []
@@ -339,7 +342,7 @@ def fetch_records(
         for batch in chunks(cmd_codes, per_call):
             bucket.take()
             params = {
-                "reporterCode": reporter,
+                **({"reporterCode": reporter} if reporter else {}),
                 "partnerCode": partner,
                 "period": str(year),
                 "cmdCode": ",".join(batch),
@@ -401,7 +404,9 @@ def fetch(
     years: tuple[int, int] | None = None,
     **_,
 ) -> SnapshotPayload:
-    """China's imports and exports with the World for every HS code of the sector map."""
+    """China's imports and exports with the World for every HS code of the sector map; with
+    ``MIC2025_COMTRADE_WORLD_TOTALS=1`` also every reporter's exports to the World (for
+    world_export_share; many more calls without a subscription key)."""
     records: list[dict] = []
     session = session or http.new_session()
     bucket = TokenBucket(rate=float(os.environ.get("MIC2025_COMTRADE_RPS", "1")))
@@ -417,6 +422,16 @@ def fetch(
             session=session,
             bucket=bucket,
         )
+        if os.environ.get("MIC2025_COMTRADE_WORLD_TOTALS") == "1":
+            records += fetch_records(
+                reporter=None,
+                partner="0",
+                years=in_force,
+                cmd_codes=codes,
+                flows="X",
+                session=session,
+                bucket=bucket,
+            )
     rows, _ = dedupe(_wire_rows(records, "comtrade-v1-api"))
     origin = Origin(
         publisher="UN Comtrade (United Nations Statistics Division)",
