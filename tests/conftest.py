@@ -47,3 +47,12 @@ def published_warehouse(prefect_server, tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("wh") / "mic2025.duckdb"
     refresh(warehouse=str(target))
     return target
+
+
+# Hypothesis: random examples locally (to find new bugs), a fixed seed in CI (a red run must be
+# reproducible); the examples found are kept in .hypothesis/ locally.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")

@@ -122,3 +122,11 @@ def test_all_project_errors_share_one_base():
 def test_known_bad_comtrade_bodies(body):
     with pytest.raises(FetchError):
         comtrade._records(_response(body), 500, 2023, ["8542"], "")
+
+
+def test_malformed_counts_and_pages_are_project_errors():
+    # found by hypothesis in CI: a list where Comtrade's "count" should be a number
+    body = json.dumps({"count": [], "data": [{"refYear": 2023}], "error": ""}).encode()
+    assert comtrade._records(_response(body), 500, 2023, ["8542"], "") == [{"refYear": 2023}]
+    with pytest.raises(FetchError, match="page count"):
+        worldbank._page_count({"pages": [1]}, "wdi_x")

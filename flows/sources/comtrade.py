@@ -382,7 +382,10 @@ def _records(response: requests.Response, cap: int, year: int, batch: list[str],
         raise FetchError(NAME, f"{where}: 'data' is not a list")
     if not data:
         raise FetchError(NAME, f"{where}: data: [] where rows were expected")
-    if len(data) >= cap or int(body.get("count") or 0) >= cap:
+    count = body.get("count")
+    if not isinstance(count, int | float) or isinstance(count, bool):
+        count = len(data)  # a missing or malformed count: judge by the rows themselves
+    if len(data) >= cap or count >= cap:
         raise FetchError(NAME, f"{where}: {len(data)} records reach the {cap}-record cap")
     return data
 

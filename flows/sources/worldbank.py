@@ -191,6 +191,15 @@ def parse_api_page(body: object, indicator_id: str) -> tuple[dict, list[dict]]:
     return meta, rows
 
 
+def _page_count(meta: dict, name: str) -> int:
+    pages = meta.get("pages") or 1
+    if isinstance(pages, str) and pages.isdigit():
+        pages = int(pages)
+    if not isinstance(pages, int) or isinstance(pages, bool) or not 1 <= pages <= 1000:
+        raise FetchError(name, f"answer has an invalid page count {pages!r}")
+    return pages
+
+
 def fetch_indicator(
     ind: Indicator,
     session: requests.Session | None = None,
@@ -228,7 +237,7 @@ def fetch_indicator(
         if wrong:
             raise FetchError(name, f"page {page} answers for {sorted(wrong)}, not {ind.id}")
         rows.extend(page_rows)
-        pages = int(meta.get("pages") or 1)
+        pages = _page_count(meta, name)
         vintage = meta.get("lastupdated", vintage)
         page += 1
     if not rows:
