@@ -41,7 +41,3 @@ class FetchError(Mic2025Error):
 
 class WarehouseBusy(Mic2025Error):
     """Another refresh holds the writer lock."""
-
-
-class ReadOnlyViolation(Mic2025Error):
-    """A statement tried to write through a read-only connection."""

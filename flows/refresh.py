@@ -31,7 +31,6 @@ from flows.snapshots import read_snapshot
 from flows.sources import SOURCES, baci
 from warehouse import build as wh
 from warehouse import scorecard
-from warehouse.changes import metric_changes, read_published_metrics
 from warehouse.load import load_source
 from warehouse.query import run_query
 from warehouse.report import build_report
@@ -203,11 +202,7 @@ def build_task(
     )
     failpoint("transform")
     wh.check_built(Path(tmp), list(result.tables))
-    after = read_published_metrics(Path(tmp))
-    return {
-        **result.to_dict(),
-        "metric_changes": metric_changes(read_published_metrics(Path(target)), after),
-    }
+    return result.to_dict()
 
 
 @task(name="publish")
@@ -310,7 +305,10 @@ def refresh(
                 summary = unchanged_summary(load_id, run_id, target, choices)
                 artifacts_task(summary)
                 return summary
+            loaded = [c["path"] for c in choices]
             reports, choices = load_all(choices, str(staging), load_id, target)
+            if [c["path"] for c in choices] != loaded:  # a failed load kept an older snapshot
+                fingerprint = ingest.inputs_fingerprint(choices)
             reports += load_bulk_trade(str(staging))
             failpoint("load")
             snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
@@ -319,7 +317,7 @@ def refresh(
                 "flow_run_id": run_id,
                 "mode": str(mode),
                 "live": live,
-                "inputs_fingerprint": ingest.inputs_fingerprint(choices),
+                "inputs_fingerprint": fingerprint,
                 "started_at": started,
             }
             built = build_task(str(tmp), run, reports, snapshots, str(target), str(staging))

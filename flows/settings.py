@@ -23,7 +23,6 @@ BASE_URL_ENV: dict[str, tuple[str, str]] = {
     "worldbank": ("MIC2025_WORLDBANK_URL", "https://api.worldbank.org/v2"),
     "comtrade": ("MIC2025_COMTRADE_URL", "https://comtradeapi.un.org"),
     "owid": ("MIC2025_OWID_URL", "https://ourworldindata.org/grapher"),
-    "iea": ("MIC2025_IEA_URL", "https://api.iea.org"),
 }
 
 

@@ -18,6 +18,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 pytestmark = pytest.mark.integration
+WORKER_LOG: list[Path] = []  # the worker's log, shown when a run does not complete
 
 
 def free_port() -> int:
@@ -90,6 +91,7 @@ def service(tmp_path_factory):
             )
             assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         launch(["worker", "start", "--pool", "mic2025"], "worker")
+        WORKER_LOG[:] = [logs / "worker.log"]
         yield api
     finally:
         for proc in reversed(started):  # worker first, then the server
@@ -139,7 +141,9 @@ def test_run_button_completes_with_summary_and_scorecard_artifacts(service, tmp_
         if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
             break
         time.sleep(1)
-    assert state == "COMPLETED"
+    assert state == "COMPLETED", (
+        f"run ended {state}; worker log:\n{WORKER_LOG[0].read_text()[-3000:]}"
+    )
     con = duckdb.connect(str(target), read_only=True)
     try:
         ledger_run = con.sql("select distinct flow_run_id from meta.loads").fetchall()

@@ -30,6 +30,7 @@ from schemas import facts as fact_schemas
 from schemas import marts as mart_schemas
 from schemas import meta as meta_schemas
 from warehouse import claim_checks, conform, metrics, scorecard
+from warehouse.changes import metric_changes
 from warehouse.load import QUARANTINE_COLUMNS, raw_schema
 
 LAYERS = ["raw", "core", "marts", "meta"]
@@ -59,9 +60,10 @@ TABLE_SCHEMAS = {
 class BuildResult:
     path: str
     tables: dict[str, int] = field(default_factory=dict)
+    metric_changes: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "tables": self.tables}
+        return {"path": self.path, "tables": self.tables, "metric_changes": self.metric_changes}
 
 
 # --------------------------------------------------------------------------- locking / paths
@@ -169,11 +171,6 @@ def read_published(target: Path, table: str) -> pl.DataFrame | None:
         return None
     finally:
         con.close()
-
-
-def previous_loads(target: Path) -> pl.DataFrame | None:
-    """The published ledger, so that meta.loads keeps its history across refreshes."""
-    return read_published(target, "meta.loads")
 
 
 def published_fingerprint(target: Path) -> str | None:
@@ -353,6 +350,10 @@ def build_warehouse(
     }
     for table, frame in tables.items():
         _validate(table, frame, TABLE_SCHEMAS[table])
+    result.metric_changes = metric_changes(
+        read_published(previous, "marts.sector_metrics") if previous else None,
+        tables["marts.sector_metrics"],
+    )
     con = duckdb.connect(str(tmp))
     try:
         for layer in LAYERS:
@@ -410,7 +411,7 @@ def _ledger(
         schema_overrides={"flow_run_id": pl.String, "message": pl.String},
     )
     rows = meta_schemas.Loads.validate(rows)
-    old = previous_loads(previous) if previous else None
+    old = read_published(previous, "meta.loads") if previous else None  # keep the history
     if old is not None and old.height:
         rows = pl.concat([old.select(rows.columns).cast(rows.schema), rows])
     return rows

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import polars as pl
 
 KEY = ["sector", "product", "year", "metric", "basis", "publisher"]
-
-
-def read_published_metrics(path: Path) -> pl.DataFrame | None:
-    if not path.exists():
-        return None
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        return con.sql(f"SELECT {', '.join(KEY)}, value FROM marts.sector_metrics").pl()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
 
 
 def metric_changes(before: pl.DataFrame | None, after: pl.DataFrame, limit: int = 20) -> dict:
@@ -33,7 +15,9 @@ def metric_changes(before: pl.DataFrame | None, after: pl.DataFrame, limit: int 
     after = after.select(*KEY, "value")
     if before is None:
         return {"changed": 0, "added": after.height, "removed": 0, "examples": []}
-    joined = before.join(after, on=KEY, how="full", coalesce=True, suffix="_after")
+    joined = before.select(*KEY, "value").join(
+        after, on=KEY, how="full", coalesce=True, suffix="_after"
+    )
     added = joined.filter(pl.col("value").is_null() & pl.col("value_after").is_not_null())
     removed = joined.filter(pl.col("value").is_not_null() & pl.col("value_after").is_null())
     both = joined.filter(pl.col("value").is_not_null() & pl.col("value_after").is_not_null())
