@@ -203,10 +203,12 @@ def scorecard(
 ) -> None:
     """MIC2025 targets against the latest actuals (from the published warehouse)."""
     from warehouse.query import QueryError, run_query
+    from warehouse.units import format_value
 
     query = (
         "select target_id, sector, indicator, comparator, target_year, target_value, unit, "
-        "actual_value, actual_year, projected_value, gap, status, rule, sources "
+        "actual_value, actual_year, actual_bound, projected_value, gap, status, rule, "
+        "definition_id, sources "
         "from marts.scorecard order by target_id"
     )
     try:
@@ -226,13 +228,13 @@ def scorecard(
     for r in frame.iter_rows(named=True):
         pct = r["unit"] == "ratio"
 
-        def show(v, pct=pct):
-            if v is None:
-                return "-"
-            return f"{v:.1%}" if pct else _fmt(v)
+        def show(v, pct=pct, bound=None):
+            return format_value(v, "ratio" if pct else None, bound)
 
         actual = (
-            "-" if r["actual_value"] is None else f"{show(r['actual_value'])} ({r['actual_year']})"
+            "-"
+            if r["actual_value"] is None
+            else f"{show(r['actual_value'], bound=r.get('actual_bound'))} ({r['actual_year']})"
         )
         if r["projected_value"] is not None and r["status"] in ("on_track", "off_track"):
             actual += f" -> {show(r['projected_value'])}"

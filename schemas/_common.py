@@ -15,3 +15,23 @@ class Lineage(pa.DataFrameModel):
         str_length={"min_value": 64, "max_value": 64},
         description="sha256 of the snapshot the row was read from (meta.snapshots.sha256)",
     )
+
+
+def publisher_vocabulary() -> list[str]:
+    """The publisher ids of facts/publishers.csv (the vocabulary every value's publisher uses)."""
+    import csv
+
+    from flows.settings import facts_dir
+
+    with (facts_dir() / "publishers.csv").open(encoding="utf-8") as fh:
+        return [row["publisher_id"] for row in csv.DictReader(fh)]
+
+
+def known_publishers(data: pa.PolarsData):
+    """Check: every '; '-separated part of the publisher column is a facts/publishers.csv id."""
+    import polars as pl
+
+    ids = publisher_vocabulary()
+    return data.lazyframe.select(
+        pl.col(data.key).str.split("; ").list.eval(pl.element().is_in(ids)).list.all()
+    )

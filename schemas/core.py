@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from schemas._common import YEAR
+from schemas._common import YEAR, known_publishers
 
 
 class Observations(pa.DataFrameModel):
@@ -45,6 +45,14 @@ class OfficialStats(pa.DataFrameModel):
     unit: str = pa.Field(
         description="Base unit: vehicles, pieces, units, W, Wh, t, USD, CNY, percent"
     )
+    qualifier: str = pa.Field(
+        isin=["exact", "lower", "upper", "approximate"],
+        description="exact, or a lower/upper bound, or approximate, as published",
+    )
+    publisher_id: str = pa.Field(description="Original publisher (facts/publishers.csv id)")
+    via: str = pa.Field(
+        nullable=True, description="Page or outlet that reposts the figure (null: the original)"
+    )
     publisher_cited: str = pa.Field(
         nullable=True, description="Releasing body as cited on the page"
     )
@@ -61,6 +69,24 @@ class OfficialStats(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
+
+    @pa.check("publisher_id", name="publisher_in_facts_publishers_csv")
+    def _publisher_known(cls, data: pa.PolarsData):
+        return known_publishers(data)
+
+
+class Publishers(pa.DataFrameModel):
+    """The publisher vocabulary (facts/publishers.csv): every value's publisher is one of these."""
+
+    publisher_id: str = pa.Field(unique=True, str_matches=r"^[A-Z][A-Z0-9_]*$", description="Id")
+    name: str = pa.Field(description="Full name")
+    country: str = pa.Field(description="ISO3 of the publisher's country, INT, or empty")
+    url: str = pa.Field(description="Home page (a page on this host is the original, not a repost)")
+    kind: str = pa.Field(description="statistical office, ministry, industry association, ...")
+    aliases: str = pa.Field(description="Regular expression of the names it is cited by")
+
+    class Config:
+        strict = True
 
 
 class Sectors(pa.DataFrameModel):

@@ -15,7 +15,10 @@ class ArticleClaims(pa.DataFrameModel):
     title: str = pa.Field(description="Article title")
     publisher: str = pa.Field(description="Publisher of the article")
     url: str = pa.Field(str_matches=r"^https?://", description="Where the text was retrieved")
-    published: str = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$", description="Publication date")
+    published: str = pa.Field(
+        str_matches=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        description="Publication date (YYYY-MM-DD, or YYYY-MM / YYYY where the page gives no day)",
+    )
     retrieved: str = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$", description="Retrieval date")
     claim_id: str = pa.Field(str_matches=r"^C\d{2,}$", description="Claim key within the article")
     quote: str = pa.Field(str_length={"min_value": 5, "max_value": 300}, description="Exact quote")
@@ -29,8 +32,9 @@ class ArticleClaims(pa.DataFrameModel):
     period: str = pa.Field(nullable=True, description="Period within or across years")
     metric_key: str = pa.Field(
         nullable=True,
-        str_matches=r"^(metric|series|target):.+",
-        description="Warehouse measure that can check the claim (metric:, series:, target:)",
+        str_matches=r"^(metric|series|target|verdict):.+",
+        description="Warehouse measure that can check the claim (metric:, series:, target:, "
+        "verdict:<sector_id> for an evaluator's sector verdict)",
     )
     note: str = pa.Field(nullable=True, description="Reading notes")
     file_sha256: str = pa.Field(description="sha256 of the claims file")

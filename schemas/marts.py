@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
+from schemas._common import known_publishers
+
 BASES = ["quantity", "value"]
 
 
@@ -56,16 +58,39 @@ class SelfSufficiency(pa.DataFrameModel):
 
 
 class SectorMetrics(pa.DataFrameModel):
-    """Every metric value, long: one row per sector, product, year and metric."""
+    """Every metric value, long: one row per sector, product, year, metric and definition."""
 
     sector: str = pa.Field(description="MIC2025 sector")
     product: str = pa.Field(description="Product group")
     year: int = pa.Field(ge=1950, le=2100, description="Calendar year")
+    period: str = pa.Field(
+        str_matches=r"^(FY|Jan-[A-Z][a-z]{2}|end-[A-Z][a-z]{2})$",
+        description="FY = full year (or year-end stock); Jan-Jun etc. = part of a year: shown, "
+        "never trended or scored as a year",
+    )
     metric: str = pa.Field(description="Metric key; formulas in docs/metrics.md")
     value: float = pa.Field(nullable=True, description="Metric value in `unit`; null with a reason")
     unit: str = pa.Field(description="'ratio' for ratios and shares; base unit otherwise")
     basis: str = pa.Field(isin=BASES, description="quantity or value")
-    publisher: str = pa.Field(description="Publisher of the inputs")
+    bound: str = pa.Field(
+        isin=["exact", "lower", "upper", "approximate"],
+        description="exact; lower/upper = the true value is at least/at most `value`; "
+        "approximate = published as 'about'",
+    )
+    definition_id: str = pa.Field(
+        description="What exactly is measured, by whom: only values of one definition are "
+        "trended or compared (an official series_id, a balance, or a source:indicator)"
+    )
+    headline: bool = pa.Field(
+        description="The row to show first for its sector, product, metric and year: the value "
+        "basis where one exists"
+    )
+    caveat: str = pa.Field(
+        nullable=True, description="Why the basis needs care (e.g. chips counted by piece)"
+    )
+    publisher: str = pa.Field(
+        description="Original publisher(s) of the inputs: ids of facts/publishers.csv, '; '-separated"
+    )
     method: str = pa.Field(description="Formula and any assumption")
     inputs: str = pa.Field(description="Observations the value was computed from")
     sources: str = pa.Field(description="Source URLs or snapshots of the inputs")
@@ -74,7 +99,20 @@ class SectorMetrics(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
-        unique = ["sector", "product", "year", "metric", "basis", "publisher"]
+        unique = [
+            "sector",
+            "product",
+            "year",
+            "period",
+            "metric",
+            "basis",
+            "publisher",
+            "definition_id",
+        ]
+
+    @pa.check("publisher", name="publisher_in_facts_publishers_csv")
+    def _publisher_known(cls, data: pa.PolarsData):
+        return known_publishers(data)
 
 
 class Scorecard(pa.DataFrameModel):
@@ -91,6 +129,11 @@ class Scorecard(pa.DataFrameModel):
         nullable=True, description="Actual for the target year, or latest"
     )
     actual_year: int = pa.Field(nullable=True, description="Year of actual_value")
+    actual_bound: str = pa.Field(
+        nullable=True,
+        isin=["exact", "lower", "upper", "approximate"],
+        description="Whether actual_value is exact or a bound",
+    )
     projected_value: float = pa.Field(nullable=True, description="Trend or interpolation value")
     gap: float = pa.Field(nullable=True, description="(actual or projected) - target")
     status: str = pa.Field(
@@ -98,9 +141,76 @@ class Scorecard(pa.DataFrameModel):
     )
     rule: str = pa.Field(description="How the status was reached, with the numbers")
     measure: str = pa.Field(nullable=True, description="Warehouse series that measures the target")
+    definition_id: str = pa.Field(
+        nullable=True, description="Definition of actual_value (marts.sector_metrics.definition_id)"
+    )
     sources: str = pa.Field(nullable=True, description="Sources of the actuals")
     confidence: str = pa.Field(description="stated_in_source or secondary_source (the target)")
     target_source_url: str = pa.Field(description="Where the target was read")
+    load_id: str = pa.Field(description="Refresh that computed the row")
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class SectorSummary(pa.DataFrameModel):
+    """The sector-by-sector answer: one row per MIC2025 sector (see warehouse/sector_summary.py).
+
+    Values are ratios (0.55 = 55%). ``*_bound`` says whether a value is exact or a bound;
+    ``change_since_baseline`` = latest - baseline, same definition, only where the bounds allow."""
+
+    sector_id: str = pa.Field(unique=True, description="core.sectors.sector_id")
+    sector: str = pa.Field(description="MIC2025 sector")
+    short_name: str = pa.Field(description="Short label")
+    domestic_supply_metric: str = pa.Field(nullable=True, description="Metric of the measure")
+    domestic_supply_product: str = pa.Field(nullable=True, description="Product of the measure")
+    domestic_supply_value: float = pa.Field(
+        nullable=True, ge=0, description="Latest value in 2021-2024 (ratio)"
+    )
+    domestic_supply_year: int = pa.Field(nullable=True, description="Its year")
+    domestic_supply_basis: str = pa.Field(nullable=True, isin=BASES, description="Basis")
+    domestic_supply_bound: str = pa.Field(
+        nullable=True, isin=["exact", "lower", "upper", "approximate"], description="Bound"
+    )
+    domestic_supply_definition: str = pa.Field(nullable=True, description="definition_id")
+    domestic_supply_publisher: str = pa.Field(nullable=True, description="Publisher id(s)")
+    domestic_supply_note: str = pa.Field(
+        nullable=True, description="What the measure is, or why there is none"
+    )
+    baseline_value: float = pa.Field(nullable=True, ge=0, description="Same definition, 2013-2016")
+    baseline_year: int = pa.Field(nullable=True, description="Its year (nearest 2015 first)")
+    baseline_bound: str = pa.Field(
+        nullable=True, isin=["exact", "lower", "upper", "approximate"], description="Bound"
+    )
+    change_since_baseline: float = pa.Field(
+        nullable=True, description="latest - baseline (ratio points; x100 = percentage points)"
+    )
+    baseline_note: str = pa.Field(description="The baseline's definition, or why there is none")
+    world_position_metric: str = pa.Field(nullable=True, description="Metric of the measure")
+    world_position_product: str = pa.Field(nullable=True, description="Product of the measure")
+    world_position_value: float = pa.Field(
+        nullable=True, ge=0, le=1, description="China's share of the world, latest in 2021-2024"
+    )
+    world_position_year: int = pa.Field(nullable=True, description="Its year")
+    world_position_bound: str = pa.Field(
+        nullable=True, isin=["exact", "lower", "upper", "approximate"], description="Bound"
+    )
+    world_position_definition: str = pa.Field(nullable=True, description="definition_id")
+    world_position_publisher: str = pa.Field(nullable=True, description="Publisher id(s)")
+    world_position_note: str = pa.Field(
+        nullable=True, description="What the measure is, or why there is none"
+    )
+    targets_met: int = pa.Field(ge=0, description="Targets of the sector met")
+    targets_missed: int = pa.Field(ge=0, description="Targets missed")
+    targets_on_track: int = pa.Field(ge=0, description="Future targets on track")
+    targets_off_track: int = pa.Field(ge=0, description="Future targets off track")
+    targets_no_data: int = pa.Field(ge=0, description="Targets without a decisive actual")
+    evaluator_verdicts: str = pa.Field(
+        nullable=True, description="Third-party evaluators' verdicts and whether our numbers agree"
+    )
+    reading: str = pa.Field(description="One sentence built from the numbers above")
+    sources: str = pa.Field(description="Sources of the values")
     load_id: str = pa.Field(description="Refresh that computed the row")
 
     class Config:

@@ -51,11 +51,18 @@ class ChinaOfficialStats(Lineage):
     )
     year: int = pa.Field(ge=1990, le=2035, description="Calendar year the figure refers to")
     period: str = pa.Field(
-        str_matches=r"^(FY|Jan-[A-Z][a-z]{2})$", description="FY = full calendar year"
+        str_matches=r"^(FY|Jan-[A-Z][a-z]{2}|end-[A-Z][a-z]{2})$",
+        description="FY = full calendar year (or a stock at year end); Jan-Jun = year to date; "
+        "end-Oct = a stock at a date within the year",
     )
     is_forecast: bool = pa.Field(description="True for forecasts (never used as actuals)")
     value: float = pa.Field(description="Value exactly as published")
     unit: str = pa.Field(str_length={"min_value": 1}, description="Unit exactly as published")
+    qualifier: str = pa.Field(
+        isin=["exact", "lower", "upper", "approximate"],
+        description="exact, or the published number is a lower/upper bound ('more than 80%') or "
+        "approximate ('about 40%')",
+    )
     publisher_cited: str = pa.Field(nullable=True, description="Releasing body as cited")
     definition: str = pa.Field(description="What the figure measures, with qualifiers")
     source_title: str = pa.Field(nullable=True, description="Title of the page quoted")

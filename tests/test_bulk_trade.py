@@ -92,7 +92,7 @@ def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
     try:
         rows = con.sql("select count(*) from raw.baci_trade").fetchall()[0][0]
         share = con.sql(
-            "select value from marts.sector_metrics where publisher = 'CEPII BACI' "
+            "select value from marts.sector_metrics where publisher = 'CEPII' "
             "and metric = 'world_export_share'"
         ).fetchall()
     finally:

@@ -23,7 +23,11 @@ def test_nev_rows_are_published_and_checkable(published_warehouse):
         "select * from marts.self_sufficiency where product ilike '%vehicle%' order by year",
     )
     by_year = {r["year"]: r for r in rows}
-    assert min(by_year) == 2013 and max(by_year) == 2024
+    assert min(by_year) == 2013 and max(by_year) == 2025
+    # CAAM 2025: production 1662.6万 but no 2025 export figure: no ratio, and the row says why
+    assert by_year[2025]["production"] == 16_626_000
+    assert by_year[2025]["self_sufficiency_ratio"] is None
+    assert "no ratio computed" in by_year[2025]["assumptions"]
     r = by_year[2022]
     # CAAM 2022: production 705.8万 = 7,058,000; exports 67.9万 = 679,000 -> 7,058,000 / 6,379,000
     assert r["production"] == 7_058_000 and r["exports"] == 679_000

@@ -3,52 +3,105 @@
 import polars as pl
 import pytest
 
-from warehouse.scorecard import Actuals, evaluate, linear_fit
+from warehouse.scorecard import Actual, Measure, decide, evaluate, linear_fit
+
+AS_OF = 2026  # 2020 and 2025 deadlines have passed
 
 
-def actuals(points: dict[int, float]) -> Actuals:
-    return Actuals(list(points), list(points.values()), "test series", "https://example.org")
+def measure(points: dict[int, float], definition: str = "SERIES:PUB", bound: str = "exact"):
+    actuals = [Actual(y, v, bound, definition, "https://example.org") for y, v in points.items()]
+    return [Measure("test series", "test measure", actuals)]
 
 
 def test_met_when_the_target_year_has_an_actual():
     # T16: robot output >= 100,000 by 2020; NBS/MIIT 2020 = 212,000 -> met, gap +112,000
-    r = evaluate(100_000, ">=", 2020, actuals({2016: 72_000, 2020: 212_000}))
+    r = evaluate(100_000, ">=", 2020, measure({2016: 72_000, 2020: 212_000}), AS_OF)
     assert r["status"] == "met" and r["gap"] == 112_000 and r["actual_year"] == 2020
 
 
 def test_missed_with_about_comparator():
     # T33: about 2,000,000 NEV sales in 2020; CAAM 1,367,000 < 95% x 2,000,000 -> missed
-    r = evaluate(2_000_000, "~", 2020, actuals({2019: 1_206_000, 2020: 1_367_000}))
+    r = evaluate(2_000_000, "~", 2020, measure({2019: 1_206_000, 2020: 1_367_000}), AS_OF)
     assert r["status"] == "missed"
 
 
-def test_trend_projection_after_the_last_actual():
-    # T15: >= 70% by 2025; 2020 35%, 2023 48.4%, 2024 58.5% (CMIF/MIIT)
+def test_a_past_deadline_is_never_on_track_and_never_interpolated():
+    # T19: >= 5% by 2020; CAAM 2019 4.68%, 2022 25.6%: no 2020 actual -> no_data naming both
+    # (main once interpolated 11.65% and said on_track)
+    r = evaluate(0.05, ">=", 2020, measure({2019: 0.0468, 2022: 0.256}), AS_OF, "ratio")
+    assert r["status"] == "no_data" and r["projected_value"] is None
+    assert "nearest before: 2019 = 4.7%" in r["rule"]
+    assert "nearest after: 2022 = 25.6%" in r["rule"]
+
+
+def test_past_deadline_uses_the_next_matching_measure_for_the_target_year():
+    # T19 again, with IEA's 2020 EV share of new car sales (5.7%) as the second measure -> met
+    caam = measure({2019: 0.0468, 2022: 0.256}, "CAAM_NEV_SALES_SHARE:CAAM")
+    iea = measure({2019: 0.048, 2020: 0.057}, "iea_global_ev_data:ev_sales_share_cars_ev")
+    r = evaluate(0.05, ">=", 2020, caam + iea, AS_OF, "ratio")
+    assert r["status"] == "met" and r["actual_value"] == pytest.approx(0.057)
+    assert r["definition_id"] == "iea_global_ev_data:ev_sales_share_cars_ev"
+
+
+def test_trend_projection_only_for_a_future_target_year():
+    # T15 as if judged in 2024: >= 70% by 2025; 2020 35%, 2023 48.4%, 2024 58.5% (one definition)
     # least squares: mean year 2022.333, mean share 0.473; sum dx*dy = 0.481, sum dx^2 = 8.667
     # slope = 0.481 / 8.667 = 0.0555 per year; 2025: 0.473 + 0.0555 * 2.667 = 0.621
     points = {2020: 0.35, 2023: 0.484, 2024: 0.585}
     a, b = linear_fit(list(points), list(points.values()))
     assert b == pytest.approx(0.0555, abs=1e-4)
-    r = evaluate(0.70, ">=", 2025, actuals(points))
+    r = evaluate(0.70, ">=", 2025, measure(points), as_of=2024)
     assert r["projected_value"] == pytest.approx(a + b * 2025)
     assert r["projected_value"] == pytest.approx(0.6213, abs=1e-3)
     assert r["status"] == "off_track" and r["actual_year"] == 2024
     assert "linear trend of 2020, 2023, 2024" in r["rule"]
+    # judged in 2026 the same target is no_data: no 2025 actual
+    assert evaluate(0.70, ">=", 2025, measure(points), AS_OF)["status"] == "no_data"
 
 
-def test_interpolation_for_a_past_target_year():
-    # T19: >= 5% by 2020; CAAM 2019 4.68%, 2022 25.6% -> 2020 interpolated 11.65% -> on_track
-    r = evaluate(0.05, ">=", 2020, actuals({2019: 0.0468, 2022: 0.256}))
-    assert r["projected_value"] == pytest.approx(0.0468 + (0.256 - 0.0468) / 3)
-    assert r["status"] == "on_track" and "interpolation" in r["rule"]
+def test_a_trend_never_mixes_definitions():
+    # two publishers' robot shares: the trend uses the definition with most points only
+    mixed = [
+        Measure(
+            "robots",
+            "note",
+            [
+                Actual(2020, 0.35, "exact", "ROBOT:MIIT", ""),
+                Actual(2023, 0.484, "exact", "ROBOT:CMIF", ""),
+                Actual(2024, 0.585, "exact", "ROBOT:MIIT", ""),
+            ],
+        )
+    ]
+    r = evaluate(0.70, ">=", 2030, mixed, as_of=2026)
+    assert r["definition_id"] == "ROBOT:MIIT" and "2020, 2024" in r["rule"]
+
+
+@pytest.mark.parametrize(
+    ("value", "bound", "comparator", "target", "expected"),
+    [
+        (0.55, "lower", ">=", 0.5, True),  # at least 55% >= 50%: met
+        (0.45, "lower", ">=", 0.5, None),  # at least 45%: could be above 50%
+        (0.45, "upper", ">=", 0.5, False),  # at most 45% < 50%: missed
+        (0.55, "upper", ">=", 0.5, None),
+        (4.5, "upper", "<=", 5.0, True),  # at most 4.5 L/100km <= 5: met
+        (0.4, "approximate", "~", 0.4, True),
+    ],
+)
+def test_bounds_decide_only_when_they_can(value, bound, comparator, target, expected):
+    assert decide(value, bound, comparator, target) is expected
+
+
+def test_an_undecided_bound_is_no_data():
+    r = evaluate(0.5, ">=", 2020, measure({2020: 0.45}, bound="lower"), AS_OF, "ratio")
+    assert r["status"] == "no_data" and "bounds do not decide" in r["rule"]
 
 
 def test_no_data_cases():
-    assert evaluate(0.7, ">", 2020, None)["status"] == "no_data"
-    assert evaluate(0.7, ">", None, actuals({2022: 0.8}))["status"] == "no_data"
+    assert evaluate(0.7, ">", 2020, [], AS_OF)["status"] == "no_data"
+    assert evaluate(0.7, ">", None, measure({2022: 0.8}), AS_OF)["status"] == "no_data"
     # T22: > 70% by 2020 but the first actual is 2022
-    r = evaluate(0.7, ">", 2020, actuals({2022: 0.799}))
-    assert r["status"] == "no_data" and "first actual 2022" in r["rule"]
+    r = evaluate(0.7, ">", 2020, measure({2022: 0.799}), AS_OF, "ratio")
+    assert r["status"] == "no_data" and "nearest after: 2022 = 79.9%" in r["rule"]
 
 
 def test_published_scorecard_evaluates_nev_robot_and_ic_targets(published_warehouse):
@@ -66,8 +119,17 @@ def test_published_scorecard_evaluates_nev_robot_and_ic_targets(published_wareho
     assert status["T13"] == "missed"  # robots 2020: 35% < 50%
     assert status["T16"] == "met"  # robot output 2020: 212,000 >= 100,000
     assert status["T33"] == "missed"  # NEV sales 2020: 1,367,000 vs about 2,000,000
-    assert status["T10"] == "off_track" and status["T15"] == "off_track"
-    assert status["T20"] == "on_track" and status["T24"] == "on_track"
+    assert status["T19"] == "met"  # IEA 2020: 5.7% >= 5% (CAAM's 2020 share is not bundled)
+    assert status["T20"] == "met" and status["T34"] == "met"  # CAAM 2025: 1649 / 3440 = 47.9%
+    assert status["T24"] == "met"  # CAAM 2025 NEV sales 16,490,000 vs about 3,000,000
+    assert status["T10"] == "no_data" and status["T15"] == "no_data"  # no 2025 actual
+    assert not {"on_track", "off_track"} & set(status.values())  # every deadline has passed
+    t19 = card.filter(pl.col("target_id") == "T19").row(0, named=True)
+    assert t19["actual_value"] == pytest.approx(0.057, abs=1e-6) and t19["actual_year"] == 2020
+    t20 = card.filter(pl.col("target_id") == "T20").row(0, named=True)
+    assert t20["actual_value"] == pytest.approx(1649 / 3440)
+    t10 = card.filter(pl.col("target_id") == "T10").row(0, named=True)
+    assert "nearest before: 2021 = 16.7%" in t10["rule"] and "forecast" in t10["rule"]
     t09 = card.filter(pl.col("target_id") == "T09").row(0, named=True)
     assert t09["target_value"] == pytest.approx(0.40) and t09["actual_value"] == pytest.approx(
         0.159

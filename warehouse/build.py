@@ -29,7 +29,7 @@ from schemas import core as core_schemas
 from schemas import facts as fact_schemas
 from schemas import marts as mart_schemas
 from schemas import meta as meta_schemas
-from warehouse import claim_checks, conform, metrics, scorecard
+from warehouse import claim_checks, conform, metrics, scorecard, sector_summary
 from warehouse.changes import metric_changes
 from warehouse.load import QUARANTINE_COLUMNS, raw_schema
 
@@ -38,12 +38,14 @@ LAYERS = ["raw", "core", "marts", "meta"]
 #: Every table the refresh writes besides raw.*, with the pandera model that checks it.
 TABLE_SCHEMAS = {
     "core.sectors": core_schemas.Sectors,
+    "core.publishers": core_schemas.Publishers,
     "core.official_series": core_schemas.OfficialSeries,
     "core.official_stats": core_schemas.OfficialStats,
     "core.observations": core_schemas.Observations,
     "core.trade": core_schemas.Trade,
     "core.sector_hs_map": core_schemas.SectorHsMap,
     "core.targets": core_schemas.Targets,
+    "marts.sector_summary": mart_schemas.SectorSummary,
     "marts.self_sufficiency": mart_schemas.SelfSufficiency,
     "marts.sector_metrics": mart_schemas.SectorMetrics,
     "marts.scorecard": mart_schemas.Scorecard,
@@ -237,6 +239,7 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
                 observations.append(conform.wdi_observations(source, frame, unit))
     return {
         "core.sectors": sectors,
+        "core.publishers": conform.read_publishers(),
         "core.official_series": series,
         "core.official_stats": (
             conform.official_stats(official_raw, series)
@@ -311,11 +314,19 @@ def mart_tables(
         core["core.targets"],
         load_id,
     )
+    summary = sector_summary.sector_summary(core["core.sectors"], long, card, load_id)
+    verdicts = claim_checks.evaluator_verdicts(
+        core["core.article_claims"], summary, core["core.sectors"], load_id
+    )
+    summary = sector_summary.sector_summary(
+        core["core.sectors"], long, card, load_id, verdicts=verdicts
+    )
     return {
+        "marts.sector_summary": summary,
         "marts.self_sufficiency": wide,
         "marts.sector_metrics": long,
         "marts.scorecard": card,
-        "marts.claim_checks": checks,
+        "marts.claim_checks": pl.concat([checks, verdicts.drop("sector_id", "text")]),
     }
 
 

@@ -4,7 +4,13 @@ A claim with a ``metric_key`` is checked; the key names the measure:
 
 - ``metric:<metric>|<product>[|<publisher regex>]``: a value of marts.sector_metrics;
 - ``series:<SERIES_ID>``: an official figure of core.official_stats (full year, best figure);
-- ``target:<TARGET_ID>``: a row of core.targets (the claim states a MIC2025 target).
+- ``target:<TARGET_ID>``: a row of core.targets (the claim states a MIC2025 target);
+- ``verdict:<sector_id>``: a third-party evaluator's verdict on a sector (value 1 = strong,
+  0 = mixed, -1 = weak), compared with marts.sector_summary by :func:`evaluator_verdicts`.
+
+Only full-year values are used (part-year values never stand for a year), and bounds are respected:
+a lower bound supports "more than" only when it already satisfies it, and so on
+(:func:`decide_claim`); a bound that cannot decide leaves the claim unverifiable.
 
 Year used: the claim's own year if it states one; otherwise the latest year before the article's
 publication year (a claim published in November 2024 speaks of 2023, the last full year).
@@ -31,6 +37,7 @@ import yaml
 from flows.errors import SourceFormatError
 from flows.settings import facts_dir
 from warehouse.metrics import best_figures
+from warehouse.units import format_value
 
 APPROX = 0.10
 EXACT = 0.02
@@ -168,6 +175,27 @@ def satisfies(computed: float, comparator: str, claimed: float) -> bool:
     return abs(computed - claimed) <= tolerance * abs(claimed)
 
 
+def decide_claim(computed: float, bound: str, comparator: str, claimed: float) -> bool | None:
+    """True / False, or None when a bound cannot decide ("more than 50%" against a lower bound
+    of 40% is undecided: the truth may be above 50%)."""
+    ok = satisfies(computed, comparator, claimed)
+    if bound in ("exact", "approximate", None):
+        return ok
+    if comparator in ("=", "~"):
+        return None if ok else (False if _beyond(computed, bound, claimed) else None)
+    at_least = comparator in (">", ">=")
+    if bound == "lower":
+        return True if (at_least and ok) else (False if (not at_least and not ok) else None)
+    return False if (at_least and not ok) else (True if (not at_least and ok) else None)
+
+
+def _beyond(computed: float, bound: str, claimed: float) -> bool:
+    """A bound already past the claim's tolerance band on the far side contradicts it."""
+    if bound == "lower":
+        return computed > claimed * (1 + APPROX)
+    return computed < claimed * (1 - APPROX)
+
+
 def _normalise(value: float, unit: str) -> tuple[float, str]:
     """Percent claims and targets are compared as ratios."""
     if unit.strip().startswith("%") or unit.strip().lower() in ("percent", "per cent"):
@@ -236,14 +264,24 @@ def check_one(
             rows = rows.filter(pl.col("product") == product)
         if len(parts) > 2 and parts[2]:
             rows = rows.filter(pl.col("publisher").str.contains(parts[2]))
-        rows = rows.select("year", "value", "unit", "publisher", "sources")
+        for name, default in (("period", "FY"), ("bound", "exact")):
+            if name not in rows.columns:  # frames built before these columns existed
+                rows = rows.with_columns(pl.lit(default).alias(name))
+        rows = rows.filter(pl.col("period") == "FY").select(
+            "year", "value", "unit", "publisher", "sources", "bound"
+        )
         label = f"marts.sector_metrics {metric}" + (f" ({product})" if product else "")
     elif kind == "series":
         rows = (
             best_figures(official)
             .filter(pl.col("series_id") == spec)
             .select(
-                "year", "value", "unit", pl.col("publisher"), pl.col("source_url").alias("sources")
+                "year",
+                "value",
+                "unit",
+                pl.col("publisher_id").alias("publisher"),
+                pl.col("source_url").alias("sources"),
+                pl.col("qualifier").alias("bound"),
             )
         )
         rows = rows.with_columns(
@@ -279,11 +317,14 @@ def check_one(
             f"units differ: claim in {claim_unit}, {label} in {sorted(set(at_year['unit']))}",
             metric_used=label,
         )
-    verdicts = {
-        r["publisher"]: satisfies(r["value"], claim["comparator"], claimed)
+    decisions = {
+        r["publisher"]: decide_claim(r["value"], r["bound"], claim["comparator"], claimed)
         for r in at_year.iter_rows(named=True)
     }
-    values = "; ".join(f"{r['publisher']}: {r['value']:.4g}" for r in at_year.iter_rows(named=True))
+    values = "; ".join(
+        f"{r['publisher']}: {format_value(r['value'], r['unit'], r['bound'])}"
+        for r in at_year.iter_rows(named=True)
+    )
     evidence = {
         "computed_value": at_year["value"][0],
         "computed_unit": at_year["unit"][0],
@@ -291,6 +332,9 @@ def check_one(
         "year_used": year,
         "evidence_sources": " | ".join(sorted(set(at_year["sources"].to_list()))),
     }
+    verdicts = {k: v for k, v in decisions.items() if v is not None}
+    if not verdicts:
+        return unverifiable(f"the {year} bounds do not decide the claim ({values})", **evidence)
     if len(set(verdicts.values())) > 1:
         return unverifiable(f"sources disagree for {year} ({values})", **evidence)
     ok = next(iter(verdicts.values()))
@@ -310,7 +354,10 @@ def claim_checks(
 ) -> pl.DataFrame:
     """marts.claim_checks: every claim that has a metric_key."""
     rows = []
-    for claim in claims.filter(pl.col("metric_key").is_not_null()).iter_rows(named=True):
+    checkable = claims.filter(
+        pl.col("metric_key").is_not_null() & ~pl.col("metric_key").str.starts_with("verdict:")
+    )
+    for claim in checkable.iter_rows(named=True):
         result = check_one(claim, sector_metrics, official, targets)
         rows.append(
             {
@@ -338,3 +385,113 @@ def claim_checks(
     return pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None).select(
         CHECK_COLUMNS
     )
+
+
+#: An evaluator's verdict as a number: 1 = strong (leader, goals met), 0 = mixed, -1 = weak.
+VERDICT_WORDS = {1: "strong", 0: "mixed", -1: "weak"}
+STRONG_DOMESTIC, WEAK_DOMESTIC = 0.7, 0.4
+STRONG_WORLD, WEAK_WORLD = 0.4, 0.25
+
+
+def our_reading(row: dict) -> tuple[int | None, str]:
+    """Our numbers as a verdict (the rule is stated in every reason):
+
+    strong (1): domestic supply >= 70% or China's share of the world >= 40%;
+    weak (-1):  domestic supply < 40% and China's share of the world < 25% (or none);
+    mixed (0):  otherwise. A bound counts only in the direction it can prove
+    (a lower bound proves 'at least', an upper bound 'at most'); import dependence d is read as
+    domestic supply 1 - d."""
+    value, bound = row["domestic_supply_value"], row["domestic_supply_bound"]
+    if value is not None and row["domestic_supply_metric"] == "import_dependence":
+        value, bound = 1 - value, {"lower": "upper", "upper": "lower"}.get(bound, bound)
+    world, wbound = row["world_position_value"], row["world_position_bound"]
+    if value is None and world is None:
+        return None, "no domestic-supply or world-position measure"
+    can_be_high = {"exact", "approximate", "lower"}
+    can_be_low = {"exact", "approximate", "upper"}
+    if (value is not None and value >= STRONG_DOMESTIC and bound in can_be_high) or (
+        world is not None and world >= STRONG_WORLD and wbound in can_be_high
+    ):
+        return 1, "strong"
+    domestic_low = value is not None and value < WEAK_DOMESTIC and bound in can_be_low
+    world_low = world is None or (world < WEAK_WORLD and wbound in can_be_low)
+    if domestic_low and world_low:
+        return -1, "weak"
+    return 0, "mixed"
+
+
+def evaluator_verdicts(
+    claims: pl.DataFrame, summary: pl.DataFrame, sectors: pl.DataFrame, load_id: str
+) -> pl.DataFrame:
+    """Claim checks for ``verdict:<sector_id>`` claims: does our sector reading agree?
+
+    Same category -> supported; strong against weak -> contradicted; one step apart (mixed
+    against strong or weak) -> unverifiable ('partly agrees'). Also returns ``sector_id`` and a
+    one-line ``text`` for marts.sector_summary."""
+    rows = []
+    by_sector = {r["sector_id"]: r for r in summary.iter_rows(named=True)}
+    verdict_claims = claims.filter(pl.col("metric_key").str.starts_with("verdict:"))
+    for claim in verdict_claims.iter_rows(named=True):
+        sector_id = claim["metric_key"].split(":", 1)[1]
+        theirs = int(claim["value"])
+        row = by_sector.get(sector_id)
+        ours, label = our_reading(row) if row else (None, "unknown sector")
+        numbers = (
+            f"domestic supply {format_value(row['domestic_supply_value'], 'ratio', row['domestic_supply_bound'])}"
+            f" ({row['domestic_supply_year']}), world share "
+            f"{format_value(row['world_position_value'], 'ratio', row['world_position_bound'])}"
+            f" ({row['world_position_year']})"
+            if row
+            else ""
+        )
+        if ours is None:
+            verdict, how = "unverifiable", f"our numbers: {label}"
+        elif ours == theirs:
+            verdict, how = "supported", "agrees"
+        elif abs(ours - theirs) == 2:
+            verdict, how = "contradicted", "disagrees"
+        else:
+            verdict, how = "unverifiable", "partly agrees"
+        reason = (
+            f"evaluator: {VERDICT_WORDS[theirs]}; our numbers: {label} ({numbers}); {how}. "
+            f"Rule: strong if domestic supply >= {STRONG_DOMESTIC:.0%} or world share >= "
+            f"{STRONG_WORLD:.0%}; weak if domestic supply < {WEAK_DOMESTIC:.0%} and world share "
+            f"< {WEAK_WORLD:.0%}; mixed otherwise"
+        )
+        rows.append(
+            {
+                "article_id": claim["article_id"],
+                "claim_id": claim["claim_id"],
+                "quote": claim["quote"],
+                "metric_key": claim["metric_key"],
+                "claim_value": float(theirs),
+                "claim_unit": "verdict",
+                "comparator": claim["comparator"],
+                "claim_year": claim["year"],
+                "verdict": verdict,
+                "computed_value": float(ours) if ours is not None else None,
+                "computed_unit": "verdict" if ours is not None else None,
+                "metric_used": "marts.sector_summary (domestic supply, world position)",
+                "year_used": row["domestic_supply_year"] if row else None,
+                "tolerance_rule": "same category (1 strong, 0 mixed, -1 weak)",
+                "reason": reason,
+                "evidence_sources": row["sources"] if row else None,
+                "load_id": load_id,
+                "sector_id": sector_id,
+                "text": f"{claim['publisher']} ({claim['published'][:7]}): "
+                f"{VERDICT_WORDS[theirs]}; our numbers: {label} - {how}",
+            }
+        )
+    schema = {
+        "claim_year": pl.Int64,
+        "year_used": pl.Int64,
+        "computed_value": pl.Float64,
+        "claim_value": pl.Float64,
+        "computed_unit": pl.String,
+        "metric_used": pl.String,
+        "evidence_sources": pl.String,
+    }
+    columns = [*CHECK_COLUMNS, "sector_id", "text"]
+    if not rows:
+        return pl.DataFrame(schema={c: schema.get(c, pl.String) for c in columns})
+    return pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None).select(columns)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import polars as pl
 
 from flows.errors import SourceFormatError
+from flows.settings import facts_dir
 from flows.sources.reference import HS_MAP_COLUMNS, TARGET_COLUMNS
 from warehouse.units import COUNT_UNITS, parse_unit
 
@@ -25,6 +27,14 @@ ISO3_BY_NAME = {
     "South Korea": "KOR",
     "India": "IND",
 }
+
+
+def read_publishers() -> pl.DataFrame:
+    """facts/publishers.csv: the publisher vocabulary (id, name, country, url, kind, aliases)."""
+    return pl.read_csv(facts_dir() / "publishers.csv", infer_schema_length=0).with_columns(
+        pl.col("url").fill_null(""), pl.col("country").fill_null("")
+    )
+
 
 OBSERVATION_COLUMNS = [
     "source",
@@ -111,7 +121,47 @@ def _exact_product(value: float | None, factor: float) -> float | None:
     return float(Decimal(repr(value)) * Decimal(repr(factor)))
 
 
-def official_stats(raw: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
+def _host(url: str) -> str:
+    host = urlsplit(url or "").hostname or ""
+    return host.removeprefix("www.").removeprefix("m.")
+
+
+def resolve_publisher(
+    cited: str | None, fallback: str, publishers: pl.DataFrame, title: str | None = None
+) -> str:
+    """The original publisher's id: the vocabulary entry whose alias appears first in the cited
+    text ('MIIT (via People's Daily)' -> MIIT; '国家统计局 via 中商产业研究院' -> NBS), else in
+    the page title, else the series' own publisher. Raises when none is in facts/publishers.csv."""
+    known = set(publishers["publisher_id"].to_list())
+    if cited in known:
+        return cited
+    best: tuple[int, str] | None = None
+    for text in (cited or "", title or "", fallback):
+        for pid, aliases in publishers.select("publisher_id", "aliases").iter_rows():
+            m = re.search(aliases, text)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), pid)
+        if best is not None:
+            return best[1]
+    raise SourceFormatError(
+        "china_official_stats",
+        f"publisher {cited!r} (series publisher {fallback!r}) is not in facts/publishers.csv",
+    )
+
+
+def repost_host(source_url: str, publisher_id: str, publishers: pl.DataFrame) -> str | None:
+    """The host that reposts a figure, or None when the page is the publisher's own site."""
+    own = publishers.filter(pl.col("publisher_id") == publisher_id)["url"].to_list()
+    page = _host(source_url)
+    home = _host(own[0]) if own and own[0] else ""
+    if home and (page == home or page.endswith("." + home)):
+        return None
+    return page or None
+
+
+def official_stats(
+    raw: pl.DataFrame, series: pl.DataFrame, publishers: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Curated official figures -> base units, joined to the series catalogue.
 
     ``value = value_as_published * factor(unit_as_published)`` (warehouse/units.py). A count unit
@@ -144,9 +194,22 @@ def official_stats(raw: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
                 f"but the series is in {row['base_unit']!r}",
                 row=row["origin_row"],
             )
+    publishers = publishers if publishers is not None else read_publishers()
+    ids = [
+        resolve_publisher(cited, fallback, publishers, title)
+        for cited, fallback, title in joined.select(
+            "publisher_cited", "publisher", "source_title"
+        ).iter_rows()
+    ]
+    via = [
+        repost_host(url, pid, publishers)
+        for url, pid in zip(joined["source_url"].to_list(), ids, strict=True)
+    ]
     return joined.with_columns(
         pl.col("value").alias("value_as_published"),
         pl.col("unit").alias("unit_as_published"),
+        pl.Series("publisher_id", ids, dtype=pl.String),
+        pl.Series("via", via, dtype=pl.String),
         pl.Series(
             "value",
             [_exact_product(v, f) for v, f in zip(joined["value"].to_list(), factors, strict=True)],
@@ -166,6 +229,9 @@ def official_stats(raw: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
         "unit_as_published",
         "value",
         "unit",
+        "qualifier",
+        "publisher_id",
+        "via",
         "publisher_cited",
         "definition",
         "source_title",

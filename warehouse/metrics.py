@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from flows.errors import Mic2025Error
+from flows.settings import facts_dir
+from warehouse.conform import read_publishers, resolve_publisher
 
 SELF_SUFFICIENCY_COLUMNS = [
     "sector",
@@ -48,16 +50,42 @@ SECTOR_METRIC_COLUMNS = [
     "sector",
     "product",
     "year",
+    "period",
     "metric",
     "value",
     "unit",
     "basis",
+    "bound",
+    "definition_id",
+    "headline",
+    "caveat",
     "publisher",
     "method",
     "inputs",
     "sources",
     "load_id",
 ]
+
+#: How a published qualifier becomes a metric bound ('about 40%' stays a value, marked approximate).
+BOUNDS = ["exact", "lower", "upper", "approximate"]
+
+#: Metrics that are ratios of a supply balance: only published on a basis declared meaningful.
+BALANCE_RATIOS = [
+    "self_sufficiency_ratio",
+    "import_dependence",
+    "trade_balance_index",
+    "export_ratio",
+]
+
+
+def _metric_spec(name: str) -> pl.DataFrame:
+    """A metric spec file of facts/metrics/ (validated in the build, see schemas/facts.py)."""
+    return pl.read_csv(facts_dir() / "metrics" / name, infer_schema_length=0)
+
+
+def product_bases() -> pl.DataFrame:
+    """facts/metrics/product_bases.csv: which (product, basis) pairs give meaningful ratios."""
+    return _metric_spec("product_bases.csv")
 
 
 @dataclass(frozen=True)
@@ -345,24 +373,57 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
 def self_sufficiency(
     official: pl.DataFrame, sectors: pl.DataFrame, load_id: str, balances: list[Balance] = BALANCES
 ) -> pl.DataFrame:
-    """marts.self_sufficiency: every declared balance, every year with production."""
+    """marts.self_sufficiency: every declared balance, every year with production.
+
+    A balance on a basis declared ``invalid`` for its product (facts/metrics/product_bases.csv:
+    counting unlike machines by piece) keeps its levels but publishes no ratio; a ``caveat`` basis
+    (chips by piece) states its caveat in ``assumptions``.
+    """
     best = best_figures(official)
     frames = [supply_balance(best, b) for b in balances]
-    return (
+    bases = product_bases().select("product", "basis", "validity", "caveat")
+    ratio_cols = ["self_sufficiency_ratio", "import_dependence", "ratio_bound"]
+    wide = (
         pl.concat(frames, how="vertical")
-        .join(sectors.select("sector_id", "sector"), on="sector_id", how="left")
+        .join(bases, on=["product", "basis"], how="left")
+        .with_columns(
+            [
+                pl.when(pl.col("validity") == "invalid").then(None).otherwise(pl.col(c)).alias(c)
+                for c in ratio_cols
+            ]
+        )
+        .with_columns(
+            pl.when(pl.col("validity").is_in(["caveat", "invalid"]))
+            .then(pl.format("{}; basis caveat: {}", "assumptions", "caveat"))
+            .otherwise(pl.col("assumptions"))
+            .alias("assumptions")
+        )
+        .drop("validity", "caveat")
+    )
+    return (
+        wide.join(sectors.select("sector_id", "sector"), on="sector_id", how="left")
         .with_columns(pl.lit(load_id).alias("load_id"))
         .select(SELF_SUFFICIENCY_COLUMNS)
         .sort("sector", "product", "year", "basis", "publisher")
     )
 
 
+def trade_balance_index(exports: str = "exports", imports: str = "imports") -> pl.Expr:
+    """trade_balance_index = (X - M) / (X + M): -1 = imports only, +1 = exports only [ratio].
+
+    The one implementation, used by the supply balances and by the trade-based metrics."""
+    x, m = pl.col(exports), pl.col(imports)
+    return (x - m) / (x + m)
+
+
 def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
     """Long rows for marts.sector_metrics from the supply balances.
 
-    self_sufficiency_ratio and import_dependence (with any bound stated in ``method``),
+    self_sufficiency_ratio and import_dependence (``bound`` = the balance's ratio_bound),
     trade_balance_index = (X - M) / (X + M) where both flows exist,
     export_ratio = X / P where exports and production exist.
+    Ratios on a basis declared ``invalid`` for the product are not published; a ``caveat``
+    basis carries its caveat.
     """
     bound_note = (
         pl.when(pl.col("ratio_bound") == "exact")
@@ -375,6 +436,7 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         *common,
         pl.lit("self_sufficiency_ratio").alias("metric"),
         pl.col("self_sufficiency_ratio").alias("value"),
+        pl.col("ratio_bound").alias("bound"),
         pl.concat_str([pl.lit("production / (production + imports - exports)"), bound_note]).alias(
             "method"
         ),
@@ -384,6 +446,7 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         *common,
         pl.lit("import_dependence").alias("metric"),
         pl.col("import_dependence").alias("value"),
+        pl.col("ratio_bound").alias("bound"),
         pl.concat_str([pl.lit("imports / apparent consumption"), bound_note]).alias("method"),
         *tail,
     )
@@ -391,9 +454,8 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
     tbi = wide.filter(both & ((pl.col("imports") + pl.col("exports")) > 0)).select(
         *common,
         pl.lit("trade_balance_index").alias("metric"),
-        ((pl.col("exports") - pl.col("imports")) / (pl.col("exports") + pl.col("imports"))).alias(
-            "value"
-        ),
+        trade_balance_index().alias("value"),
+        pl.lit("exact").alias("bound"),
         pl.lit("(exports - imports) / (exports + imports)").alias("method"),
         *tail,
     )
@@ -401,62 +463,54 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         *common,
         pl.lit("export_ratio").alias("metric"),
         (pl.col("exports") / pl.col("production")).alias("value"),
+        pl.lit("exact").alias("bound"),
         pl.lit("exports / production").alias("method"),
         *tail,
     )
-    return pl.concat([ssr, dep, tbi, exr]).with_columns(pl.lit("ratio").alias("unit"))
-
-
-#: Published shares (percent) -> metric rows (ratio). (series_id, metric, basis)
-PUBLISHED_SHARES: list[tuple[str, str, str]] = [
-    ("NEV_DOMESTIC_BRAND_SHARE", "domestic_brand_share", "quantity"),
-    ("ROBOT_DOMESTIC_BRAND_SHARE", "domestic_brand_share", "quantity"),
-    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE", "domestic_brand_share", "quantity"),
-    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE_ELECTRONICS", "domestic_brand_share", "quantity"),
-    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE_AUTO", "domestic_brand_share", "quantity"),
-    ("IFR_CN_DOMESTIC_SUPPLIER_SHARE_METAL", "domestic_brand_share", "quantity"),
-    ("CAAM_NEV_SALES_SHARE", "share_of_vehicle_sales", "quantity"),
-    ("ICINSIGHTS_IC_SELF_SUFFICIENCY", "self_sufficiency_ratio", "value"),
-    ("ICINSIGHTS_IC_CN_HQ_SHARE", "domestic_firm_share_of_domestic_market", "value"),
-    ("MWMT_DOMESTIC_SHARE", "domestic_share_of_domestic_market", "value"),
-    ("CNC_MT_DOMESTIC_SHARE", "domestic_share_of_domestic_market", "value"),
-    ("MEDDEV_IMPORT_SHARE", "import_dependence", "value"),
-    ("IFR_CN_SHARE_OF_GLOBAL_INSTALLS", "china_share_of_world_demand", "quantity"),
-    ("CN_SHARE_GLOBAL_POLYSILICON_OUTPUT", "china_share_of_world_production", "quantity"),
-    ("CN_SHARE_GLOBAL_POLYSILICON_CAPACITY", "china_share_of_world_capacity", "quantity"),
-    ("CN_SHARE_GLOBAL_WAFER_CAPACITY", "china_share_of_world_capacity", "quantity"),
-    ("CN_SHARE_GLOBAL_CELL_CAPACITY", "china_share_of_world_capacity", "quantity"),
-    ("CN_SHARE_GLOBAL_MODULE_CAPACITY", "china_share_of_world_capacity", "quantity"),
-    ("CN_SHARE_WORLD_SHIP_COMPLETIONS_DWT", "china_share_of_world_production", "quantity"),
-    ("CN_SHARE_WORLD_SHIP_COMPLETIONS_CGT", "china_share_of_world_production", "quantity"),
-    ("CN_SHARE_WORLD_SHIP_NEW_ORDERS_DWT", "china_share_of_world_new_orders", "quantity"),
-    ("CN_SHARE_WORLD_SHIP_NEW_ORDERS_CGT", "china_share_of_world_new_orders", "quantity"),
-    ("CN_SHARE_WORLD_SHIP_ORDERBOOK_DWT", "china_share_of_world_orderbook", "quantity"),
-    ("CN_SHARE_WORLD_SHIP_ORDERBOOK_CGT", "china_share_of_world_orderbook", "quantity"),
-    ("CRRC_GLOBAL_SHARE", "china_firm_share_of_world_market", "value"),
-    ("NBS_RD_INTENSITY", "rd_intensity", "value"),
-    ("MFG_RD_INTENSITY", "rd_intensity", "value"),
-]
+    bases = product_bases().select("product", "basis", "validity", "caveat")
+    return (
+        pl.concat([ssr, dep, tbi, exr])
+        .join(bases, on=["product", "basis"], how="left")
+        .filter(pl.col("validity").fill_null("valid") != "invalid")
+        .with_columns(
+            pl.lit("ratio").alias("unit"),
+            pl.lit("FY").alias("period"),
+            pl.format("balance:{}|{}|{}|{}", "metric", "product", "basis", "publisher").alias(
+                "definition_id"
+            ),
+            pl.when(pl.col("validity") == "caveat").then(pl.col("caveat")).alias("caveat"),
+        )
+        .drop("validity")
+    )
 
 
 def share_figures(official: pl.DataFrame) -> pl.DataFrame:
-    """Best figures where a partial-year figure may stand in for a missing full year."""
+    """Best figures where a partial-year figure may stand in for a missing full year (its
+    ``period`` says so; part-year values are shown, never trended or scored as years)."""
     return best_figures(official, allow_partial_year=True)
 
 
 def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
-    """Published percentages -> ratios (value / 100), one row per series and year."""
-    spec = pl.DataFrame(PUBLISHED_SHARES, schema=["series_id", "metric", "basis"], orient="row")
+    """Published percentages -> ratios (value / 100), one row per series and year.
+
+    Spec: facts/metrics/published_shares.csv (series_id, metric, basis). The definition is the
+    series (one publisher's one measure); ``bound`` is the published qualifier ("more than 80%"
+    is a lower bound)."""
+    spec = _metric_spec("published_shares.csv").select("series_id", "metric", "basis")
     figures = share_figures(official).join(spec, on="series_id", how="inner")
     return figures.join(sectors.select("sector_id", "sector"), on="sector_id").select(
         pl.col("sector"),
         pl.col("product"),
         pl.col("year"),
+        pl.col("period"),
         pl.col("metric"),
         (pl.col("value") / 100).alias("value"),
         pl.lit("ratio").alias("unit"),
         pl.col("basis"),
-        pl.coalesce("publisher_cited", "publisher").alias("publisher"),
+        pl.col("qualifier").alias("bound"),
+        pl.format("{}:{}", "series_id", "publisher_id").alias("definition_id"),
+        pl.lit(None, dtype=pl.String).alias("caveat"),
+        pl.col("publisher_id").alias("publisher"),
         pl.format(
             "published share ({}, period {}): {} / 100", "series_id", "period", "value"
         ).alias("method"),
@@ -467,6 +521,116 @@ def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl
     )
 
 
+def ratio_bound(numerator: str, denominator: str) -> str:
+    """Bound of n / d from the bounds of n and d: a lower-bound numerator over an exact
+    denominator is a lower bound; a lower-bound denominator makes the ratio an upper bound;
+    conflicting directions give no bound (shown as approximate)."""
+    flip = {"lower": "upper", "upper": "lower"}
+    parts = {numerator, flip.get(denominator, denominator)} - {"exact"}
+    if not parts:
+        return "exact"
+    if parts == {"lower"}:
+        return "lower"
+    if parts == {"upper"}:
+        return "upper"
+    return "approximate"
+
+
+def sum_bound(bounds: list[str]) -> str:
+    """Bound of a sum: lower if any term is a lower bound (and none an upper), and so on."""
+    kinds = set(bounds) - {"exact"}
+    if not kinds:
+        return "exact"
+    return kinds.pop() if len(kinds) == 1 else "approximate"
+
+
+def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
+    """One series, or the sum of several ('A+B+C'), per year where every term has a value."""
+    terms = [t.strip() for t in expression.split("+")]
+    frame = None
+    for i, term in enumerate(terms):
+        part = best.filter(pl.col("series_id") == term).select(
+            "year",
+            pl.col("value").alias(f"v{i}"),
+            pl.col("qualifier").alias(f"q{i}"),
+            pl.format(
+                "{}:{}={} {}", "series_id", "year", "value_as_published", "unit_as_published"
+            ).alias(f"i{i}"),
+            pl.col("source_url").alias(f"s{i}"),
+            pl.col("publisher_id").alias(f"p{i}"),
+        )
+        frame = part if frame is None else frame.join(part, on="year")
+    n = len(terms)
+    return frame.select(
+        "year",
+        pl.sum_horizontal([f"v{i}" for i in range(n)]).alias("value"),
+        pl.Series(
+            "qualifier",
+            [sum_bound(list(r)) for r in frame.select([f"q{i}" for i in range(n)]).iter_rows()],
+            dtype=pl.String,
+        ),
+        pl.concat_str([f"i{i}" for i in range(n)], separator="; ").alias("inputs"),
+        pl.concat_list([f"s{i}" for i in range(n)])
+        .list.unique(maintain_order=True)
+        .list.join(" | ")
+        .alias("sources"),
+        pl.concat_list([f"p{i}" for i in range(n)])
+        .list.unique(maintain_order=True)
+        .list.join("; ")
+        .alias("publisher"),
+    )
+
+
+def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """Ratios of official series (facts/metrics/series_ratios.csv), full-year figures only:
+
+        value = numerator / denominator        [ratio]
+
+    Either side may be a sum of series ('ARJ21 + Airbus + Boeing deliveries'), taken only for
+    years where every term is published. ``bound`` combines the inputs' qualifiers
+    (:func:`ratio_bound`, :func:`sum_bound`); a spec whose note says 'upper bound' is one by
+    definition (e.g. every ARJ21 delivered counted as delivered in China)."""
+    spec = _metric_spec("series_ratios.csv")
+    best = best_figures(official)
+    names = dict(sectors.select("sector_id", "sector").iter_rows())
+    frames = []
+    for r in spec.iter_rows(named=True):
+        num = _series_sum(best, r["numerator"])
+        den = _series_sum(best, r["denominator"])
+        joined = num.join(den, on="year", suffix="_d").filter(pl.col("value_d") > 0)
+        if joined.is_empty():
+            continue
+        by_definition = "upper bound" in r["note"]
+        bounds = []
+        for n, d in joined.select("qualifier", "qualifier_d").iter_rows():
+            b = ratio_bound(n, d)
+            bounds.append("upper" if by_definition and b in ("exact", "upper") else b)
+        frames.append(
+            joined.select(
+                pl.lit(names[r["sector_id"]]).alias("sector"),
+                pl.lit(r["product"]).alias("product"),
+                pl.col("year"),
+                pl.lit("FY").alias("period"),
+                pl.lit(r["metric"]).alias("metric"),
+                (pl.col("value") / pl.col("value_d")).alias("value"),
+                pl.lit("ratio").alias("unit"),
+                pl.lit(r["basis"]).alias("basis"),
+                pl.Series("bound", bounds, dtype=pl.String),
+                pl.lit(r["definition_id"]).alias("definition_id"),
+                pl.lit(None, dtype=pl.String).alias("caveat"),
+                pl.concat_list(["publisher", "publisher_d"])
+                .list.eval(pl.element().str.split("; ").explode())
+                .list.unique(maintain_order=True)
+                .list.join("; ")
+                .alias("publisher"),
+                pl.lit(f"({r['numerator']}) / ({r['denominator']}): {r['note']}").alias("method"),
+                pl.concat_str(["inputs", "inputs_d"], separator="; ").alias("inputs"),
+                pl.concat_str(["sources", "sources_d"], separator=" | ").alias("sources"),
+            )
+        )
+    return pl.concat(frames) if frames else _empty_metrics()
+
+
 def production_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
     """Production levels in base units, one row per production series and year."""
     best = best_figures(official).filter(pl.col("measure") == "production")
@@ -474,6 +638,7 @@ def production_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Data
         pl.col("sector"),
         pl.col("product"),
         pl.col("year"),
+        pl.col("period"),
         pl.lit("production").alias("metric"),
         pl.col("value"),
         pl.col("unit"),
@@ -481,7 +646,10 @@ def production_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Data
         .then(pl.lit("value"))
         .otherwise(pl.lit("quantity"))
         .alias("basis"),
-        pl.coalesce("publisher_cited", "publisher").alias("publisher"),
+        pl.col("qualifier").alias("bound"),
+        pl.format("{}:{}", "series_id", "publisher_id").alias("definition_id"),
+        pl.lit(None, dtype=pl.String).alias("caveat"),
+        pl.col("publisher_id").alias("publisher"),
         pl.format("{} as published, in base units", "series_id").alias("method"),
         pl.format(
             "{}:{}={} {}", "series_id", "year", "value_as_published", "unit_as_published"
@@ -605,6 +773,7 @@ def world_share_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFram
                 (pl.col("china") / pl.col("world")).alias("value"),
                 pl.lit("ratio").alias("unit"),
                 pl.lit("quantity").alias("basis"),
+                pl.lit(f"{spec.source}:{label}").alias("definition_id"),
                 pl.col("publisher"),
                 pl.lit(f"China / World: {spec.description}").alias("method"),
                 pl.format(
@@ -665,6 +834,7 @@ def trade_share_metrics(
         (pl.col("exports") / pl.col("world")).alias("value"),
         pl.lit("ratio").alias("unit"),
         pl.lit("value").alias("basis"),
+        pl.format("comtrade:world_export_share:HS{}", "hs_code").alias("definition_id"),
         pl.lit("UN Comtrade").alias("publisher"),
         pl.format(
             "China exports / sum of {} reporters' exports to World (HS {})", "n", "hs_code"
@@ -678,11 +848,10 @@ def trade_share_metrics(
     tbi = joined.filter(both & ((pl.col("exports") + pl.col("imports")) > 0)).select(
         *common,
         pl.lit("trade_balance_index").alias("metric"),
-        ((pl.col("exports") - pl.col("imports")) / (pl.col("exports") + pl.col("imports"))).alias(
-            "value"
-        ),
+        trade_balance_index().alias("value"),
         pl.lit("ratio").alias("unit"),
         pl.lit("value").alias("basis"),
+        pl.format("comtrade:trade_balance_index:HS{}", "hs_code").alias("definition_id"),
         pl.lit("UN Comtrade").alias("publisher"),
         pl.format("(exports - imports) / (exports + imports), HS {}", "hs_code").alias("method"),
         pl.format(
@@ -732,6 +901,7 @@ def revealed_comparative_advantage(trade: pl.DataFrame, hs_map: pl.DataFrame) ->
         ((pl.col("cn") / pl.col("cn_total")) / (pl.col("w") / pl.col("w_total"))).alias("value"),
         pl.lit("index").alias("unit"),
         pl.lit("value").alias("basis"),
+        pl.format("comtrade:revealed_comparative_advantage:HS{}", "hs_code").alias("definition_id"),
         pl.lit("UN Comtrade").alias("publisher"),
         pl.format("Balassa RCA, HS {}", "hs_code").alias("method"),
         pl.format(
@@ -886,6 +1056,7 @@ def china_series_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFra
                 (pl.col("value") / spec.divisor).alias("value"),
                 pl.lit(spec.unit).alias("unit"),
                 pl.lit(spec.basis).alias("basis"),
+                pl.format("{}:{}", "source", pl.lit(spec.indicator)).alias("definition_id"),
                 pl.col("publisher"),
                 pl.lit(f"{spec.description} ({spec.indicator})").alias("method"),
                 pl.format("{}:CHN:{}={} {}", pl.lit(spec.indicator), "year", "value", "unit").alias(
@@ -902,9 +1073,46 @@ def china_series_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFra
 
 
 def _empty_metrics() -> pl.DataFrame:
-    schema = {c: pl.String for c in SECTOR_METRIC_COLUMNS if c != "load_id"}
+    schema = {c: pl.String for c in SECTOR_METRIC_COLUMNS if c not in ("load_id", "headline")}
     schema.update({"year": pl.Int64, "value": pl.Float64})
     return pl.DataFrame(schema=schema)
+
+
+def _complete(frame: pl.DataFrame) -> pl.DataFrame:
+    """Fill the columns a part did not set: full-year, exact, no caveat, and a definition id
+    made of metric, product and publisher (one publisher's one formula)."""
+    defaults = {
+        "period": pl.lit("FY"),
+        "bound": pl.lit("exact"),
+        "caveat": pl.lit(None, dtype=pl.String),
+        "definition_id": pl.format("{}|{}|{}", "metric", "product", "publisher"),
+    }
+    return frame.with_columns(
+        [expr.alias(name) for name, expr in defaults.items() if name not in frame.columns]
+    )
+
+
+def publisher_ids(frame: pl.DataFrame, publishers: pl.DataFrame) -> pl.Series:
+    """Publisher text -> vocabulary ids, part by part: 'IEA via Our World in Data' -> 'IEA',
+    'NBS; GACC' -> 'NBS; GACC' (the original publisher wins over the repost)."""
+    cache: dict[str, str] = {}
+    out = []
+    for text in frame["publisher"].to_list():
+        if text not in cache:
+            cache[text] = "; ".join(
+                resolve_publisher(part.strip(), "", publishers) for part in text.split(";")
+            )
+        out.append(cache[text])
+    return pl.Series("publisher", out, dtype=pl.String)
+
+
+def headline_flags(frame: pl.DataFrame) -> pl.Series:
+    """headline = the row to show first for its sector, product, metric and year: the value
+    basis wherever one exists (a quantity ratio of unlike goods is never the headline)."""
+    has_value = (
+        (pl.col("basis") == "value").any().over("sector", "product", "metric", "year", "period")
+    )
+    return frame.select(((pl.col("basis") == "value") | ~has_value).alias("headline")).to_series()
 
 
 def sector_metrics(
@@ -923,6 +1131,7 @@ def sector_metrics(
     parts = [
         balance_metrics(wide),
         published_share_metrics(official, sectors),
+        series_ratio_metrics(official, sectors),
         production_metrics(official, sectors),
         world_share_metrics(observations, sectors),
         trade_share_metrics(trade, hs_map),
@@ -930,10 +1139,16 @@ def sector_metrics(
         china_series_metrics(observations, sectors),
         *([extra] if extra is not None and extra.height else []),
     ]
-    columns = [c for c in SECTOR_METRIC_COLUMNS if c != "load_id"]
+    columns = [c for c in SECTOR_METRIC_COLUMNS if c not in ("load_id", "headline")]
+    long = pl.concat(
+        [_complete(p).select(columns).cast({"year": pl.Int64, "value": pl.Float64}) for p in parts]
+    )
+    long = long.with_columns(publisher_ids(long, read_publishers()))
+    key = ["sector", "product", "year", "period", "metric", "basis", "publisher", "definition_id"]
+    long = long.unique(key, keep="first", maintain_order=True)  # a published figure wins over
+    # the same definition computed from its parts
     return (
-        pl.concat([p.select(columns).cast({"year": pl.Int64, "value": pl.Float64}) for p in parts])
-        .with_columns(pl.lit(load_id).alias("load_id"))
+        long.with_columns(headline_flags(long), pl.lit(load_id).alias("load_id"))
         .select(SECTOR_METRIC_COLUMNS)
-        .sort("sector", "product", "metric", "year", "basis", "publisher")
+        .sort("sector", "product", "metric", "year", "period", "basis", "publisher")
     )

@@ -1,18 +1,22 @@
-"""MIC2025 scorecard: each official target against the latest actuals.
+"""MIC2025 scorecard: each official target against the actuals.
 
 The measure of each target is declared in ``facts/target_measures.csv``: a metric of
 marts.sector_metrics (``kind = metric``), an official series (``kind = series``, optionally
-divided by another series), or ``none`` with the reason no series measures it.
+divided by another series), or ``none`` with the reason no series measures it. A target may list
+several measures, in order of preference (e.g. CAAM's all-vehicle NEV share, then IEA's car share).
 
 Status rule (stated in each row's ``rule``):
 
-- ``met`` / ``missed``: an actual exists for the target year and satisfies / fails the comparator.
-- ``on_track`` / ``off_track``: no actual for the target year. After the last actual, a linear
-  least-squares trend of the latest (up to 3) actuals is projected to the target year; with a single
-  actual that already satisfies the target, the target counts as on track (no reversal assumed).
-  Between two actuals, the value is interpolated linearly. The projection is in ``projected_value``.
-- ``no_data``: no measure, no target year, no actual, a target year before the first actual, or a
-  single actual that does not yet satisfy the target (no trend can be drawn).
+- A target whose year has passed (``target_year < as_of`` year) is ``met`` or ``missed`` from the
+  actual **for the target year** of a measure whose definition matches, never from a trend or an
+  interpolation. A bound decides only when it can ("more than 80%" meets ">= 70%"; it cannot
+  show that ">= 90%" was missed). With no decisive actual for the target year the status is
+  ``no_data``, and the rule names the nearest actuals (and any forecast, never used as an actual).
+- A target whose year is still ahead is ``on_track`` / ``off_track`` from a linear least-squares
+  trend of the latest (up to 3) full-year actuals of **one definition** (one publisher's one
+  measure); with a single actual that already satisfies the target it is on track (no reversal
+  assumed).
+- Part-year values (a first half, Jan-Oct) are never used as a year.
 
 Comparators: ``>=``, ``>``, ``<=``, ``<`` as written; ``~`` ("about", 左右) counts as reached at
 95% of the target or more. Percent targets are compared as ratios (40% -> 0.40).
@@ -20,13 +24,15 @@ Comparators: ``>=``, ``>``, ``<=``, ``<`` as written; ``~`` ("about", 左右) co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from flows.settings import facts_dir
-from warehouse.metrics import share_figures
+from warehouse.metrics import best_figures, ratio_bound
+from warehouse.units import format_value
 
 STATUSES = ["met", "on_track", "off_track", "missed", "no_data"]
 APPROX_TOLERANCE = 0.95
@@ -42,11 +48,13 @@ SCORECARD_COLUMNS = [
     "unit",
     "actual_value",
     "actual_year",
+    "actual_bound",
     "projected_value",
     "gap",
     "status",
     "rule",
     "measure",
+    "definition_id",
     "sources",
     "confidence",
     "target_source_url",
@@ -58,7 +66,17 @@ SCORECARD_COLUMNS = [
 ARTIFACT_COLUMNS = [
     c
     for c in SCORECARD_COLUMNS
-    if c not in ("gap", "measure", "sources", "confidence", "target_source_url", "load_id")
+    if c
+    not in (
+        "gap",
+        "measure",
+        "definition_id",
+        "sources",
+        "confidence",
+        "target_source_url",
+        "load_id",
+        "actual_bound",
+    )
 ]
 
 
@@ -67,67 +85,126 @@ def read_target_measures(root: Path | None = None) -> pl.DataFrame:
 
 
 @dataclass(frozen=True)
-class Actuals:
-    years: list[int]
-    values: list[float]
+class Actual:
+    """One full-year actual of one definition, in the target's comparison unit."""
+
+    year: int
+    value: float
+    bound: str
+    definition: str
+    source: str
+
+
+@dataclass
+class Measure:
+    """The actuals of one declared measure of a target."""
+
     label: str
-    sources: str
+    note: str
+    actuals: list[Actual] = field(default_factory=list)
+    forecasts: list[str] = field(default_factory=list)
+
+    @property
+    def sources(self) -> str:
+        return " | ".join(sorted({a.source for a in self.actuals if a.source}))
 
 
 def _is_percent(unit: str) -> bool:
     return unit.strip().startswith("%")
 
 
-def actuals_for(
+def _fmt(v: float) -> str:
+    return f"{v:.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+
+
+def measure_for(
     mapping: dict, official: pl.DataFrame, sector_metrics: pl.DataFrame
-) -> Actuals | None:
-    """The yearly actuals of a target's declared measure, in the target's comparison unit."""
+) -> Measure | None:
+    """The full-year actuals of one declared measure (None for ``kind = none``)."""
     kind = mapping["kind"]
+    note = mapping.get("note") or ""
     if kind == "metric":
         rows = sector_metrics.filter(
-            (pl.col("metric") == mapping["measure"]) & (pl.col("product") == mapping["product"])
+            (pl.col("metric") == mapping["measure"])
+            & (pl.col("product") == mapping["product"])
+            & (pl.col("period") == "FY")
         )
         if mapping.get("publisher"):
-            rows = rows.filter(pl.col("publisher").str.contains(mapping["publisher"]))
-        rows = rows.sort("year").unique("year", keep="first", maintain_order=True)
+            rows = rows.filter(pl.col("publisher").str.contains(f"^(?:{mapping['publisher']})$"))
+        rows = rows.sort("year", "definition_id")
         label = f"marts.sector_metrics {mapping['measure']} ({mapping['product']})"
-        return Actuals(
-            rows["year"].to_list(),
-            rows["value"].to_list(),
-            label,
-            " | ".join(sorted(set(rows["sources"].to_list()))),
-        )
+        actuals = [
+            Actual(r["year"], r["value"], r["bound"], r["definition_id"], r["sources"])
+            for r in rows.iter_rows(named=True)
+        ]
+        return Measure(label, note, actuals)
     if kind == "series":
-        figures = share_figures(official)
+        figures = best_figures(official)
 
         def series(series_id: str) -> pl.DataFrame:
             return figures.filter(pl.col("series_id") == series_id).select(
-                "year", "value", "unit", "source_url"
+                "year", "value", "unit", "source_url", "qualifier", "publisher_id"
             )
 
         num = series(mapping["measure"])
         label = f"core.official_stats {mapping['measure']}"
+        definition = mapping["measure"]
         if mapping.get("denominator"):
             den = series(mapping["denominator"]).rename(
-                {"value": "den", "unit": "den_unit", "source_url": "den_url"}
+                {
+                    "value": "den",
+                    "unit": "den_unit",
+                    "source_url": "den_url",
+                    "qualifier": "den_q",
+                    "publisher_id": "den_p",
+                }
             )
             num = num.join(den, on="year").with_columns(
                 (pl.col("value") / pl.col("den")).alias("value"), pl.lit("ratio").alias("unit")
             )
+            num = num.with_columns(
+                pl.Series(
+                    "qualifier",
+                    [ratio_bound(a, b) for a, b in num.select("qualifier", "den_q").iter_rows()],
+                    dtype=pl.String,
+                ),
+                pl.concat_str(["source_url", "den_url"], separator=" | ").alias("source_url"),
+            )
             label += f" / {mapping['denominator']}"
-            urls = num["source_url"].to_list() + num["den_url"].to_list()
-        else:
-            urls = num["source_url"].to_list()
+            definition += f"/{mapping['denominator']}"
         num = num.with_columns(
             pl.when(pl.col("unit") == "percent")
             .then(pl.col("value") / 100)
             .otherwise(pl.col("value"))
             .alias("value")
         ).sort("year")
-        return Actuals(
-            num["year"].to_list(), num["value"].to_list(), label, " | ".join(sorted(set(urls)))
-        )
+        actuals = [
+            Actual(
+                r["year"],
+                r["value"],
+                r["qualifier"],
+                f"{definition}:{r['publisher_id']}",
+                r["source_url"],
+            )
+            for r in num.iter_rows(named=True)
+        ]
+        forecasts = [
+            f"{r['year']} = {_fmt(r['value_as_published'])} {r['unit_as_published']} (forecast)"
+            for r in official.filter(
+                (pl.col("series_id") == mapping["measure"]) & pl.col("is_forecast")
+            ).iter_rows(named=True)
+        ]
+        return Measure(label, note, actuals, forecasts)
     return None
+
+
+def _forecasts_of(measure: Measure, official: pl.DataFrame, series_ids: list[str]) -> None:
+    for r in official.filter(
+        pl.col("series_id").is_in(series_ids) & pl.col("is_forecast")
+    ).iter_rows(named=True):
+        text = f"{r['year']} = {_fmt(r['value_as_published'])} {r['unit_as_published']} (forecast, {r['series_id']})"
+        if text not in measure.forecasts:
+            measure.forecasts.append(text)
 
 
 def satisfies(value: float, comparator: str, target: float) -> bool:
@@ -146,6 +223,23 @@ def satisfies(value: float, comparator: str, target: float) -> bool:
     raise ValueError(f"unknown comparator {comparator!r}")
 
 
+def decide(value: float, bound: str, comparator: str, target: float) -> bool | None:
+    """True (met) / False (missed) / None (the bound cannot decide).
+
+    A lower bound (the truth is at least ``value``) decides 'met' for an at-least target only when
+    it already satisfies it, and 'missed' for an at-most target only when it already fails it; an
+    upper bound the other way round. Exact and approximate values decide directly."""
+    ok = satisfies(value, comparator, target)
+    if bound in ("exact", "approximate"):
+        return ok
+    at_least = comparator in (">=", ">", "~")
+    if bound == "lower":
+        return True if (at_least and ok) else (False if (not at_least and not ok) else None)
+    if bound == "upper":
+        return False if (at_least and not ok) else (True if (not at_least and ok) else None)
+    return None
+
+
 def linear_fit(years: list[int], values: list[float]) -> tuple[float, float]:
     """Least-squares line value = a + b * year."""
     n = len(years)
@@ -156,81 +250,137 @@ def linear_fit(years: list[int], values: list[float]) -> tuple[float, float]:
     return my - b * mx, b
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+def _describe(a: Actual, unit: str | None = None) -> str:
+    bound = "" if a.bound == "exact" else f", {a.bound} bound"
+    return f"{a.year} = {format_value(a.value, unit, a.bound)} ({a.definition}{bound})"
 
 
-def evaluate(target: float, comparator: str, year: int | None, actuals: Actuals | None) -> dict:
-    """Status, actual, projection, gap and the rule applied, for one target."""
-    out = {"actual_value": None, "actual_year": None, "projected_value": None, "gap": None}
-    if actuals is None:
+def _nearest(
+    measures: list[Measure], year: int, unit: str | None = None
+) -> tuple[Actual | None, str]:
+    """The latest actual before the target year (shown as actual_value) and a text naming the
+    nearest actual on each side of it, over all declared measures."""
+    every = [a for m in measures for a in m.actuals]
+    before = [a for a in every if a.year < year]
+    after = [a for a in every if a.year > year]
+    parts = []
+    prior = max(before, key=lambda a: (a.year, a.bound == "exact")) if before else None
+    if prior:
+        parts.append("nearest before: " + _describe(prior, unit))
+    if after:
+        parts.append("nearest after: " + _describe(min(after, key=lambda a: a.year), unit))
+    forecasts = [f for m in measures for f in m.forecasts]
+    if forecasts:
+        parts.append("not used: " + "; ".join(forecasts))
+    return prior, "; ".join(parts) if parts else "no actual of any year"
+
+
+def evaluate(
+    target: float,
+    comparator: str,
+    year: int | None,
+    measures: list[Measure],
+    as_of: int | None = None,
+    unit: str | None = None,
+) -> dict:
+    """Status, actual, projection, gap and the rule applied, for one target (``unit``: the
+    target's comparison unit, for the rule text; 'ratio' prints as a percentage)."""
+    as_of = as_of or dt.date.today().year
+    out = {
+        "actual_value": None,
+        "actual_year": None,
+        "actual_bound": None,
+        "projected_value": None,
+        "gap": None,
+        "definition_id": None,
+    }
+    if not measures:
         return {**out, "status": "no_data", "rule": "no series measures this target"}
     if year is None:
         return {**out, "status": "no_data", "rule": "the source states no target year"}
-    if not actuals.years:
-        return {**out, "status": "no_data", "rule": f"no actual values in {actuals.label}"}
-    cmp_text = f"{comparator} {_fmt(target)}" + (
+    if not any(m.actuals for m in measures):
+        labels = ", ".join(m.label for m in measures)
+        return {**out, "status": "no_data", "rule": f"no full-year actual values in {labels}"}
+    cmp_text = f"{comparator} {format_value(target, unit)}" + (
         f" (about: >= {APPROX_TOLERANCE:.0%} of target)" if comparator == "~" else ""
     )
-    points = dict(zip(actuals.years, actuals.values, strict=True))
-    if year in points:
-        value = points[year]
-        ok = satisfies(value, comparator, target)
+    if year < as_of:  # the deadline has passed: met or missed from the target year's actual
+        undecided = []
+        for m in measures:
+            candidates = sorted(
+                (a for a in m.actuals if a.year == year), key=lambda a: a.bound != "exact"
+            )
+            for a in candidates:
+                verdict = decide(a.value, a.bound, comparator, target)
+                if verdict is None:
+                    undecided.append(_describe(a, unit))
+                    continue
+                return {
+                    **out,
+                    "actual_value": a.value,
+                    "actual_year": year,
+                    "actual_bound": a.bound,
+                    "gap": a.value - target,
+                    "definition_id": a.definition,
+                    "status": "met" if verdict else "missed",
+                    "rule": f"deadline {year} has passed: actual {_describe(a, unit)} "
+                    f"{'meets' if verdict else 'misses'} {cmp_text}. Measure: {m.note}",
+                }
+        prior, nearest = _nearest(measures, year, unit)
+        why = (
+            f"the {year} bounds do not decide it ({'; '.join(undecided)})"
+            if undecided
+            else f"no {year} actual of a matching definition"
+        )
         return {
             **out,
-            "actual_value": value,
-            "actual_year": year,
-            "gap": value - target,
-            "status": "met" if ok else "missed",
-            "rule": f"actual {year} = {_fmt(value)} {'meets' if ok else 'misses'} {cmp_text}",
+            "actual_value": prior.value if prior else None,
+            "actual_year": prior.year if prior else None,
+            "actual_bound": prior.bound if prior else None,
+            "definition_id": prior.definition if prior else None,
+            "status": "no_data",
+            "rule": f"deadline {year} has passed and {why}; {nearest}. Measure: {measures[0].note}",
         }
-    before = [y for y in actuals.years if y < year]
-    after = [y for y in actuals.years if y > year]
-    if not before:
+    # the target year is ahead: trend of one definition's full-year actuals
+    first = next(m for m in measures if m.actuals)
+    by_definition: dict[str, list[Actual]] = {}
+    for a in first.actuals:
+        by_definition.setdefault(a.definition, []).append(a)
+    definition, points = max(by_definition.items(), key=lambda kv: (len(kv[1]), kv[1][-1].year))
+    recent = sorted(points, key=lambda a: a.year)[-TREND_POINTS:]
+    last = recent[-1]
+    out.update(
+        actual_value=last.value,
+        actual_year=last.year,
+        actual_bound=last.bound,
+        definition_id=definition,
+    )
+    if len(recent) == 1:
+        if satisfies(last.value, comparator, target):
+            return {
+                **out,
+                "projected_value": last.value,
+                "gap": last.value - target,
+                "status": "on_track",
+                "rule": f"only actual {_describe(last, unit)} already {cmp_text}; "
+                "no reversal assumed",
+            }
         return {
             **out,
             "status": "no_data",
-            "rule": f"no actual for or before {year} (first actual {min(actuals.years)})",
+            "rule": f"one actual ({_describe(last, unit)}), below target: no trend",
         }
-    last = max(before)
-    out.update(actual_value=points[last], actual_year=last)
-    if after:  # a past target year between two actuals: interpolate
-        nxt = min(after)
-        projected = points[last] + (points[nxt] - points[last]) * (year - last) / (nxt - last)
-        how = (
-            f"no actual for {year}; linear interpolation between {last} ({_fmt(points[last])}) "
-            f"and {nxt} ({_fmt(points[nxt])}) gives {_fmt(projected)}"
-        )
-    else:
-        recent = sorted(before)[-TREND_POINTS:]
-        if len(recent) == 1:
-            if satisfies(points[last], comparator, target):
-                return {
-                    **out,
-                    "projected_value": points[last],
-                    "gap": points[last] - target,
-                    "status": "on_track",
-                    "rule": f"only actual {last} = {_fmt(points[last])} already {cmp_text}; "
-                    "no reversal assumed",
-                }
-            return {
-                **out,
-                "status": "no_data",
-                "rule": f"one actual ({last} = {_fmt(points[last])}), below target: no trend",
-            }
-        a, b = linear_fit(recent, [points[y] for y in recent])
-        projected = a + b * year
-        how = (
-            f"linear trend of {', '.join(map(str, recent))} projected to {year} gives "
-            f"{_fmt(projected)}"
-        )
+    a, b = linear_fit([p.year for p in recent], [p.value for p in recent])
+    projected = a + b * year
     ok = satisfies(projected, comparator, target)
     return {
         **out,
         "projected_value": projected,
         "gap": projected - target,
         "status": "on_track" if ok else "off_track",
-        "rule": f"{how}, which {'meets' if ok else 'misses'} {cmp_text}",
+        "rule": f"linear trend of {', '.join(str(p.year) for p in recent)} ({definition}) "
+        f"projected to {year} gives {format_value(projected, unit)}, which {'meets' if ok else 'misses'} "
+        f"{cmp_text}. Measure: {first.note}",
     }
 
 
@@ -241,21 +391,33 @@ def scorecard(
     sector_metrics: pl.DataFrame,
     sectors: pl.DataFrame,
     load_id: str,
+    as_of: int | None = None,
 ) -> pl.DataFrame:
     """marts.scorecard: one row per target (targets without a measure stay, as no_data)."""
-    by_target = {r["target_id"]: r for r in measures.iter_rows(named=True)}
+    by_target: dict[str, list[dict]] = {}
+    for r in measures.iter_rows(named=True):
+        by_target.setdefault(r["target_id"], []).append(r)
     names = dict(sectors.select("sector_id", "sector").iter_rows())
     rows = []
     for t in targets.sort("target_id").iter_rows(named=True):
-        mapping = by_target.get(t["target_id"], {"kind": "none", "note": "no declared measure"})
+        mappings = by_target.get(t["target_id"], [{"kind": "none", "note": "no declared measure"}])
         percent = _is_percent(t["unit"])
         target_value = t["target_value"] / 100 if percent else t["target_value"]
-        actuals = actuals_for(mapping, official, sector_metrics)
-        result = evaluate(target_value, t["comparator"], t["target_year"], actuals)
-        if actuals is None:
-            result["rule"] = f"no_data: {mapping.get('note') or result['rule']}"
-        elif mapping.get("note"):
-            result["rule"] += f". Measure: {mapping['note']}"
+        declared = [m for m in (measure_for(x, official, sector_metrics) for x in mappings) if m]
+        for mapping, m in zip([x for x in mappings if x["kind"] != "none"], declared, strict=True):
+            if mapping["kind"] == "metric":
+                _forecasts_of(m, official, _series_of(mapping, official))
+        result = evaluate(
+            target_value,
+            t["comparator"],
+            t["target_year"],
+            declared,
+            as_of,
+            "ratio" if percent else t["unit"],
+        )
+        if not declared:
+            note = next((x.get("note") for x in mappings if x.get("note")), None)
+            result["rule"] = f"no_data: {note or result['rule']}"
         rows.append(
             {
                 "target_id": t["target_id"],
@@ -266,8 +428,8 @@ def scorecard(
                 "target_value": target_value,
                 "unit": "ratio" if percent else t["unit"],
                 **result,
-                "measure": actuals.label if actuals else None,
-                "sources": (actuals.sources or None) if actuals else None,
+                "measure": " | ".join(m.label for m in declared) or None,
+                "sources": " | ".join(m.sources for m in declared if m.sources) or None,
                 "confidence": t["confidence"],
                 "target_source_url": t["source_url"],
                 "load_id": load_id,
@@ -280,12 +442,22 @@ def scorecard(
         "actual_value": pl.Float64,
         "projected_value": pl.Float64,
         "gap": pl.Float64,
+        "actual_bound": pl.String,
         "measure": pl.String,
+        "definition_id": pl.String,
         "sources": pl.String,
     }
     return pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None).select(
         SCORECARD_COLUMNS
     )
+
+
+def _series_of(mapping: dict, official: pl.DataFrame) -> list[str]:
+    """The official series behind a metric measure (for naming its forecasts)."""
+    spec = pl.read_csv(facts_dir() / "metrics" / "published_shares.csv", infer_schema_length=0)
+    ids = spec.filter(pl.col("metric") == mapping["measure"])["series_id"].to_list()
+    products = official.filter(pl.col("product") == mapping["product"])["series_id"].unique()
+    return [i for i in ids if i in set(products.to_list())]
 
 
 def summary_markdown(card: pl.DataFrame) -> str:
@@ -303,12 +475,13 @@ def summary_markdown(card: pl.DataFrame) -> str:
     ]
     for r in card.filter(pl.col("status") != "no_data").iter_rows(named=True):
         actual = (
-            f"{_fmt(r['actual_value'])} ({r['actual_year']})"
+            f"{format_value(r['actual_value'], r['unit'], r['actual_bound'])} ({r['actual_year']})"
             if r["actual_value"] is not None
             else "-"
         )
         lines.append(
             f"| {r['target_id']} | {r['indicator']} | {r['comparator']} "
-            f"{_fmt(r['target_value'])} by {r['target_year']} | {actual} | {r['status']} |"
+            f"{format_value(r['target_value'], r['unit'])} by {r['target_year']} | {actual} | "
+            f"{r['status']} |"
         )
     return "\n".join(lines) + "\n"

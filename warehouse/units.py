@@ -47,6 +47,7 @@ SCALES: list[tuple[str, float]] = [
     ("10k", 1e4),
     ("亿", 1e8),
     ("万", 1e4),
+    ("萬", 1e4),
     ("千", 1e3),
     ("bn", 1e9),
     ("mn", 1e6),
@@ -67,6 +68,7 @@ BASES: list[tuple[str, str, str, float]] = [
     ("rmb", "CNY", "CNY", 1.0),
     ("eur", "EUR", "EUR", 1.0),
     ("辆", "vehicles", "count", 1.0),
+    ("輛", "vehicles", "count", 1.0),
     ("vehicles", "vehicles", "count", 1.0),
     ("cars", "vehicles", "count", 1.0),
     ("块", "pieces", "count", 1.0),
@@ -78,6 +80,16 @@ BASES: list[tuple[str, str, str, float]] = [
     ("sets", "sets", "count", 1.0),
     ("吨", "t", "mass", 1.0),
     ("tonnes", "t", "mass", 1.0),
+    ("t", "t", "mass", 1.0),
+    ("t reo", "t", "mass", 1.0),
+    ("公里", "km", "length", 1.0),
+    ("km", "km", "length", 1.0),
+    ("架", "aircraft", "count", 1.0),
+    ("aircraft", "aircraft", "count", 1.0),
+    ("aircraft per year", "aircraft per year", "capacity", 1.0),
+    ("drugs", "products", "count", 1.0),
+    ("devices", "products", "count", 1.0),
+    ("件", "items", "count", 1.0),
     ("gwh", "Wh", "energy", 1e9),
     ("mwh", "Wh", "energy", 1e6),
     ("kwh", "Wh", "energy", 1e3),
@@ -150,4 +162,22 @@ def to_base(value: float, unit: str) -> tuple[float, str]:
 
 
 #: Count-like base units that a series may rename (e.g. IC "units" are pieces).
-COUNT_UNITS = {"vehicles", "pieces", "units", "sets"}
+COUNT_UNITS = {"vehicles", "pieces", "units", "sets", "aircraft", "products", "items"}
+
+
+#: How a bound is shown in front of a value: the reader must never mistake a bound for a value.
+BOUND_MARKS = {"lower": "≥ ", "upper": "≤ ", "approximate": "~", "exact": ""}
+
+
+def format_value(value: float | None, unit: str | None = None, bound: str | None = None) -> str:
+    """The one display format (CLI, artifacts, report): ratios as percentages (0.0468 -> 4.7%),
+    large numbers with thousands separators, bounds marked (≥ 50.0%)."""
+    if value is None:
+        return "-"
+    if unit == "ratio":
+        text = f"{value:.1%}"
+    elif abs(value) >= 1e5:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:.4g}"
+    return BOUND_MARKS.get(bound or "exact", "") + text

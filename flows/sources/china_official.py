@@ -2,31 +2,44 @@
 
 There is no machine-readable endpoint for these (NBS easyquery does not serve the industrial
 product series from outside China), so the source is a curated table, built by
-:func:`build_curated` from two transcriptions in ``shared/``: ``reference/china_production_stats.csv``
-and ``data/china_official_stats_from_pages/china_official_stats_from_pages.csv``. Each row keeps the
+:func:`build_curated` from the transcriptions in ``shared/`` (``reference/china_production_stats.csv``,
+``data/china_official_stats_from_pages/``, ``data/mic2025_sector_facts_from_pages/``,
+``data/usgs_rare_earths/``) and the project's own curation ``facts/curated_figures.csv`` (figures
+found in public pages by this project, same columns as the sector-facts file). Each row keeps the
 value and unit exactly as published, the publisher, the source URL and the quote; this module only
-assigns a stable ``series_id`` (see ``facts/official_series.csv``) and normalises the period.
-Base-unit conversion is done later, by ``warehouse/units.py``.
+assigns a stable ``series_id`` (see ``facts/official_series.csv``), normalises the period and
+records whether the published number is exact or a bound (``qualifier``: "more than 80%" is a
+lower bound). Base-unit conversion is done later, by ``warehouse/units.py``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import polars as pl
 
 from flows.errors import SourceFormatError
+from flows.settings import facts_dir
 from flows.snapshots import Origin, Snapshot
 from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-11-29"
+VERSION = "2026-11-29.2"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
+SECTOR_FACTS_FILE = "data/mic2025_sector_facts_from_pages/sector_facts_from_pages.csv"
+USGS_DIR = "data/usgs_rare_earths"
+USGS_REPO = (
+    "https://github.com/ibtisamkhan96/rare-earths-materials-production/blob/"
+    "30fe833be1725109b74d10e1c6d0d5df13915188/data/"
+)
+#: The project's own curation (in this repository, not in shared/).
+CURATED_FILE = "curated_figures.csv"
 
 COLUMNS = [
     "series_id",
@@ -35,6 +48,7 @@ COLUMNS = [
     "is_forecast",
     "value",
     "unit",
+    "qualifier",
     "publisher_cited",
     "definition",
     "source_title",
@@ -144,14 +158,200 @@ PAGES_METRIC_SERIES: dict[str, str] = {
 }
 
 
+#: metric id in the sector-facts file (and facts/curated_figures.csv) -> series_id. A tuple
+#: ``(pattern, series_id)`` list picks the series by the cited publisher: figures of different
+#: publishers (CAAMM vs NBS tractor sizes, CANSI vs MIIT tonnages) are different series.
+SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
+    "shipbuilding_completions": [
+        ("MIIT|工信部|工业和信息化部|工業和信息化部", "MIIT_SHIP_COMPLETIONS"),
+        ("", "CANSI_SHIP_COMPLETIONS"),
+    ],
+    "shipbuilding_new_orders": [
+        ("MIIT|工信部|工业和信息化部|工業和信息化部", "MIIT_SHIP_NEW_ORDERS"),
+        ("", "CANSI_SHIP_NEW_ORDERS"),
+    ],
+    "shipbuilding_orderbook": [
+        ("MIIT|工信部|工业和信息化部|工業和信息化部", "MIIT_SHIP_ORDERBOOK"),
+        ("", "CANSI_SHIP_ORDERBOOK"),
+    ],
+    "china_share_of_world_completions": "CN_SHARE_WORLD_SHIP_COMPLETIONS_DWT",
+    "china_share_of_world_new_orders": "CN_SHARE_WORLD_SHIP_NEW_ORDERS_DWT",
+    "china_share_of_world_orderbook": "CN_SHARE_WORLD_SHIP_ORDERBOOK_DWT",
+    "arj21_deliveries": "COMAC_ARJ21_DELIVERIES",
+    "arj21_cumulative_deliveries": "COMAC_ARJ21_CUMULATIVE_DELIVERIES",
+    "arj21_production_capacity": "COMAC_ARJ21_CAPACITY",
+    "c919_deliveries": "COMAC_C919_DELIVERIES",
+    "c919_cumulative_deliveries": "COMAC_C919_CUMULATIVE_DELIVERIES",
+    "c919_in_service": "COMAC_C919_IN_SERVICE",
+    "c919_orders_cumulative": "COMAC_C919_ORDERS",
+    "hsr_operating_km": "HSR_OPERATING_KM",
+    "crrc_revenue": "CRRC_REVENUE",
+    "crrc_new_orders": "CRRC_NEW_ORDERS",
+    "crrc_locomotives_sold": "CRRC_LOCOMOTIVES_SOLD",
+    "crrc_passenger_coaches_sold": "CRRC_PASSENGER_COACHES_SOLD",
+    "crrc_emu_cars_sold": "CRRC_EMU_CARS_SOLD",
+    "crrc_freight_wagons_sold": "CRRC_FREIGHT_WAGONS_SOLD",
+    "crrc_metro_cars_sold": "CRRC_METRO_CARS_SOLD",
+    "large_tractor_output": [
+        ("CAAMM", "CAAMM_LARGE_TRACTOR_OUTPUT"),
+        ("", "NBS_LARGE_TRACTOR_OUTPUT"),
+    ],
+    "medium_tractor_output": [
+        ("CAAMM", "CAAMM_MEDIUM_TRACTOR_OUTPUT"),
+        ("", "NBS_MEDIUM_TRACTOR_OUTPUT"),
+    ],
+    "small_tractor_output": [
+        ("CAAMM", "CAAMM_SMALL_TRACTOR_OUTPUT"),
+        ("", "NBS_SMALL_TRACTOR_OUTPUT"),
+    ],
+    "wheeled_grain_harvester_output": "CAAMM_WHEELED_GRAIN_HARVESTER_OUTPUT",
+    "corn_combine_harvester_output": "CAAMM_CORN_HARVESTER_OUTPUT",
+    "crawler_rice_harvester_output": "CAAMM_CRAWLER_RICE_HARVESTER_OUTPUT",
+    "agricultural_machinery_total_power": "AGRI_MACHINERY_TOTAL_POWER",
+    "crop_mechanization_rate": "CROP_MECHANIZATION_RATE",
+    "agri_machinery_domestic_supply_share": "AGRI_MACHINERY_DOMESTIC_SUPPLY_SHARE",
+    "carbon_fiber_demand_china": [
+        ("ACMA|Composites Manufacturing", "ACMA_CARBON_FIBER_DEMAND_CHINA"),
+        ("", "CARBON_FIBER_DEMAND_CHINA"),
+    ],
+    "carbon_fiber_demand_world": "CARBON_FIBER_DEMAND_WORLD",
+    "carbon_fiber_china_share_of_world_capacity": "CARBON_FIBER_CN_SHARE_WORLD_CAPACITY",
+    "carbon_fiber_domestic_supply_share": "CARBON_FIBER_DOMESTIC_SUPPLY_SHARE",
+    "carbon_fiber_output_china": "ACMA_CARBON_FIBER_OUTPUT_CHINA",
+    "polysilicon_output_china": "POLYSILICON_OUTPUT",
+    "rare_earth_mine_production_china": [
+        ("Minerals Yearbook", "USGS_MYB_RARE_EARTH_MINE_CHINA"),
+        ("2025", "USGS_MCS2025_RARE_EARTH_MINE_CHINA"),
+        ("", "USGS_MCS2024_RARE_EARTH_MINE_CHINA"),
+    ],
+    "rare_earth_mine_production_world": [
+        ("Minerals Yearbook", "USGS_MYB_RARE_EARTH_MINE_WORLD"),
+        ("2025", "USGS_MCS2025_RARE_EARTH_MINE_WORLD"),
+        ("", "USGS_MCS2024_RARE_EARTH_MINE_WORLD"),
+    ],
+    "rare_earth_permanent_magnet_output_china": "REPM_OUTPUT_CHINA",
+    "china_share_all_pv_manufacturing_stages": "CN_SHARE_ALL_PV_MANUFACTURING_STAGES",
+    "innovative_drug_approvals": "NMPA_INNOVATIVE_DRUG_APPROVALS",
+    "innovative_device_approvals": "NMPA_INNOVATIVE_DEVICE_APPROVALS",
+    "innovative_drug_approvals_cumulative": "NMPA_INNOVATIVE_DRUG_APPROVALS_CUMULATIVE",
+    "china_share_of_world_bulk_api_output": "CN_SHARE_WORLD_BULK_API_OUTPUT",
+    # facts/curated_figures.csv (this project's own curation)
+    "caam_auto_production": "CAAM_AUTO_PRODUCTION",
+    "caam_auto_sales": "CAAM_AUTO_SALES",
+    "caam_nev_production": "CAAM_NEV_PRODUCTION",
+    "caam_nev_sales": "CAAM_NEV_SALES",
+    "caam_nev_domestic_sales_share": "CAAM_NEV_DOMESTIC_SALES_SHARE",
+    "cn_airlines_aircraft_received": "CN_AIRLINES_AIRCRAFT_RECEIVED",
+    "boeing_deliveries_to_china": "BOEING_DELIVERIES_TO_CHINA",
+    "airbus_deliveries_to_china": "AIRBUS_DELIVERIES_TO_CHINA",
+    "boeing_deliveries_world": "BOEING_DELIVERIES_WORLD",
+    "airbus_deliveries_world": "AIRBUS_DELIVERIES_WORLD",
+    "cn_share_world_ic_wafer_capacity": "CN_SHARE_WORLD_IC_WAFER_CAPACITY",
+    "cn_share_world_300mm_fab_capacity": "CN_SHARE_WORLD_300MM_FAB_CAPACITY",
+    "cn_share_world_machine_tool_output": "CN_SHARE_WORLD_MACHINE_TOOL_OUTPUT",
+    "icinsights_ic_self_sufficiency": "ICINSIGHTS_IC_SELF_SUFFICIENCY",
+    "robot_domestic_brand_share": "ROBOT_DOMESTIC_BRAND_SHARE",
+}
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+#: Words that make a published number a bound or an approximation, in the text right before
+#: (``_BEFORE``) or right after (``_AFTER``) the number in its quote.
+_QUALIFIERS_BEFORE: list[tuple[str, str]] = [
+    (
+        r"(超过|超|逾|突破|多于|大于|高于|more than|over|above|exceeds?|exceeding|at least|>)\s*$",
+        "lower",
+    ),
+    (r"(不足|不到|少于|低于|less than|under|below|fewer than|<)\s*$", "upper"),
+    (r"(约|大约|近|接近|about|around|approximately|roughly|nearly|some|~)\s*$", "approximate"),
+]
+_QUALIFIERS_AFTER: list[tuple[str, str]] = [
+    (r"^\s*%?\s*(以上|多|余|\+|or more|plus)", "lower"),
+    (r"^\s*%?\s*(以下|以内|or less)", "upper"),
+    (r"^\s*%?\s*(左右)", "approximate"),
+]
+
+
+def _number_forms(value: str) -> list[str]:
+    """How a published value may be written in its quote: '1288.8', '12,888', '49.0' -> '49'."""
+    forms = [value]
+    try:
+        number = float(value)
+    except ValueError:
+        return forms
+    if number.is_integer():
+        forms += [f"{int(number)}", f"{int(number):,}"]
+    else:
+        forms += [f"{number:,}", f"{number:g}"]
+    return list(dict.fromkeys(f for f in forms if f))
+
+
+def qualifier_of(value: str, quote: str) -> str:
+    """'exact', 'lower', 'upper' or 'approximate': read from the words around the number.
+
+    "超过80%" / "more than half" -> lower; "不足10%" -> upper; "约40%" / "左右" -> approximate.
+    A number that cannot be found in its quote is taken as written (exact).
+    """
+    text = quote or ""
+    for form in _number_forms(value.strip()):
+        for m in re.finditer(re.escape(form), text):
+            before = text[max(0, m.start() - 16) : m.start()]
+            after = text[m.end() : m.end() + 6]
+            if (m.start() > 0 and text[m.start() - 1].isdigit()) or after[:1].isdigit():
+                continue  # part of a longer number
+            for pattern, kind in _QUALIFIERS_BEFORE:
+                if re.search(pattern, before, flags=re.IGNORECASE):
+                    return kind
+            for pattern, kind in _QUALIFIERS_AFTER:
+                if re.search(pattern, after, flags=re.IGNORECASE):
+                    return kind
+            return "exact"
+    return "exact"
+
+
+def _value_and_qualifier(text: str, unit: str) -> tuple[str, str | None]:
+    """Sector-facts values carry their qualifier in the text: '>80', '~40', unit '万公里 (超)'."""
+    t = text.strip()
+    marked = None
+    if t.startswith(">"):
+        marked, t = "lower", t[1:]
+    elif t.startswith("<"):
+        marked, t = "upper", t[1:]
+    elif t.startswith("~"):
+        marked, t = "approximate", t[1:]
+    if "(超)" in unit or "(以上)" in unit:
+        marked = "lower"
+    return t.strip(), marked
+
+
 def _period(text: str, definition: str = "") -> str:
-    """Normalise a period label: 'FY' (calendar year), 'Jan-Jun', 'Jan-Nov' ..."""
-    t = text.strip().lower()
-    if t.startswith("jan-"):
-        return text.strip()
+    """Normalise a period label: 'FY' (calendar year, or a stock at year end), 'Jan-Jun' (a
+    year-to-date flow), 'end-Oct' (a stock at a date within the year)."""
+    t = text.strip()
+    low = t.lower()
+    if low.startswith("jan-"):
+        return t[:7]
+    if low == "h1":
+        return "Jan-Jun"
+    if low.startswith("end-"):
+        return "end-" + t[4:7].capitalize()
+    if low.startswith("to "):
+        return "end-" + t[3:6].capitalize()
     if "first half" in definition.lower():
         return "Jan-Jun"
     return "FY"
+
+
+def _sector_series(metric: str, publisher: str, row: int, origin: str) -> str:
+    choice = SECTOR_METRIC_SERIES.get(metric)
+    if choice is None:
+        raise SourceFormatError(NAME, f"{origin}: no series_id for metric {metric!r}", row=row)
+    if isinstance(choice, str):
+        return choice
+    for pattern, series in choice:
+        if not pattern or re.search(pattern, publisher):
+            return series
+    raise SourceFormatError(NAME, f"{origin}: no series for {metric!r} by {publisher!r}", row=row)
 
 
 def _reference_series(row: dict[str, str]) -> str:
@@ -163,10 +363,104 @@ def _reference_series(row: dict[str, str]) -> str:
     return series
 
 
-def build_curated(reference_csv: bytes, pages_csv: bytes) -> tuple[bytes, dict]:
-    """Merge the two transcriptions into the curated table; return (CSV bytes, notes)."""
+def _reference_publisher(indicator: str) -> str:
+    """The body named in the reference file's indicator text: 'NEV sales (CAAM)' -> 'CAAM'."""
+    m = re.search(r"\(([^()]*)\)\s*$", indicator)
+    return (m.group(1) if m else indicator).split(";")[0].strip()
+
+
+def _usgs_rows(shared: Path) -> list[dict]:
+    """USGS MCS 2025 rare-earth mine output (world 2019-2024, China 2024), as compiled in the
+    repository named in shared/data/usgs_rare_earths/PROVENANCE.md. The quote is the CSV line."""
+    rows: list[dict] = []
+    via = (
+        "USGS Mineral Commodity Summaries 2025 (via ibtisamkhan96/rare-earths-materials-production)"
+    )
+    trend = shared / USGS_DIR / "production_trend.csv"
+    lines = trend.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines[1:], start=2):
+        year, kt = line.split(",")[:2]
+        rows.append(
+            {
+                "series_id": "USGS_MCS2025_RARE_EARTH_MINE_WORLD",
+                "year": year,
+                "period": "FY",
+                "value": kt,
+                "unit": "千吨 (kt REO)",
+                "qualifier": "exact",
+                "publisher_cited": via,
+                "definition": "world rare-earth mine production, kt of rare-earth oxide (MCS 2025 vintage)",
+                "source_url": USGS_REPO + "production_trend.csv",
+                "quote": line,
+                "origin_file": f"{USGS_DIR}/production_trend.csv",
+                "origin_row": i,
+            }
+        )
+    by_country = shared / USGS_DIR / "mine_production_by_country_2024.csv"
+    lines = by_country.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines[1:], start=2):
+        country, kt = line.split(",")[:2]
+        if country.strip().lower() != "china":
+            continue
+        rows.append(
+            {
+                "series_id": "USGS_MCS2025_RARE_EARTH_MINE_CHINA",
+                "year": "2024",
+                "period": "FY",
+                "value": kt,
+                "unit": "千吨 (kt REO)",
+                "qualifier": "exact",
+                "publisher_cited": via,
+                "definition": "China rare-earth mine production, kt of rare-earth oxide (MCS 2025 vintage)",
+                "source_url": USGS_REPO + "mine_production_by_country_2024.csv",
+                "quote": line,
+                "origin_file": f"{USGS_DIR}/mine_production_by_country_2024.csv",
+                "origin_row": i,
+            }
+        )
+    return rows
+
+
+def _sector_fact_rows(data: bytes, origin: str) -> tuple[list[dict], list[str]]:
+    """Rows of the sector-facts layout (shared/ file or facts/curated_figures.csv)."""
+    rows: list[dict] = []
+    skipped: list[str] = []
+    for i, r in enumerate(csv.DictReader(io.StringIO(data.decode("utf-8"))), start=2):
+        if not r["year"].strip():
+            skipped.append(f"{origin} row {i} ({r['metric']}): year not stated")
+            continue
+        value, marked = _value_and_qualifier(r["value"], r["unit"])
+        unit = r["unit"].replace("(超)", "").replace("(以上)", "").strip()
+        rows.append(
+            {
+                "series_id": _sector_series(r["metric"], r["publisher_cited"], i, origin),
+                "year": r["year"].strip()[:4],
+                "period": _period(r["period"]),
+                "value": value,
+                "unit": unit,
+                "qualifier": marked or qualifier_of(value, r["quote"]),
+                "publisher_cited": r["publisher_cited"],
+                "definition": "; ".join(x for x in (r["metric"], r["definition_note"]) if x),
+                "source_url": r["source_url"],
+                "source_date": r["source_date"],
+                "quote": r["quote"],
+                "origin_file": origin,
+                "origin_row": i,
+            }
+        )
+    return rows, skipped
+
+
+def build_curated(
+    reference_csv: bytes,
+    pages_csv: bytes,
+    sector_facts_csv: bytes = b"",
+    curated_csv: bytes = b"",
+    extra_rows: list[dict] | None = None,
+) -> tuple[bytes, dict]:
+    """Merge the transcriptions into the curated table; return (CSV bytes, notes)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", restval="")
     writer.writeheader()
     skipped: list[str] = []
     rows = 0
@@ -180,7 +474,8 @@ def build_curated(reference_csv: bytes, pages_csv: bytes) -> tuple[bytes, dict]:
                 "is_forecast": "false",
                 "value": r["value"],
                 "unit": r["unit"],
-                "publisher_cited": r["indicator"].split("(")[-1].split(";")[0].rstrip(")"),
+                "qualifier": qualifier_of(r["value"], r["quote"]),
+                "publisher_cited": _reference_publisher(r["indicator"]),
                 "definition": r["indicator"],
                 "source_title": r["source_title"],
                 "source_url": r["source_url"],
@@ -207,6 +502,7 @@ def build_curated(reference_csv: bytes, pages_csv: bytes) -> tuple[bytes, dict]:
                 "is_forecast": str("FORECAST" in r["metric"]).lower(),
                 "value": r["value"],
                 "unit": r["unit"],
+                "qualifier": qualifier_of(r["value"], r["quote"]),
                 "publisher_cited": r["publisher_cited"],
                 "definition": "; ".join(x for x in (r["metric"], r["definition_note"]) if x),
                 "source_title": "",
@@ -218,23 +514,46 @@ def build_curated(reference_csv: bytes, pages_csv: bytes) -> tuple[bytes, dict]:
             }
         )
         rows += 1
+    more: list[dict] = []
+    for data, origin in (
+        (sector_facts_csv, SECTOR_FACTS_FILE),
+        (curated_csv, f"facts/{CURATED_FILE}"),
+    ):
+        if data:
+            found, left = _sector_fact_rows(data, origin)
+            more += found
+            skipped += left
+    more += extra_rows or []
+    for r in more:
+        writer.writerow({"is_forecast": "false", "source_title": "", "source_date": "", **r})
+        rows += 1
     return out.getvalue().encode("utf-8"), {"rows": rows, "left_out": skipped}
 
 
 def import_bundled(shared: Path) -> SnapshotPayload:
     data, notes = build_curated(
-        (shared / REFERENCE_FILE).read_bytes(), (shared / PAGES_FILE).read_bytes()
+        (shared / REFERENCE_FILE).read_bytes(),
+        (shared / PAGES_FILE).read_bytes(),
+        (shared / SECTOR_FACTS_FILE).read_bytes(),
+        (facts_dir() / CURATED_FILE).read_bytes(),
+        _usgs_rows(shared),
     )
     origin = Origin(
-        publisher="CAAM, NBS, GACC (China Customs), MIIT, CPIA, CMIF, IFR, IC Insights (per row)",
-        title="Official Chinese production, trade and share figures, curated with quotes",
+        publisher=(
+            "CAAM, NBS, GACC (China Customs), MIIT, CPIA, CMIF, CANSI, COMAC, CRRC, CAAMM, NMPA, "
+            "USGS, IFR, IC Insights ... (per row: publisher_cited)"
+        ),
+        title="Official and industry figures for the MIC2025 sectors, curated with quotes",
         url="https://www.stats.gov.cn/sj/ndsj/ (and the source_url of each row)",
         licence="Facts from public statistical releases; short quotes only (see each row)",
-        retrieved="2026-07",
+        retrieved="2026-11",
         method="import",
         citation="Each row: publisher_cited, source_url, quote",
-        vintage="releases 2006-2025",
-        upstream=f"shared/{REFERENCE_FILE}; shared/{PAGES_FILE}",
+        vintage="releases 2006-2026",
+        upstream=(
+            f"shared/{REFERENCE_FILE}; shared/{PAGES_FILE}; shared/{SECTOR_FACTS_FILE}; "
+            f"shared/{USGS_DIR}/; facts/{CURATED_FILE}"
+        ),
         notes="Rows left out: " + "; ".join(notes["left_out"]) if notes["left_out"] else "",
     )
     return SnapshotPayload(VERSION, {FILE: data}, origin, extra={"left_out": notes["left_out"]})
@@ -247,13 +566,23 @@ def parse(snapshot: Snapshot) -> pl.DataFrame:
         schema_overrides={
             "year": pl.Int64,
             "value": pl.Float64,
+            "is_forecast": pl.String,
             "origin_row": pl.Int64,
             "source_date": pl.String,
             "source_title": pl.String,
         },
     )
     require_columns(NAME, frame, COLUMNS)
-    return frame.select(COLUMNS).with_columns(pl.col("is_forecast") == "true")
+    flags = frame["is_forecast"].cast(pl.String)
+    bad = frame.filter(~flags.is_in(["true", "false"]))
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise SourceFormatError(
+            NAME,
+            f"is_forecast must be 'true' or 'false', found {row['is_forecast']!r}",
+            row=row["origin_row"],
+        )
+    return frame.select(COLUMNS).with_columns(flags.eq("true").alias("is_forecast"))
 
 
 SOURCE = Source(
