@@ -339,11 +339,16 @@ def _classify(value: float, after: str, currency: str | None) -> tuple[float, st
         low = low[consumed:]
     m = re.match(r"\s?(%|percent\b|per cent\b|percentage points?\b)", low)
     if m:
-        unit = "percentage points" if "point" in m.group(1) else "percent"
-        return value, unit, "percent", consumed + m.end()
+        if "point" in m.group(1):
+            return value, "percentage points", "percent", consumed + m.end()
+        # shares are stored as ratios in the registry and the warehouse: 70% -> 0.7
+        return value / 100, "ratio", "percent", consumed + m.end()
     if currency:
         return value, currency, "currency", consumed
-    m = re.match(r"\s?(yuan|renminbi|rmb|cny|dollars|usd|euros|eur|pounds)\b", low)
+    m = re.match(
+        r"\s?(?:u\.\s?s\.|us|american|chinese)?\s?(yuan|renminbi|rmb|cny|dollars|usd|euros|eur|pounds)\b",
+        low,
+    )
     if m:
         return value, CURRENCY_SUFFIX[m.group(1)], "currency", consumed + m.end()
     m = re.match(r"\s?(times|fold)\b", low) or re.match(r"-fold\b", low)
@@ -372,8 +377,26 @@ def _is_year(token: str, before: str, after: str) -> bool:
     return True
 
 
+DATELINE_RE = re.compile(
+    r"\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+    r"(?:" + MONTHS + r")\.?\s+\d{1,2},?\s+\d{4}\s*"
+    r"|\s*\d{4}-\d{2}-\d{2}\s*",
+    flags=re.IGNORECASE,
+)
+
+
+def _in_dateline(text: str, position: int) -> bool:
+    """True when the line around ``position`` is only a date ("Thursday, November 21, 2024"):
+    a page's dateline, not a claim."""
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    line = text[start : end if end >= 0 else len(text)]
+    return bool(DATELINE_RE.fullmatch(line))
+
+
 def extract_claims(text: str) -> list[Candidate]:
-    """Every number in ``text`` as a candidate claim (see the module docstring)."""
+    """Every number in ``text`` as a candidate claim (see the module docstring). Percentages come
+    out as ratios (70% -> 0.7, unit 'ratio'), as the registry stores them; datelines are skipped."""
     found: list[Candidate] = []
     taken: list[tuple[int, int]] = []
     for s_start, s_end in sentences(text):
@@ -386,6 +409,8 @@ def extract_claims(text: str) -> list[Candidate]:
             after = text[end : end + 80]
             if re.search(r"[A-Za-z]$", text[max(0, start - 1) : start]) and not m.group("cur"):
                 continue  # part of a name such as MIC2025 or COVID-19
+            if _in_dateline(text, start):
+                continue
             if re.match(r"(st|nd|rd|th)\b", after):
                 continue  # ordinals
             if re.search(r"\b(?:" + MONTHS + r")\.?\s$", before.lower()) and len(token) <= 2:
@@ -490,7 +515,16 @@ class _TextOfHtml(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Readable text of an HTML page (scripts, styles, navigation and footers dropped)."""
+    """The article text of an HTML page: trafilatura (a maintained main-text extractor) drops
+    navigation, breadcrumbs, datelines, related links and footers; for pages too small for it to
+    judge, a plain parser that drops scripts, styles, navigation and footers."""
+    import trafilatura
+
+    extracted = trafilatura.extract(
+        html, include_comments=False, include_tables=True, favor_precision=True
+    )
+    if extracted and extracted.strip():
+        return extracted.strip()
     parser = _TextOfHtml()
     parser.feed(html)
     text = "".join(parser.parts)

@@ -228,8 +228,8 @@ def scorecard(
     for r in frame.iter_rows(named=True):
         pct = r["unit"] == "ratio"
 
-        def show(v, pct=pct, bound=None):
-            return format_value(v, "ratio" if pct else None, bound)
+        def show(v, pct=pct, bound=None, unit=r["unit"]):
+            return format_value(v, "ratio" if pct else unit, bound, show_unit=True)
 
         actual = (
             "-"

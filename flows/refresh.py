@@ -223,7 +223,7 @@ def artifacts_task(summary: dict) -> None:
     card = run_query("select * from marts.scorecard order by target_id", summary["warehouse"])
     create_table_artifact(
         key="mic2025-scorecard",
-        table=[{k: r[k] for k in scorecard.ARTIFACT_COLUMNS} for r in card.to_dicts()],
+        table=scorecard.artifact_rows(card),
         description="MIC2025 targets against the latest actuals",
     )
     create_markdown_artifact(

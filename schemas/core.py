@@ -121,9 +121,14 @@ class Trade(pa.DataFrameModel):
 
     year: int = pa.Field(**YEAR, description="Reference year")
     reporter_code: int = pa.Field(description="M49 reporter code (156 = China)")
-    reporter_iso3: str = pa.Field(nullable=True, description="Reporter ISO3")
+    reporter_iso3: str = pa.Field(
+        str_matches=r"^[A-Z][A-Z0-9]{2}$",
+        description="Reporter ISO3 (from the area code where the source left it blank)",
+    )
     partner_code: int = pa.Field(description="M49 partner code (0 = World)")
-    partner_iso3: str = pa.Field(nullable=True, description="Partner ISO3; WLD = World")
+    partner_iso3: str = pa.Field(
+        str_matches=r"^[A-Z][A-Z0-9]{2}$", description="Partner ISO3; WLD = World"
+    )
     flow: str = pa.Field(
         isin=["imports", "exports", "re_imports", "re_exports"], description="Trade flow"
     )
@@ -184,6 +189,9 @@ class Targets(pa.DataFrameModel):
     source_url: str = pa.Field(description="Source URL")
     quote: str = pa.Field(description="Exact quote")
     confidence: str = pa.Field(description="stated_in_source or secondary_source")
+    curator_note: str = pa.Field(
+        nullable=True, description="This project's remark on the target (not the plan's words)"
+    )
     load_id: str = pa.Field(description="Load that wrote the row")
     snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
 

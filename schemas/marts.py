@@ -146,6 +146,9 @@ class Scorecard(pa.DataFrameModel):
     )
     sources: str = pa.Field(nullable=True, description="Sources of the actuals")
     confidence: str = pa.Field(description="stated_in_source or secondary_source (the target)")
+    curator_note: str = pa.Field(
+        nullable=True, description="This project's remark on the target (not the plan's words)"
+    )
     target_source_url: str = pa.Field(description="Where the target was read")
     load_id: str = pa.Field(description="Refresh that computed the row")
 

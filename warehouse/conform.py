@@ -279,17 +279,52 @@ TRADE_COLUMNS = [
 ]
 
 
+#: Comtrade area codes that are not the ISO 3166 numeric code of the same country (Comtrade's
+#: reporter/partner reference list), and its aggregates.
+COMTRADE_AREA_ISO3 = {
+    0: "WLD",  # World
+    842: "USA",  # ISO 840
+    251: "FRA",  # ISO 250
+    699: "IND",  # ISO 356
+    757: "CHE",  # ISO 756
+    579: "NOR",  # ISO 578
+    490: "S19",  # "Other Asia, nes" (Comtrade's own code)
+}
+
+
+def iso3_of_area(code: int | None) -> str | None:
+    """Comtrade area code -> ISO3: Comtrade's exceptions first, then ISO 3166 numeric (pycountry,
+    the maintained ISO 3166 tables, rather than a hand-typed list)."""
+    import pycountry
+
+    if code is None:
+        return None
+    if code in COMTRADE_AREA_ISO3:
+        return COMTRADE_AREA_ISO3[code]
+    country = pycountry.countries.get(numeric=f"{code:03d}")
+    return country.alpha_3 if country else None
+
+
+def _iso3(code_col: str, iso_col: str) -> pl.Expr:
+    """The reported ISO3, or the one the area code implies when the source left it blank."""
+    reported = pl.col(iso_col).cast(pl.String).str.strip_chars()
+    derived = pl.col(code_col).map_elements(iso3_of_area, return_dtype=pl.String)
+    blank = reported.is_null() | reported.is_in(["", "NA", "N/A"])  # Comtrade's "not available"
+    return pl.when(blank).then(derived).otherwise(reported)
+
+
 def trade(raw: pl.DataFrame) -> pl.DataFrame:
     """Comtrade rows -> core.trade: flow names, explicit HS revision, values in USD.
-    Partner 0 is the World (iso3 'WLD'); reporter 156 is China."""
+    Partner 0 is the World (iso3 'WLD'); reporter 156 is China. A blank ISO3 is filled from the
+    area code (:func:`iso3_of_area`); one that cannot be filled fails core.trade's check."""
     return raw.select(
         pl.col("year"),
         pl.col("reporter_code"),
-        pl.col("reporter_iso3"),
+        _iso3("reporter_code", "reporter_iso3").alias("reporter_iso3"),
         pl.col("partner_code"),
         pl.when(pl.col("partner_code") == 0)
         .then(pl.lit("WLD"))
-        .otherwise(pl.col("partner_iso3"))
+        .otherwise(_iso3("partner_code", "partner_iso3"))
         .alias("partner_iso3"),
         pl.col("flow_code").replace_strict(FLOW_NAMES).alias("flow"),
         pl.col("cmd_code").alias("hs_code"),
@@ -372,7 +407,22 @@ def sector_hs_map(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
 
 
 def targets(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
-    """The targets as compiled, with the sector_id of core.sectors."""
-    return with_sector_id(raw, sectors).select(
-        "target_id", "sector_id", *TARGET_COLUMNS[1:], "load_id", "snapshot_sha256"
+    """The targets as compiled, with the sector_id of core.sectors. A compiler's remark inside the
+    indicator text moves to ``curator_note`` (facts/target_notes.csv), so that readers see the
+    indicator as the plan states it and the remark as a remark."""
+    notes = pl.read_csv(facts_dir() / "target_notes.csv", infer_schema_length=0).rename(
+        {"indicator": "clean_indicator"}
+    )
+    return (
+        with_sector_id(raw, sectors)
+        .join(notes, on="target_id", how="left")
+        .with_columns(pl.coalesce("clean_indicator", "indicator").alias("indicator"))
+        .select(
+            "target_id",
+            "sector_id",
+            *TARGET_COLUMNS[1:],
+            "curator_note",
+            "load_id",
+            "snapshot_sha256",
+        )
     )

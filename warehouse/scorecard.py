@@ -57,26 +57,9 @@ SCORECARD_COLUMNS = [
     "definition_id",
     "sources",
     "confidence",
+    "curator_note",
     "target_source_url",
     "load_id",
-]
-
-
-#: Columns shown in the Prefect table artifact.
-ARTIFACT_COLUMNS = [
-    c
-    for c in SCORECARD_COLUMNS
-    if c
-    not in (
-        "gap",
-        "measure",
-        "definition_id",
-        "sources",
-        "confidence",
-        "target_source_url",
-        "load_id",
-        "actual_bound",
-    )
 ]
 
 
@@ -301,7 +284,7 @@ def evaluate(
     if not any(m.actuals for m in measures):
         labels = ", ".join(m.label for m in measures)
         return {**out, "status": "no_data", "rule": f"no full-year actual values in {labels}"}
-    cmp_text = f"{comparator} {format_value(target, unit)}" + (
+    cmp_text = f"{comparator} {format_value(target, unit, show_unit=True)}" + (
         f" (about: >= {APPROX_TOLERANCE:.0%} of target)" if comparator == "~" else ""
     )
     if year < as_of:  # the deadline has passed: met or missed from the target year's actual
@@ -431,6 +414,7 @@ def scorecard(
                 "measure": " | ".join(m.label for m in declared) or None,
                 "sources": " | ".join(m.sources for m in declared if m.sources) or None,
                 "confidence": t["confidence"],
+                "curator_note": t["curator_note"],
                 "target_source_url": t["source_url"],
                 "load_id": load_id,
             }
@@ -460,6 +444,35 @@ def _series_of(mapping: dict, official: pl.DataFrame) -> list[str]:
     return [i for i in ids if i in set(products.to_list())]
 
 
+def artifact_rows(card: pl.DataFrame) -> list[dict]:
+    """Rows of the Prefect table artifact: status first (it must not fall off a narrow screen),
+    values formatted as everywhere else (4.7%, 16,490,000 vehicles, ≥ 50.0%)."""
+    rows = []
+    for r in card.iter_rows(named=True):
+        target = (
+            f"{r['comparator']} {format_value(r['target_value'], r['unit'], show_unit=True)}"
+            f" by {r['target_year'] or '?'}"
+        )
+        actual = (
+            "-"
+            if r["actual_value"] is None
+            else f"{format_value(r['actual_value'], r['unit'], r['actual_bound'], True)} "
+            f"({r['actual_year']})"
+        )
+        rows.append(
+            {
+                "target_id": r["target_id"],
+                "status": r["status"],
+                "target": target,
+                "actual": actual,
+                "sector": r["sector"],
+                "indicator": r["indicator"],
+                "rule": r["rule"],
+            }
+        )
+    return rows
+
+
 def summary_markdown(card: pl.DataFrame) -> str:
     """Short markdown summary: counts per status and the evaluated targets."""
     counts = {s: card.filter(pl.col("status") == s).height for s in STATUSES}
@@ -475,13 +488,15 @@ def summary_markdown(card: pl.DataFrame) -> str:
     ]
     for r in card.filter(pl.col("status") != "no_data").iter_rows(named=True):
         actual = (
-            f"{format_value(r['actual_value'], r['unit'], r['actual_bound'])} ({r['actual_year']})"
+            f"{format_value(r['actual_value'], r['unit'], r['actual_bound'], True)} "
+            f"({r['actual_year']})"
             if r["actual_value"] is not None
             else "-"
         )
         lines.append(
             f"| {r['target_id']} | {r['indicator']} | {r['comparator']} "
-            f"{format_value(r['target_value'], r['unit'])} by {r['target_year']} | {actual} | "
+            f"{format_value(r['target_value'], r['unit'], show_unit=True)} by {r['target_year']} | "
+            f"{actual} | "
             f"{r['status']} |"
         )
     return "\n".join(lines) + "\n"

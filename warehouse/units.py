@@ -169,9 +169,15 @@ COUNT_UNITS = {"vehicles", "pieces", "units", "sets", "aircraft", "products", "i
 BOUND_MARKS = {"lower": "≥ ", "upper": "≤ ", "approximate": "~", "exact": ""}
 
 
-def format_value(value: float | None, unit: str | None = None, bound: str | None = None) -> str:
+def format_value(
+    value: float | None,
+    unit: str | None = None,
+    bound: str | None = None,
+    show_unit: bool = False,
+) -> str:
     """The one display format (CLI, artifacts, report): ratios as percentages (0.0468 -> 4.7%),
-    large numbers with thousands separators, bounds marked (≥ 50.0%)."""
+    large numbers with thousands separators, bounds marked (≥ 50.0%); ``show_unit`` appends any
+    other unit (5 L/100km)."""
     if value is None:
         return "-"
     if unit == "ratio":
@@ -180,4 +186,6 @@ def format_value(value: float | None, unit: str | None = None, bound: str | None
         text = f"{value:,.0f}"
     else:
         text = f"{value:.4g}"
+    if show_unit and unit and unit != "ratio":
+        text += f" {unit}"
     return BOUND_MARKS.get(bound or "exact", "") + text
