@@ -252,6 +252,60 @@ def scorecard(
 
 
 @app.command()
+def sectors(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv, json or markdown")
+    ] = OutputFormat.table,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The sector-by-sector answer (marts.sector_summary): domestic supply, world position,
+    change since the 2015 baseline, targets and evaluators' verdicts."""
+    from warehouse.query import QueryError, run_query
+    from warehouse.units import format_value
+
+    try:
+        frame = run_query("select * from marts.sector_summary order by sector_id", warehouse)
+    except QueryError as exc:
+        _fail(str(exc))
+    if fmt != OutputFormat.table:
+        print_frame(frame, fmt)
+        return
+    table = Table(title="MIC2025, sector by sector", show_lines=True)
+    table.add_column("sector", overflow="fold", ratio=1)
+    table.add_column("domestic supply", overflow="fold", ratio=2)
+    table.add_column("since ~2015", overflow="fold", ratio=1)
+    table.add_column("world position", overflow="fold", ratio=2)
+    table.add_column("targets met/missed/no data", overflow="fold", ratio=1)
+    for r in frame.iter_rows(named=True):
+
+        def measure(role: str, r=r) -> str:
+            if r[f"{role}_value"] is None:
+                return f"- ({r[f'{role}_note'] or 'no measure'})"
+            value = format_value(r[f"{role}_value"], "ratio", r[f"{role}_bound"])
+            return (
+                f"{value} ({r[f'{role}_year']}) {r[f'{role}_metric']}, "
+                f"{r[f'{role}_product']}; {r[f'{role}_publisher']}"
+            )
+
+        change = (
+            f"{r['change_since_baseline'] * 100:+.1f} pts from "
+            f"{format_value(r['baseline_value'], 'ratio', r['baseline_bound'])} "
+            f"({r['baseline_year']})"
+            if r["change_since_baseline"] is not None
+            else "-"
+        )
+        table.add_row(
+            r["short_name"],
+            measure("domestic_supply"),
+            change,
+            measure("world_position"),
+            f"{r['targets_met']}/{r['targets_missed']}/{r['targets_no_data']}",
+        )
+    console.print(table)
+    console.print("Ratios as percentages; ≥ / ≤ mark bounds, ~ approximate values.", style="dim")
+
+
+@app.command()
 def describe(
     table: Annotated[str, typer.Argument(help="e.g. marts.self_sufficiency")],
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,

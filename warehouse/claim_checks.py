@@ -420,6 +420,18 @@ def our_reading(row: dict) -> tuple[int | None, str]:
     return 0, "mixed"
 
 
+def _sector_numbers(row: dict) -> str:
+    """'domestic supply ≤ 23.9% (2022), world share 2.9% (2022)' for a sector summary row."""
+    parts = []
+    for role, label in (("domestic_supply", "domestic supply"), ("world_position", "world share")):
+        if row[f"{role}_value"] is None:
+            parts.append(f"no {label} measure")
+        else:
+            value = format_value(row[f"{role}_value"], "ratio", row[f"{role}_bound"])
+            parts.append(f"{label} {value} ({row[f'{role}_year']})")
+    return ", ".join(parts)
+
+
 def evaluator_verdicts(
     claims: pl.DataFrame, summary: pl.DataFrame, sectors: pl.DataFrame, load_id: str
 ) -> pl.DataFrame:
@@ -436,14 +448,7 @@ def evaluator_verdicts(
         theirs = int(claim["value"])
         row = by_sector.get(sector_id)
         ours, label = our_reading(row) if row else (None, "unknown sector")
-        numbers = (
-            f"domestic supply {format_value(row['domestic_supply_value'], 'ratio', row['domestic_supply_bound'])}"
-            f" ({row['domestic_supply_year']}), world share "
-            f"{format_value(row['world_position_value'], 'ratio', row['world_position_bound'])}"
-            f" ({row['world_position_year']})"
-            if row
-            else ""
-        )
+        numbers = _sector_numbers(row) if row else ""
         if ours is None:
             verdict, how = "unverifiable", f"our numbers: {label}"
         elif ours == theirs:

@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.units import format_value
+
 RATIO_METRICS = ("self_sufficiency_ratio", "import_dependence")
 WORLD_SERIES = [
     # (title, source, indicator filter, unit label)
@@ -203,6 +205,48 @@ def scorecard_tables(card: pl.DataFrame, names: dict[str, str]) -> str:
     )
 
 
+def sector_summary_table(summary: pl.DataFrame) -> str:
+    """The sector-by-sector answer as one table (values with their bounds marked)."""
+    head = (
+        "<table class='summary'><thead><tr><th>sector</th><th>domestic supply</th>"
+        "<th>since ~2015</th><th>world position</th><th>targets met / missed / no data</th>"
+        "<th>evaluators</th></tr></thead><tbody>"
+    )
+    body = []
+    for r in summary.iter_rows(named=True):
+        if r["domestic_supply_value"] is not None:
+            domestic = (
+                f"{format_value(r['domestic_supply_value'], 'ratio', r['domestic_supply_bound'])}"
+                f" ({r['domestic_supply_year']})<br><small>{esc(r['domestic_supply_note'])}; "
+                f"{esc(r['domestic_supply_publisher'])}</small>"
+            )
+        else:
+            domestic = f"<small>{esc(r['domestic_supply_note'] or 'no measure')}</small>"
+        if r["change_since_baseline"] is not None:
+            change = (
+                f"{r['change_since_baseline'] * 100:+.1f} pts<br><small>from "
+                f"{format_value(r['baseline_value'], 'ratio', r['baseline_bound'])} "
+                f"({r['baseline_year']})</small>"
+            )
+        else:
+            change = f"<small>{esc(r['baseline_note'])}</small>"
+        if r["world_position_value"] is not None:
+            world = (
+                f"{format_value(r['world_position_value'], 'ratio', r['world_position_bound'])}"
+                f" ({r['world_position_year']})<br><small>{esc(r['world_position_note'])}; "
+                f"{esc(r['world_position_publisher'])}</small>"
+            )
+        else:
+            world = f"<small>{esc(r['world_position_note'] or 'no measure')}</small>"
+        targets = f"{r['targets_met']} / {r['targets_missed']} / {r['targets_no_data']}"
+        body.append(
+            f"<tr><td><b>{esc(r['short_name'])}</b></td><td>{domestic}</td><td>{change}</td>"
+            f"<td>{world}</td><td>{targets}</td>"
+            f"<td><small>{esc(r['evaluator_verdicts'] or '-')}</small></td></tr>"
+        )
+    return head + "".join(body) + "</tbody></table>"
+
+
 def build_report(warehouse: Path, out_dir: Path) -> Path:
     """Write ``out_dir/index.html`` from the published warehouse (read-only); return its path."""
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -217,6 +261,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         ).pl()
         run = con.sql("select * from meta.runs order by load_id desc limit 1").pl()
         sectors = con.sql("select * from core.sectors").pl()
+        summary = con.sql("select * from marts.sector_summary order by sector_id").pl()
     finally:
         con.close()
     vintage = {r["source"]: r for r in snapshots.iter_rows(named=True)}
@@ -234,6 +279,12 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         f"<p>Built from warehouse load <code>{esc(load_id)}</code> on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Every figure comes from a cited source or is "
         "computed from one; formulas in <code>docs/metrics.md</code>. Ratios: 1 = 100%.</p>",
+        "<h2 id='answer'>The answer, sector by sector</h2>",
+        sector_summary_table(summary),
+        "<p class='footnote'>marts.sector_summary: domestic supply and world position, latest "
+        "full year in 2021-2024; the change since the 2013-2016 baseline is stated only within one "
+        "definition and where bounds allow (≥ lower bound, ≤ upper bound, ~ approximate). Sources: "
+        f"{_links(summary['sources'].to_list())}</p>",
         "<h2 id='scorecard'>Scorecard: MIC2025 targets</h2><div class='cards'>",
         *(
             f"<div class='card'><b>{n}</b>{esc(s.replace('_', ' '))}</div>"
@@ -242,8 +293,9 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         "</div>",
         scorecard_tables(card, names_by_sector(sectors)),
         "<p class='footnote'>Targets: core.targets (each with source URL and quote). "
-        "Actuals: the series named in <code>facts/target_measures.csv</code>. Rule: met/missed "
-        "when the target year has an actual, otherwise a linear trend of the latest actuals.</p>",
+        "Actuals: the series named in <code>facts/target_measures.csv</code>. Rule: a passed "
+        "deadline is met or missed only from the target year's actual of a matching definition, "
+        "never from a trend; otherwise no data, with the nearest actuals named.</p>",
         "<h2 id='sectors'>Self-sufficiency and import dependence, by sector</h2>",
     ]
     names = names_by_sector(sectors)

@@ -109,6 +109,7 @@ SPECIAL: dict[str, UnitSpec] = {
     "robots per 10,000 employees": UnitSpec(1.0, "robots per 10,000 employees", "density"),
     "ratio": UnitSpec(1.0, "ratio", "ratio"),
     "index": UnitSpec(1.0, "index", "index"),
+    "year": UnitSpec(1.0, "year", "calendar year"),
 }
 
 

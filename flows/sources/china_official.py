@@ -251,6 +251,12 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "cn_share_world_machine_tool_output": "CN_SHARE_WORLD_MACHINE_TOOL_OUTPUT",
     "icinsights_ic_self_sufficiency": "ICINSIGHTS_IC_SELF_SUFFICIENCY",
     "robot_domestic_brand_share": "ROBOT_DOMESTIC_BRAND_SHARE",
+    "mic2025_publication_year": "MIC2025_PUBLICATION_YEAR",
+    "mic2025_first_step_end_year": "MIC2025_FIRST_STEP_END_YEAR",
+    "fyp15_start_year": "FYP15_START_YEAR",
+    "us_section301_china_tariffs_first_year": "US_SECTION301_FIRST_YEAR",
+    "us_tariff_chinese_evs": "US_TARIFF_CHINESE_EVS",
+    "eu_provisional_duty_chinese_bevs_max": "EU_PROVISIONAL_DUTY_CHINESE_BEVS_MAX",
 }
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
