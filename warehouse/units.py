@@ -90,6 +90,7 @@ BASES: list[tuple[str, str, str, float]] = [
     ("drugs", "products", "count", 1.0),
     ("devices", "products", "count", 1.0),
     ("件", "items", "count", 1.0),
+    ("家", "count", "count", 1.0),
     ("gwh", "Wh", "energy", 1e9),
     ("mwh", "Wh", "energy", 1e6),
     ("kwh", "Wh", "energy", 1e3),
@@ -110,6 +111,7 @@ SPECIAL: dict[str, UnitSpec] = {
     "ratio": UnitSpec(1.0, "ratio", "ratio"),
     "index": UnitSpec(1.0, "index", "index"),
     "year": UnitSpec(1.0, "year", "calendar year"),
+    "l/100km": UnitSpec(1.0, "L/100km", "fuel consumption"),
 }
 
 
@@ -163,7 +165,7 @@ def to_base(value: float, unit: str) -> tuple[float, str]:
 
 
 #: Count-like base units that a series may rename (e.g. IC "units" are pieces).
-COUNT_UNITS = {"vehicles", "pieces", "units", "sets", "aircraft", "products", "items"}
+COUNT_UNITS = {"vehicles", "pieces", "units", "sets", "aircraft", "products", "items", "count"}
 
 
 #: How a bound is shown in front of a value: the reader must never mistake a bound for a value.

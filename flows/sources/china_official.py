@@ -257,6 +257,8 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "us_section301_china_tariffs_first_year": "US_SECTION301_FIRST_YEAR",
     "us_tariff_chinese_evs": "US_TARIFF_CHINESE_EVS",
     "eu_provisional_duty_chinese_bevs_max": "EU_PROVISIONAL_DUTY_CHINESE_BEVS_MAX",
+    "pc_fleet_avg_fuel_consumption": "MIIT_PC_FLEET_FUEL_CONSUMPTION_NEDC",
+    "national_manufacturing_innovation_centres": "MIIT_NATIONAL_MFG_INNOVATION_CENTRES",
 }
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

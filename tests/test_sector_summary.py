@@ -1,0 +1,151 @@
+"""marts.sector_summary: one row per sector, values computed by hand from the published sources."""
+
+import duckdb
+import polars as pl
+import pytest
+
+from warehouse.claim_checks import our_reading
+from warehouse.sector_summary import Pick, change
+
+
+@pytest.fixture(scope="module")
+def summary(published_warehouse):
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    try:
+        return {
+            r["sector_id"]: r for r in con.sql("select * from marts.sector_summary").pl().to_dicts()
+        }
+    finally:
+        con.close()
+
+
+def test_one_row_per_mic2025_sector(summary):
+    assert len(summary) == 10 and "cross_cutting" not in summary
+
+
+def test_semiconductors_value_basis_and_baseline(summary):
+    ic = summary["new_generation_it"]
+    # IC Insights: 16.7% of China's IC market produced in China (2021), 15.1% in 2014
+    assert ic["domestic_supply_value"] == pytest.approx(0.167)
+    assert ic["domestic_supply_year"] == 2021 and ic["domestic_supply_basis"] == "value"
+    assert ic["baseline_year"] == 2014 and ic["baseline_value"] == pytest.approx(0.151)
+    assert ic["change_since_baseline"] == pytest.approx(0.016)
+    # Knometa: mainland China 16% of world IC wafer capacity at the end of 2021
+    assert ic["world_position_value"] == pytest.approx(0.16) and ic["world_position_year"] == 2021
+
+
+def test_robots_change_within_one_definition(summary):
+    robots = summary["cnc_machine_tools_robots"]
+    # CMIF/CRIA: Chinese brands 33% of China's robot market in 2016, 48.4% in 2023 (+15.4 pts);
+    # MIIT's 58.5% (2024) is another definition and has no baseline, so CMIF is shown
+    assert robots["domestic_supply_definition"] == "ROBOT_DOMESTIC_BRAND_SHARE:CMIF"
+    assert (robots["baseline_year"], robots["domestic_supply_year"]) == (2016, 2023)
+    assert robots["change_since_baseline"] == pytest.approx(0.154)
+
+
+def test_aerospace_bounds_are_kept(summary):
+    aero = summary["aerospace"]
+    # 2022: ARJ21 34 / (34 + Boeing 8 + Airbus more than 100) <= 23.9%: an upper bound
+    assert aero["domestic_supply_value"] == pytest.approx(34 / 142)
+    assert aero["domestic_supply_bound"] == "upper"
+    # 34 / (34 + Airbus 661 + Boeing 480) = 2.89% of the three makers' deliveries
+    assert aero["world_position_value"] == pytest.approx(34 / 1175)
+    assert "≤ 23.9%" in aero["reading"]
+
+
+def test_new_materials_and_biomedicine(summary):
+    nm = summary["new_materials"]
+    assert nm["domestic_supply_value"] == pytest.approx(0.47)  # carbon fibre 国产化率 2021
+    assert nm["world_position_value"] == pytest.approx(270 / 390)  # USGS MCS 2025, 2024
+    bio = summary["biomedicine"]
+    # medical-device import dependence: 24% (2015) -> 14% (2023) = -10 points
+    assert bio["change_since_baseline"] == pytest.approx(-0.10)
+    assert "down 10.0 points" in bio["reading"]
+
+
+def test_gaps_say_why(summary):
+    for sector in ("ships", "rail"):
+        row = summary[sector]
+        assert row["domestic_supply_value"] is None
+        assert "searched" in row["domestic_supply_note"]
+    assert summary["ships"]["world_position_value"] == pytest.approx(0.557)  # MIIT 2024
+
+
+def test_evaluator_verdicts_sit_next_to_ours(summary, published_warehouse):
+    assert "agrees" in summary["aerospace"]["evaluator_verdicts"]
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    try:
+        checks = con.sql(
+            "select article_id, claim_id, verdict from marts.claim_checks "
+            "where metric_key like 'verdict:%'"
+        ).pl()
+        decided = con.sql(
+            "select count(*) from marts.claim_checks where verdict <> 'unverifiable'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    got = {(r["article_id"], r["claim_id"]): r["verdict"] for r in checks.iter_rows(named=True)}
+    # the European Chamber (via marketspy): aerospace weak; ours: <= 23.9% and 2.9% -> weak
+    assert got[("eu-chamber-2025-mic2025-via-marketspy", "C01")] == "supported"
+    # robots: the Chamber says weak, ours is mixed (48.4%, 23.1%): one step apart
+    assert got[("eu-chamber-2025-mic2025-via-marketspy", "C02")] == "unverifiable"
+    assert decided >= 15
+
+
+def test_change_is_only_stated_when_bounds_allow():
+    def pick(value, bound):
+        return Pick("m", "p", value, 2023, "value", bound, "d", "P", "", "")
+
+    assert change(pick(0.6, "exact"), {"value": 0.4, "bound": "exact"}) == pytest.approx(0.2)
+    # a lower-bound latest above an exact baseline: the rise is at least 0.2
+    assert change(pick(0.6, "lower"), {"value": 0.4, "bound": "exact"}) == pytest.approx(0.2)
+    # an upper-bound latest above the baseline: the truth may be below it, no change stated
+    assert change(pick(0.6, "upper"), {"value": 0.4, "bound": "exact"}) is None
+
+
+@pytest.mark.parametrize(
+    ("domestic", "dbound", "world", "wbound", "expected"),
+    [
+        (0.8, "exact", None, None, 1),
+        (0.3, "upper", 0.03, "exact", -1),  # aircraft: at most 30% at home, 3% of the world
+        (0.5, "exact", 0.2, "exact", 0),
+        (0.3, "lower", 0.1, "exact", 0),  # a lower bound cannot prove 'weak'
+        (None, None, 0.5, "exact", 1),
+    ],
+)
+def test_our_reading_rule(domestic, dbound, world, wbound, expected):
+    row = {
+        "domestic_supply_value": domestic,
+        "domestic_supply_bound": dbound,
+        "domestic_supply_metric": "domestic_supply_share",
+        "world_position_value": world,
+        "world_position_bound": wbound,
+    }
+    assert our_reading(row)[0] == expected
+
+
+def test_import_dependence_reads_as_its_complement():
+    row = {
+        "domestic_supply_value": 0.14,
+        "domestic_supply_bound": "exact",
+        "domestic_supply_metric": "import_dependence",
+        "world_position_value": None,
+        "world_position_bound": None,
+    }
+    assert our_reading(row)[0] == 1  # 86% supplied at home
+
+
+def test_summary_schema_rejects_a_share_above_one(published_warehouse):
+    import pandera.errors
+
+    from schemas.marts import SectorSummary
+
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    try:
+        frame = con.sql("select * from marts.sector_summary").pl()
+    finally:
+        con.close()
+    SectorSummary.validate(frame)
+    bad = frame.with_columns(pl.lit(1.2).alias("world_position_value"))
+    with pytest.raises(pandera.errors.SchemaError, match="world_position_value"):
+        SectorSummary.validate(bad)
