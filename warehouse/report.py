@@ -83,31 +83,73 @@ def _pyplot():
     return plt
 
 
+def _runs(years: list[int]) -> list[list[int]]:
+    """Consecutive-year runs: a line is drawn within a run, never across a missing year."""
+    runs: list[list[int]] = []
+    for i, year in enumerate(years):
+        if runs and year == years[i - 1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+BOUND_MARKERS = {"lower": "^", "upper": "v"}
+
+
 def sector_chart(frame: pl.DataFrame, sector: str) -> str:
-    """Self-sufficiency ratio and import dependence over time, one line per product/basis."""
+    """Self-sufficiency ratio and import dependence over time, one series per product, basis and
+    definition. Exact (and approximate) values are filled markers joined only across consecutive
+    years; bounds are open triangles (▲ lower, ▼ upper), never joined to anything; part-year
+    values are not drawn; panels without data are left out."""
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharex=False)
-    for ax, metric in zip(axes, RATIO_METRICS, strict=True):
+    frame = frame.filter((pl.col("period") == "FY") & pl.col("headline"))
+    metrics = [m for m in RATIO_METRICS if frame.filter(pl.col("metric") == m).height]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
         rows = frame.filter(pl.col("metric") == metric)
-        for key, group in rows.group_by("product", "basis", "publisher", maintain_order=True):
-            group = group.sort("year")
-            bounds = {b for b in ("upper", "lower") for m in group["method"] if f"[{b} bound" in m}
-            label = f"{key[0]} ({key[1]}, {key[2]})"
-            if bounds:
-                label += f" - {'/'.join(sorted(bounds))} bound"
-            ax.plot(group["year"].to_list(), group["value"].to_list(), marker="o", label=label)
-        if rows.height and rows["year"].n_unique() == 1:
+        keys = rows.select("product", "basis", "definition_id", "publisher").unique(
+            maintain_order=True
+        )
+        for i, key in enumerate(keys.iter_rows(named=True)):
+            colour = f"C{i % 10}"
+            group = rows.filter(
+                (pl.col("product") == key["product"])
+                & (pl.col("basis") == key["basis"])
+                & (pl.col("definition_id") == key["definition_id"])
+            ).sort("year")
+            label = f"{key['product']} ({key['basis']}, {key['publisher']})"
+            firm = group.filter(pl.col("bound").is_in(["exact", "approximate"]))
+            years, values = firm["year"].to_list(), firm["value"].to_list()
+            for n, run in enumerate(_runs(years)):
+                ax.plot(
+                    [years[j] for j in run],
+                    [values[j] for j in run],
+                    marker="o",
+                    color=colour,
+                    label=label if n == 0 else None,
+                )
+            for bound, marker in BOUND_MARKERS.items():
+                part = group.filter(pl.col("bound") == bound)
+                if part.height:
+                    ax.plot(
+                        part["year"].to_list(),
+                        part["value"].to_list(),
+                        linestyle="none",
+                        marker=marker,
+                        markerfacecolor="none",
+                        color=colour,
+                        label=f"{label}: {bound} bound",
+                    )
+        if rows["year"].n_unique() == 1:
             year = rows["year"][0]
             ax.set_xlim(year - 2, year + 2)
         ax.set_title(metric.replace("_", " ") + " (ratio)")
         ax.set_xlabel("year")
         ax.set_ylabel("ratio (1 = 100%)")
         ax.grid(alpha=0.3)
-        if rows.is_empty():
-            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
-        else:
-            ax.legend(fontsize=7, loc="best")
-            ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=7, loc="best")
+        ax.xaxis.get_major_locator().set_params(integer=True)
     fig.suptitle(sector)
     return _svg(fig)
 
@@ -299,7 +341,9 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         "<h2 id='sectors'>Self-sufficiency and import dependence, by sector</h2>",
     ]
     names = names_by_sector(sectors)
-    ratios = metrics.filter(pl.col("metric").is_in(RATIO_METRICS))
+    ratios = metrics.filter(
+        pl.col("metric").is_in(RATIO_METRICS) & (pl.col("period") == "FY") & pl.col("headline")
+    )
     for sector in sorted(ratios["sector"].unique().to_list()):
         frame = ratios.filter(pl.col("sector") == sector)
         years = f"{frame['year'].min()}-{frame['year'].max()}"
@@ -308,8 +352,9 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             f"<h3>{esc(names.get(sector, sector))}</h3>",
             sector_chart(frame, sector),
             f"<figcaption>{esc(sector)}, {years}. Unit: ratio. Publishers: "
-            f"{esc(', '.join(sorted(set(frame['publisher']))))}. Bounds and assumptions per "
-            "year in marts.self_sufficiency. Sources: "
+            f"{esc(', '.join(sorted(set(frame['publisher']))))}. Open triangles are bounds "
+            "(▲ at least, ▼ at most), never joined to measured points; lines never cross a "
+            "missing year. Assumptions per year in marts.self_sufficiency. Sources: "
             f"{_links(frame['sources'].to_list())}</figcaption></figure>",
         ]
     parts.append("<h2 id='world'>China and the world</h2>")
