@@ -8,10 +8,14 @@
    running server (PREFECT_API_URL), and per stage (snapshot check, parse, validate, load,
    transform, publish) timed on the same step functions the flow calls.
 2. No-op refresh (`--incremental`, nothing changed) against the full refresh.
-3. Trade ingest of SYNTHETIC BACI-format files (seeded; see bench/synthetic_baci.py): rows/s and
-   peak memory of the project's path (stage + pandera validation + load + metrics) next to
-   DuckDB's own `CREATE TABLE t AS SELECT * FROM read_csv(...)`, in the same run.
+3. Bulk trade of SYNTHETIC BACI-format files (seeded; see bench/synthetic_baci.py): what the files
+   add to a `mic2025 refresh` (refresh with MIC2025_BACI_DIR minus refresh without) against
+   DuckDB's own `CREATE TABLE t AS SELECT * FROM read_csv(...)` of the same files, best of
+   `--repeats` each, in the same run (`--busy` keeps one core busy); then the time per stage.
 4. Query latency (p50, p95) of the main mart queries from a read-only connection.
+5. The transform stage on today's curated rows and on 10x as many (SYNTHETIC, never published).
+
+    python -m bench.run --only trade --sizes 20000000,50000000     # issue 19's measurement
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -256,7 +261,7 @@ print(json.dumps([full, noop]))
 
 # --------------------------------------------------------------------------- 3: trade ingest
 
-PROJECT_PATH = """
+STAGES = """
 import json, resource, sys, time
 from pathlib import Path
 import duckdb, polars as pl
@@ -265,19 +270,23 @@ from flows.snapshots import latest_snapshot
 from warehouse import conform
 from warehouse.build import read_sectors
 folder, work = Path(sys.argv[1]), Path(sys.argv[2])
-t = time.perf_counter()
-rows = 0
-for f in baci.baci_files(folder):
-    rows += baci.ingest_file(f, work).rows_loaded        # stream + pandera validation
-con = duckdb.connect(str(work / "w.duckdb"))
-baci.load_into(con, work, table="baci_trade")            # into the warehouse file
 raw = get_source("sector_hs_map").parse(latest_snapshot("sector_hs_map")).with_columns(
     pl.lit("b").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256"))
-m = baci.china_trade_metrics(con, conform.sector_hs_map(raw, read_sectors()), table="baci_trade")
+hs_map = conform.sector_hs_map(raw, read_sectors())
+con = duckdb.connect(str(work / "w.duckdb"))
+con.execute("CREATE SCHEMA raw")
+t0 = time.perf_counter()
+reports = baci.load_files(con, baci.baci_files(folder))      # CSV parse into the warehouse
+t1 = time.perf_counter()
+quarantine, _, error = baci.validate_table(con, "b")         # pandera, every row, in DuckDB
+t2 = time.perf_counter()
+m = baci.china_trade_metrics(con, hs_map)                     # China's world shares and RCA
+t3 = time.perf_counter()
+con.execute("CHECKPOINT")
 con.close()
-seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-print(json.dumps({"rows": rows, "seconds": seconds, "peak_gib": peak, "metrics": m.height}))
+t4 = time.perf_counter()
+print(json.dumps({"parse_load": t1 - t0, "pandera": t2 - t1, "metrics": t3 - t2,
+                  "checkpoint": t4 - t3, "rows": sum(r.rows_loaded for r in reports)}))
 """
 
 DUCKDB_RAW = """
@@ -288,72 +297,164 @@ folder, work = Path(sys.argv[1]), Path(sys.argv[2])
 con = duckdb.connect(str(work / "ref.duckdb"))
 t = time.perf_counter()
 con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{folder}/*.csv')")
-rows = con.sql("SELECT count(*) FROM t").fetchall()[0][0]
+con.execute("CHECKPOINT")
 seconds = time.perf_counter() - t
+rows = con.sql("SELECT count(*) FROM t").fetchall()[0][0]
 con.close()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 print(json.dumps({"rows": rows, "seconds": seconds, "peak_gib": peak}))
 """
 
 
-def trade_bench(work: Path, sizes: list[int]) -> str:
+def _python(script: str, *args: str, env: dict | None = None) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={**(env or ENV), "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _refresh_seconds(env: dict) -> tuple[float, float]:
+    """Wall time and peak RSS (GiB) of one `mic2025 refresh` in its own process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    seconds = timed([MIC2025, "refresh", "--quiet"], env)
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return seconds, peak / 2**20
+
+
+def _busy() -> subprocess.Popen:
+    """A competing process that keeps one of the two cores busy (the 'busy machine' case)."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+
+
+def trade_bench(work: Path, sizes: list[int], repeats: int, busy: bool) -> str:
+    """What bulk rows add to a refresh, against DuckDB's own load of the same files.
+
+    ratio = DuckDB raw load / (refresh with MIC2025_BACI_DIR - refresh without), best of
+    ``repeats`` runs each, all in this run, on a running Prefect server (so the temporary API's
+    start-up does not blur the difference)."""
     from bench.synthetic_baci import generate
 
-    rows_out = []
-    for size in sizes:
-        folder = work / f"baci-{size}"
-        years = max(1, size // 10_000_000)
-        t = time.perf_counter()
-        generate(folder, size, years)
-        gen = time.perf_counter() - t
-        results = {}
-        for name, script in (("duckdb", DUCKDB_RAW), ("project", PROJECT_PATH)):
-            out = work / f"out-{name}-{size}"
-            out.mkdir()
-            done = subprocess.run(
-                [sys.executable, "-c", script, str(folder), str(out)],
-                env={**ENV, "PYTHONPATH": str(ROOT)},
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
+    proc, api = start_server(work / "trade-server")
+    rows_out, stage_rows = [], []
+    hog = _busy() if busy else None
+    try:
+        for size in sizes:
+            folder = work / f"baci-{size}"
+            generate(folder, size, max(1, size // 10_000_000))
+            target = work / f"trade-{size}" / "mic2025.duckdb"
+            env = {
+                **ENV,
+                "PREFECT_API_URL": api,
+                "PREFECT_HOME": str(work / "ph-trade"),
+                "MIC2025_WAREHOUSE": str(target),
+            }
+            with_files = {**env, "MIC2025_BACI_DIR": str(folder)}
+            timed([MIC2025, "refresh", "--quiet"], env)  # warm-up
+            without = min(_refresh_seconds(env)[0] for _ in range(repeats))
+            runs = [_refresh_seconds(with_files) for _ in range(repeats)]
+            with_rows = min(s for s, _ in runs)
+            peak = max(p for _, p in runs)
+            raw = []
+            for n in range(repeats):
+                out = work / f"raw-{size}-{n}"
+                out.mkdir()
+                raw.append(_python(DUCKDB_RAW, str(folder), str(out))["seconds"])
+                shutil.rmtree(out)
+            duck = min(raw)
+            added = with_rows - without
+            rows_out.append(
+                [
+                    f"{size:,}",
+                    f"{duck:.1f}",
+                    f"{without:.1f}",
+                    f"{with_rows:.1f}",
+                    f"{added:.1f}",
+                    f"{duck / added:.2f}",
+                    f"{peak:.2f}",
+                ]
             )
-            if done.returncode != 0:
-                raise RuntimeError(done.stderr[-3000:])
-            results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+            out = work / f"stages-{size}"
+            out.mkdir()
+            st = _python(STAGES, str(folder), str(out))
             shutil.rmtree(out)
-        p, d = results["project"], results["duckdb"]
-        p_rate, d_rate = p["rows"] / p["seconds"], d["rows"] / d["seconds"]
-        rows_out.append(
-            [
-                f"{size:,}",
-                f"{years}",
-                f"{gen:.0f}",
-                f"{d['seconds']:.1f}",
-                f"{d_rate / 1e6:.2f}M",
-                f"{d['peak_gib']:.2f}",
-                f"{p['seconds']:.1f}",
-                f"{p_rate / 1e6:.2f}M",
-                f"{p['peak_gib']:.2f}",
-                f"{p_rate / d_rate:.0%}",
-            ]
-        )
-        shutil.rmtree(folder)
+            stage_rows.append(
+                [f"{size:,}"]
+                + [f"{st[k]:.2f}" for k in ("parse_load", "pandera", "metrics", "checkpoint")]
+            )
+            shutil.rmtree(folder)
+            shutil.rmtree(target.parent, ignore_errors=True)
+    finally:
+        if hog:
+            os.killpg(hog.pid, signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    state = "busy machine (one core kept busy)" if busy else "idle machine"
     return table(
-        "3. Trade ingest, SYNTHETIC BACI-format rows (project path = stream to Parquet + pandera "
-        "+ load + China metrics)",
+        f"3. Bulk trade, SYNTHETIC BACI-format rows, {state}: seconds, best of {repeats}",
         [
             "rows",
-            "files",
-            "generate s",
-            "DuckDB raw s",
-            "DuckDB rows/s",
-            "DuckDB peak GiB",
-            "project s",
-            "project rows/s",
-            "project peak GiB",
-            "project / DuckDB",
+            "DuckDB raw load",
+            "refresh without files",
+            "refresh with files",
+            "added by the files",
+            "ratio (raw / added)",
+            "refresh peak GiB",
         ],
         rows_out,
+    ) + table(
+        "3. Bulk trade by stage (same files, step functions, seconds)",
+        ["rows", "CSV parse + load", "pandera (every row)", "China metrics", "checkpoint"],
+        stage_rows,
+    )
+
+
+GROWTH = """
+import json, sys, time
+import polars as pl
+from flows.refresh import refresh
+from warehouse import build
+from flows.settings import warehouse_path
+import duckdb
+factor = int(sys.argv[1])
+con = duckdb.connect(str(warehouse_path()), read_only=True)
+core = {t: con.sql(f"select * from {t}").pl() for t in build.TABLE_SCHEMAS if t.startswith("core.")}
+con.close()
+core = {t: f.drop("load_id", strict=False) for t, f in core.items()}
+def grow(frame):
+    # SYNTHETIC copies shifted back 100 years each: same shape, never published
+    return pl.concat([frame.with_columns(pl.col("year") - 100 * n) for n in range(factor)])
+for t in ("core.official_stats", "core.observations", "core.trade"):
+    core[t] = grow(core[t])
+best = None
+for _ in range(3):
+    t0 = time.perf_counter()
+    build.mart_tables(core, "bench")
+    best = min(best or 1e9, time.perf_counter() - t0)
+print(json.dumps({"seconds": best, "rows": sum(core[t].height for t in
+      ("core.official_stats", "core.observations", "core.trade"))}))
+"""
+
+
+def growth_bench(work: Path) -> str:
+    """The transform stage (core -> marts) on today's curated rows and on 10x as many
+    (SYNTHETIC copies shifted back in time, built in memory, never published)."""
+    target = work / "growth" / "mic2025.duckdb"
+    env = {**ENV, "PREFECT_HOME": str(work / "ph-growth"), "MIC2025_WAREHOUSE": str(target)}
+    timed([MIC2025, "refresh", "--quiet"], env)
+    rows = []
+    for factor in (1, 10):
+        r = _python(GROWTH, str(factor), env=env)
+        rows.append([f"{factor}x", f"{r['rows']:,}", f"{r['seconds']:.2f}"])
+    return table(
+        "5. Transform stage (core -> marts) as curated rows grow, best of 3",
+        ["rows", "core rows (stats + observations + trade)", "seconds"],
+        rows,
     )
 
 
@@ -403,16 +504,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="1000000,10000000,50000000")
+    parser.add_argument("--sizes", default="20000000,50000000")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--busy", action="store_true", help="keep one core busy during 3.")
+    parser.add_argument("--only", choices=["refresh", "queries", "trade", "growth"], default=None)
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="mic2025-bench-"))
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     print(f"## mic2025 benchmarks\n\nMachine: {machine()}")
-    print(refresh_bench(work, with_server=not args.skip_server))
-    print(query_bench(work))
-    print(trade_bench(work, sizes), flush=True)
+    if args.only in (None, "refresh"):
+        print(refresh_bench(work, with_server=not args.skip_server))
+    if args.only in (None, "queries"):
+        print(query_bench(work))
+    if args.only in (None, "trade"):
+        print(trade_bench(work, sizes, args.repeats, args.busy), flush=True)
+    if args.only in (None, "growth"):
+        print(growth_bench(work), flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
 

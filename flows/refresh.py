@@ -150,42 +150,11 @@ def load_all(
     return reports, used
 
 
-@task(name="load-bulk-trade")
-def bulk_trade_task(path: str, staging: str) -> dict:
-    """One BACI-format file -> validated Parquet partitions (one task per file)."""
-    started = datetime.now(UTC).isoformat()
-    report = baci.ingest_file(Path(path), Path(staging))
-    get_run_logger().info(
-        "%s: %d rows read, %d loaded, %d quarantined",
-        report.file,
-        report.rows_read,
-        report.rows_loaded,
-        report.rows_quarantined,
-    )
-    return {
-        "source": f"baci_trade:{report.file}",
-        "table": "baci_trade",
-        "snapshot_version": report.file,
-        "snapshot_sha256": None,
-        "rows_read": report.rows_read,
-        "rows_loaded": report.rows_loaded,
-        "rows_quarantined": report.rows_quarantined,
-        "status": "loaded",
-        "message": f"bulk file {path}",
-        "started_at": started,
-        "finished_at": datetime.now(UTC).isoformat(),
-        "raw_path": None,
-        "quarantine_path": None,
-    }
-
-
-def load_bulk_trade(staging: str) -> list[dict]:
-    """BACI-format files of MIC2025_BACI_DIR, if set: one task per file, run in parallel."""
+def bulk_files() -> list[Path]:
+    """BACI-format files of MIC2025_BACI_DIR (none when unset); the build parses them into the
+    new warehouse with DuckDB's parallel CSV reader (flows/sources/baci.py)."""
     folder = baci.baci_dir()
-    if folder is None:
-        return []
-    futures = [bulk_trade_task.submit(str(p), staging) for p in baci.baci_files(folder)]
-    return [f.result() for f in futures]
+    return baci.baci_files(folder) if folder else []
 
 
 @task(name="build-warehouse")
@@ -199,6 +168,7 @@ def build_task(
         snapshots=snapshots,
         previous=Path(target),
         staging=Path(staging),
+        bulk_files=bulk_files(),
     )
     failpoint("transform")
     wh.check_built(Path(tmp), list(result.tables))
@@ -309,7 +279,6 @@ def refresh(
             reports, choices = load_all(choices, str(staging), load_id, target)
             if [c["path"] for c in choices] != loaded:  # a failed load kept an older snapshot
                 fingerprint = ingest.inputs_fingerprint(choices)
-            reports += load_bulk_trade(str(staging))
             failpoint("load")
             snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
             run = {
@@ -332,7 +301,7 @@ def refresh(
         "flow_run_id": run_id,
         "warehouse": str(target),
         "published": True,
-        "sources": [{k: r[k] for k in SUMMARY_FIELDS} for r in reports],
+        "sources": [{k: r[k] for k in SUMMARY_FIELDS} for r in reports + built["bulk_reports"]],
         "tables": built["tables"],
         "metric_changes": built["metric_changes"],
     }

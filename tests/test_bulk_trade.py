@@ -7,7 +7,6 @@ import polars as pl
 import pytest
 
 from bench.synthetic_baci import generate
-from flows.errors import SourceFormatError
 from flows.snapshots import latest_snapshot
 from flows.sources import baci, get_source
 from warehouse import conform
@@ -31,51 +30,78 @@ def hs_map():
     return conform.sector_hs_map(raw, read_sectors())
 
 
+def load(tmp_path, *files):
+    import uuid
+
+    con = duckdb.connect(str(tmp_path / f"wh-{uuid.uuid4().hex[:8]}.duckdb"))
+    con.execute("CREATE SCHEMA raw")
+    reports, quarantine = baci.load_bulk(con, list(files), "test-load")
+    return con, reports, quarantine
+
+
 def test_world_export_share_and_rca_hand_computed(tmp_path, hs_map):
     path = tmp_path / "tiny.csv"
     path.write_text(TINY)
-    report = baci.ingest_file(path, tmp_path / "stage")
-    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 5, 0)
-    con = duckdb.connect()
-    assert baci.load_into(con, tmp_path / "stage", table="baci") == 5
-    m = baci.china_trade_metrics(con, hs_map, table="baci")
+    con, (report,), quarantine = load(tmp_path, path)
+    assert (report["rows_read"], report["rows_loaded"], report["rows_quarantined"]) == (5, 5, 0)
+    assert quarantine.height == 0
+    m = baci.china_trade_metrics(con, hs_map)
     values = {r["metric"]: r["value"] for r in m.iter_rows(named=True)}
     # share = 40 / (40 + 60) = 0.4; RCA = (40 / 100) / (100 / 200) = 0.8
     assert values["world_export_share"] == pytest.approx(0.4)
     assert values["revealed_comparative_advantage"] == pytest.approx(0.8)
     assert set(m["product"]) == {"ICs - processors & controllers"}
-    assert set(m["publisher"]) == {"CEPII BACI"} and set(m["year"]) == {2022}
+    assert set(m["publisher"]) == {"CEPII"} and set(m["year"]) == {2022}
 
 
-def test_bad_rows_are_quarantined(tmp_path):
+def test_bad_rows_are_quarantined_with_their_rule(tmp_path):
     path = tmp_path / "bad.csv"
     lines = (
         TINY.strip().splitlines()
-        + ["2022,156,842,854231,-5,1"]
-        + [f"2022,156,842,854231,{i},1" for i in range(1, 40)]
+        + ["2022,156,842,854231,-5,1", "2031999,156,842,854231,5,1", "2022,156,842,,5,1"]
+        + [f"2022,156,842,854231,{i},1" for i in range(1, 80)]
     )
     path.write_text("\n".join(lines) + "\n")
-    report = baci.ingest_file(path, tmp_path / "stage")
-    assert report.rows_quarantined == 1 and report.rows_loaded == report.rows_read - 1
-    q = pl.read_parquet(next((tmp_path / "stage" / "baci_quarantine").glob("*.parquet")))
-    assert q["v"].to_list() == [-5.0] and "greater_than_or_equal_to" in q["checks"][0]
+    con, (report,), quarantine = load(tmp_path, path)
+    assert report["rows_quarantined"] == 3 and report["rows_loaded"] == report["rows_read"] - 3
+    by_column = {r["column"]: r for r in quarantine.iter_rows(named=True)}
+    assert by_column["v"]["failing_value"] == "-5.0" and "v >= 0" in by_column["v"]["check"]
+    assert by_column["t"]["failing_value"] == "2031999"
+    assert by_column["k"]["failing_value"] is None and "not null" in by_column["k"]["check"]
+    assert set(quarantine["source"]) == {"baci_trade:bad.csv"}
+    assert con.sql("select count(*) from raw.baci_trade where v < 0").fetchall()[0][0] == 0
 
 
-def test_wrong_layout_is_refused(tmp_path):
-    path = tmp_path / "x.csv"
-    path.write_text("year,exporter,importer,hs6,value,qty\n2022,156,842,854231,1,1\n")
-    with pytest.raises(SourceFormatError, match="not the BACI layout"):
-        baci.ingest_file(path, tmp_path / "stage")
+def test_too_many_bad_rows_fail_the_bulk_source_only(tmp_path):
+    path = tmp_path / "worse.csv"
+    path.write_text(TINY + "2022,156,842,854231,-5,1\n" * 5)
+    con, (report,), quarantine = load(tmp_path, path)
+    assert report["status"] == "failed" and "failed checks" in report["message"]
+    assert con.sql("select count(*) from raw.baci_trade").fetchall()[0][0] == 0
 
 
-def test_synthetic_files_stream_in_partitions(tmp_path):
+def test_wrong_layout_fails_that_file_only(tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("year,exporter,importer,hs6,value,qty\n2022,156,842,854231,1,1\n")
+    good = tmp_path / "y.csv"
+    good.write_text(TINY)
+    con, reports, _ = load(tmp_path, bad, good)
+    assert reports[0]["status"] == "failed" and "not the BACI layout" in reports[0]["message"]
+    assert reports[1]["status"] == "loaded" and reports[1]["rows_loaded"] == 5
+    # a file that breaks mid-way leaves none of its rows
+    broken = tmp_path / "z.csv"
+    broken.write_text(TINY + "2022,156,842,notanumber,1,1\n")
+    con, reports, _ = load(tmp_path, good, broken)
+    assert [r["status"] for r in reports] == ["loaded", "failed"]
+    assert con.sql("select count(*) from raw.baci_trade").fetchall()[0][0] == 5
+
+
+def test_synthetic_files_load_in_one_table(tmp_path):
     files = generate(tmp_path / "in", rows=60_000, years=2)
-    total = 0
-    for f in files:
-        report = baci.ingest_file(f, tmp_path / "stage")
-        total += report.rows_loaded
-    assert total == 60_000
-    assert sorted(p.name for p in (tmp_path / "stage" / "baci").iterdir()) == ["t=2019", "t=2020"]
+    con, reports, _ = load(tmp_path, *files)
+    assert sum(r["rows_loaded"] for r in reports) == 60_000
+    names = con.sql("select source_file from raw.baci_files order by file_id").fetchall()
+    assert [n[0] for n in names] == [f.name for f in files]
 
 
 def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
@@ -100,13 +126,42 @@ def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
     assert rows == 5 and share == [(pytest.approx(0.4),)]
 
 
+def test_refresh_puts_rejected_bulk_rows_in_meta_quarantine(prefect_server, tmp_path, monkeypatch):
+    from flows.refresh import refresh
+
+    folder = tmp_path / "baci"
+    folder.mkdir()
+    lines = (
+        TINY
+        + "2022,156,842,854231,-7,1\n"
+        + "".join(f"2022,156,842,854231,{i},1\n" for i in range(1, 60))
+    )
+    (folder / "some-bad.csv").write_text(lines)
+    monkeypatch.setenv("MIC2025_BACI_DIR", str(folder))
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        rows = con.sql(
+            'select source, "column", failing_value from meta.quarantine '
+            "where \"table\" = 'baci_trade'"
+        ).fetchall()
+        ledger = con.sql(
+            "select rows_read, rows_loaded, rows_quarantined from meta.loads "
+            "where source = 'baci_trade:some-bad.csv'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [("baci_trade:some-bad.csv", "v", "-7.0")]
+    assert ledger == [(65, 64, 1)]
+
+
 def test_hostile_file_names_are_quoted_not_pasted(tmp_path, hs_map):
     folder = tmp_path / "it's; DROP TABLE x; --"
     folder.mkdir()
     path = folder / "o'brien') TO 'evil.csv"
     path.write_text(TINY)
-    report = baci.ingest_file(path, tmp_path / "st'age")
-    assert report.rows_loaded == 5
-    con = duckdb.connect()
-    assert baci.load_into(con, tmp_path / "st'age", table="baci") == 5
+    con, (report,), _ = load(tmp_path, path)
+    assert report["rows_loaded"] == 5
+    assert con.sql("select source_file from raw.baci_files").fetchall() == [(path.name,)]
     assert not (folder / "evil").exists() and not Path("evil").exists()

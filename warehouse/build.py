@@ -63,9 +63,15 @@ class BuildResult:
     path: str
     tables: dict[str, int] = field(default_factory=dict)
     metric_changes: dict = field(default_factory=dict)
+    bulk_reports: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "tables": self.tables, "metric_changes": self.metric_changes}
+        return {
+            "path": self.path,
+            "tables": self.tables,
+            "metric_changes": self.metric_changes,
+            "bulk_reports": self.bulk_reports,
+        }
 
 
 # --------------------------------------------------------------------------- locking / paths
@@ -142,8 +148,11 @@ def read_official_series(root: Path | None = None) -> pl.DataFrame:
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
-    arrow = frame.to_arrow()  # noqa: F841 - referenced by name in the SQL below
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow")
+    con.register("frame_to_write", frame.to_arrow())  # explicit: no replacement scan needed
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM frame_to_write")
+    finally:
+        con.unregister("frame_to_write")
     return frame.height
 
 
@@ -268,26 +277,10 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
     }
 
 
-def bulk_trade_metrics(staging: Path | None, hs_map: pl.DataFrame) -> pl.DataFrame | None:
-    """China's world export shares and RCA from staged BACI partitions (None when none)."""
-    if staging is None or not any((staging / "baci").glob("t=*/*.parquet")):
-        return None
-    pattern = str(staging / "baci" / "t=*" / "*.parquet")
-    con = duckdb.connect()
-    try:
-        con.execute(
-            f"CREATE VIEW baci AS SELECT CAST(t AS INTEGER) AS t, i, j, k, v, q "
-            f"FROM read_parquet({baci.sql_string(pattern)}, hive_partitioning = true)"
-        )
-        return baci.china_trade_metrics(con, hs_map, table="baci")
-    finally:
-        con.close()
-
-
 def mart_tables(
-    core: dict[str, pl.DataFrame], load_id: str, staging: Path | None = None
+    core: dict[str, pl.DataFrame], load_id: str, extra: pl.DataFrame | None = None
 ) -> dict[str, pl.DataFrame]:
-    """core -> marts."""
+    """core -> marts (``extra``: metric rows computed elsewhere, e.g. from bulk trade files)."""
     wide = metrics.self_sufficiency(core["core.official_stats"], core["core.sectors"], load_id)
     long = metrics.sector_metrics(
         wide,
@@ -297,7 +290,7 @@ def mart_tables(
         hs_map=core["core.sector_hs_map"],
         sectors=core["core.sectors"],
         load_id=load_id,
-        extra=bulk_trade_metrics(staging, core["core.sector_hs_map"]),
+        extra=extra,
     )
     card = scorecard.scorecard(
         core["core.targets"],
@@ -338,6 +331,7 @@ def build_warehouse(
     snapshots: list[dict],
     previous: Path | None = None,
     staging: Path | None = None,
+    bulk_files: list[Path] | None = None,
 ) -> BuildResult:
     """Create every layer in ``tmp`` from the staged raw parquet files and validate it.
 
@@ -349,34 +343,40 @@ def build_warehouse(
     for rep in [r for r in reports if r.get("raw_path")]:
         raw.setdefault(rep["table"], []).append((rep["source"], pl.read_parquet(rep["raw_path"])))
     core = core_tables(raw, load_id)
-    tables = {
-        **core,
-        **mart_tables(core, load_id, staging),
-        "meta.loads": _ledger(reports, load_id, flow_run_id, previous),
-        "meta.snapshots": pl.DataFrame(
-            snapshots + claim_checks.article_snapshot_records(), schema=_SNAPSHOT_COLUMNS
-        ),
-        "meta.quarantine": _quarantine(reports),
-        "meta.runs": _runs(run, reports, previous),
-    }
-    for table, frame in tables.items():
-        _validate(table, frame, TABLE_SCHEMAS[table])
-    result.metric_changes = metric_changes(
-        read_published(previous, "marts.sector_metrics") if previous else None,
-        tables["marts.sector_metrics"],
-    )
     con = duckdb.connect(str(tmp))
     try:
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        bulk_quarantine, extra = None, None
+        if bulk_files:  # parsed straight into the new warehouse; rows never leave DuckDB
+            result.bulk_reports, bulk_quarantine = baci.load_bulk(con, bulk_files, load_id)
+            result.tables["raw.baci_trade"] = con.sql(
+                "SELECT count(*) FROM raw.baci_trade"
+            ).fetchall()[0][0]
+            extra = baci.china_trade_metrics(con, core["core.sector_hs_map"])
+        all_reports = reports + result.bulk_reports
+        tables = {
+            **core,
+            **mart_tables(core, load_id, extra),
+            "meta.loads": _ledger(all_reports, load_id, flow_run_id, previous),
+            "meta.snapshots": pl.DataFrame(
+                snapshots + claim_checks.article_snapshot_records(), schema=_SNAPSHOT_COLUMNS
+            ),
+            "meta.quarantine": _quarantine(reports, bulk_quarantine),
+            "meta.runs": _runs(run, all_reports, previous),
+        }
+        for table, frame in tables.items():
+            _validate(table, frame, TABLE_SCHEMAS[table])
+        result.metric_changes = metric_changes(
+            read_published(previous, "marts.sector_metrics") if previous else None,
+            tables["marts.sector_metrics"],
+        )
         for table, frames in sorted(raw.items()):
             frame = pl.concat([f for _, f in frames])
             _validate(f"raw.{table}", frame, raw_schema(table))
             result.tables[f"raw.{table}"] = _write(con, f"raw.{table}", frame)
         for table, frame in tables.items():
             result.tables[table] = _write(con, table, frame)
-        if staging is not None and any((staging / "baci").glob("t=*/*.parquet")):
-            result.tables["raw.baci_trade"] = baci.load_into(con, staging)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -428,8 +428,10 @@ def _ledger(
     return rows
 
 
-def _quarantine(reports: list[dict]) -> pl.DataFrame:
+def _quarantine(reports: list[dict], bulk: pl.DataFrame | None = None) -> pl.DataFrame:
     frames = [pl.read_parquet(r["quarantine_path"]) for r in reports if r.get("quarantine_path")]
+    if bulk is not None and bulk.height:
+        frames.append(bulk.select(list(QUARANTINE_COLUMNS)).cast(QUARANTINE_COLUMNS))
     return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_COLUMNS)
 
 

@@ -1,33 +1,38 @@
 """Bulk trade files in CEPII BACI format: ``t,i,j,k,v,q`` (year, exporter, importer, HS6 product,
 value in thousand USD, quantity in tonnes), one file per year, ~10 million rows each.
 
-These files are too large for Python objects, so the path streams:
+These files are too large for Python objects, so the rows never leave DuckDB. Inside the
+warehouse build (one pass per stage, no intermediate files):
 
-1. :func:`stage_file`: DuckDB reads the CSV and writes typed Parquet, partitioned by year
-   (``<staging>/baci/t=<year>/<file>.parquet``) - one task per file, so files fan out (Dask);
-2. :func:`validate_partition`: pandera checks each partition (one year, bounded memory); failing
-   rows go to a quarantine Parquet file and are dropped from the partition;
-3. the warehouse build reads the Parquet partitions into ``raw.baci_trade`` with DuckDB and
-   computes ``world_export_share`` and ``revealed_comparative_advantage`` for China
-   (:func:`china_trade_metrics`), in SQL, without collecting the rows.
+1. :func:`load_files`: DuckDB parses each CSV straight into ``raw.baci_trade`` of the new
+   warehouse (its parallel CSV reader; one file failing its header or its parse fails that file
+   only, named in its report);
+2. :func:`validate_table`: pandera validates every row where it lies, through its ibis backend
+   (each check is one SQL aggregate over the table); rows that fail are copied to
+   ``meta.quarantine`` with the check they failed and deleted from the table; if more than the
+   quarantine threshold fail, the bulk source fails and its rows are dropped;
+3. :func:`china_trade_metrics`: ``world_export_share`` and ``revealed_comparative_advantage``
+   for China, in SQL, without collecting the rows.
 
-Comtrade bulk files are read the same way once renamed to these columns (see README).
-BACI country codes are ISO 3166 numeric (China = 156).
+Measured against DuckDB's own ``CREATE TABLE AS SELECT * FROM read_csv`` of the same files in
+``bench/run.py`` (README, Performance). Comtrade bulk files are read the same way once renamed to
+these columns (see README). BACI country codes are ISO 3166 numeric (China = 156).
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import ibis.expr.datatypes as dt
 import pandera.errors
-import pandera.polars as pa
+import pandera.ibis as pa
 import polars as pl
 
-from flows.errors import SourceFormatError, ValidationFailed
+from flows.errors import SourceFormatError
 from flows.settings import quarantine_threshold
 
 COLUMNS = {
@@ -39,17 +44,69 @@ COLUMNS = {
     "q": "DOUBLE",
 }
 CHINA = 156
+TABLE = "raw.baci_trade"
+
+
+#: The row rules, written once: (min, max) per column, max None = no upper limit. Used by the
+#: pandera check below and, on failure, to select the rows to quarantine.
+RULES: dict[str, tuple[float, float | None]] = {
+    "t": (1988, 2100),
+    "i": (0, 999),
+    "j": (0, 999),
+    "k": (10000, 999999),
+    "v": (0, None),
+    "q": (0, None),
+}
+NULLABLE = {"q"}
+
+
+def _rule_text(column: str) -> str:
+    low, high = RULES[column]
+    rule = f">= {low}" if high is None else f"in [{low}, {high}]"
+    return rule + ("; null allowed" if column in NULLABLE else "; not null")
+
+
+def row_ok(table):
+    """ibis expression: True where a row satisfies every rule of :data:`RULES`."""
+    expr = None
+    for column, (low, high) in RULES.items():
+        col = table[column]
+        ok = (col >= low) if high is None else col.between(low, high)
+        ok = (col.isnull() | ok) if column in NULLABLE else (col.notnull() & ok)
+        expr = ok if expr is None else (expr & ok)
+    return expr
+
+
+def failing_sql(column: str) -> str:
+    """SQL condition selecting the rows that break ``column``'s rule (quarantine)."""
+    low, high = RULES[column]
+    broken = f"{column} < {low}" if high is None else f"NOT ({column} BETWEEN {low} AND {high})"
+    if column in NULLABLE:
+        return broken
+    return f"({column} IS NULL OR {broken})"
 
 
 class BaciTrade(pa.DataFrameModel):
-    """One bilateral flow: exporter i to importer j of HS6 product k in year t."""
+    """One bilateral flow: exporter i to importer j of HS6 product k in year t.
 
-    t: int = pa.Field(ge=1988, le=2100, description="Year")
-    i: int = pa.Field(ge=0, le=999, description="Exporter (ISO numeric)")
-    j: int = pa.Field(ge=0, le=999, description="Importer (ISO numeric)")
-    k: int = pa.Field(ge=10000, le=999999, description="HS6 product code (leading zero dropped)")
-    v: float = pa.Field(ge=0, description="Value, thousand US dollars")
-    q: float = pa.Field(nullable=True, ge=0, description="Quantity, tonnes")
+    Every row is checked by one pandera check (``rows_meet_the_rules``), a single SQL pass over
+    the table in DuckDB: the rules of each column are in its description."""
+
+    t: dt.Int32 = pa.Field(nullable=True, description=f"Year ({_rule_text('t')})")
+    i: dt.Int32 = pa.Field(nullable=True, description=f"Exporter, ISO numeric ({_rule_text('i')})")
+    j: dt.Int32 = pa.Field(nullable=True, description=f"Importer, ISO numeric ({_rule_text('j')})")
+    k: dt.Int32 = pa.Field(
+        nullable=True, description=f"HS6 product, leading zero dropped ({_rule_text('k')})"
+    )
+    v: dt.Float64 = pa.Field(
+        nullable=True, description=f"Value, thousand US dollars ({_rule_text('v')})"
+    )
+    q: dt.Float64 = pa.Field(nullable=True, description=f"Quantity, tonnes ({_rule_text('q')})")
+    file_id: dt.Int16 = pa.Field(description="Bulk file of the row (raw.baci_files)")
+
+    @pa.dataframe_check
+    def rows_meet_the_rules(cls, data: pa.IbisData):
+        return data.table.select(row_ok(data.table).name("ok"))
 
     class Config:
         strict = True
@@ -62,24 +119,22 @@ class BaciReport:
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
-    partitions: list[str]
+    status: str = "loaded"
+    message: str = ""
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    finished_at: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def sql_string(text: str) -> str:
-    """A SQL string literal for DuckDB statements that take no parameters there (COPY TO,
-    read_parquet globs): quotes doubled, control characters refused. File names come from the
-    user's folder, so they are never pasted into SQL unquoted."""
+    """A SQL string literal for DuckDB statements that take no parameters there: quotes doubled,
+    control characters refused. File names come from the user's folder, so they are never
+    pasted into SQL unquoted."""
     if any(ord(ch) < 32 for ch in text):
         raise SourceFormatError("baci", f"refusing a path with control characters: {text!r}")
     return "'" + text.replace("'", "''") + "'"
-
-
-def _pattern_part(text: str) -> str:
-    """A file stem usable in FILENAME_PATTERN: letters, digits, - and _ only."""
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
 
 
 def baci_dir() -> Path | None:
@@ -100,85 +155,153 @@ def _check_header(path: Path) -> None:
         )
 
 
-def stage_file(path: Path, staging: Path, threads: int | None = None) -> list[Path]:
-    """Stream one BACI CSV into typed Parquet partitioned by year; return the files written."""
-    _check_header(path)
-    out = staging / "baci"
-    out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    try:
-        if threads:
-            con.execute(f"SET threads = {int(threads)}")
-        columns = ", ".join(f"'{c}': '{t}'" for c, t in COLUMNS.items())
+def _create_tables(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    columns = ", ".join(f"{c} {t}" for c, t in COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({columns}, file_id SMALLINT)")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table.rsplit('_', 1)[0]}_files "
+        "(file_id SMALLINT, source_file VARCHAR, rows_read BIGINT, status VARCHAR)"
+    )
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection, files: list[Path], table: str = TABLE
+) -> list[BaciReport]:
+    """Parse each bulk CSV into ``table`` (created empty first; each row carries a small
+    ``file_id``, named in ``raw.baci_files``: a text column per row would cost 15% of the load).
+    A file whose header or rows DuckDB cannot read fails alone: its report says why, and the
+    failed INSERT leaves none of its rows (one statement, one transaction)."""
+    _create_tables(con, table)
+    columns = ", ".join(f"'{c}': '{t}'" for c, t in COLUMNS.items())
+    reports = []
+    for file_id, path in enumerate(files):
+        report = BaciReport(path.name, 0, 0, 0)
+        try:
+            _check_header(path)
+            count = con.execute(
+                f"""
+                INSERT INTO {table}
+                SELECT *, {file_id}::SMALLINT FROM read_csv(?, header = true,
+                    columns = {{{columns}}}, nullstr = ['NA', ''], auto_detect = false)
+                """,
+                [str(path)],
+            ).fetchall()[0][0]
+            report.rows_read = report.rows_loaded = int(count)
+        except (duckdb.Error, SourceFormatError) as exc:
+            message = str(exc).splitlines()[0]
+            report.status, report.message = "failed", f"baci:{path.name}: {message}"
         con.execute(
-            f"""
-            COPY (SELECT * FROM read_csv(?, header = true, columns = {{{columns}}},
-                                         nullstr = ['NA', ''], auto_detect = false))
-            TO {sql_string(str(out))} (FORMAT parquet, PARTITION_BY (t), OVERWRITE_OR_IGNORE,
-                        FILENAME_PATTERN {sql_string(_pattern_part(path.stem) + "_{i}")})
-            """,
-            [str(path)],
+            f"INSERT INTO {table.rsplit('_', 1)[0]}_files VALUES (?, ?, ?, ?)",
+            [file_id, path.name, report.rows_read, report.status],
         )
-    except duckdb.Error as exc:
-        raise SourceFormatError(f"baci:{path.name}", str(exc).splitlines()[0]) from None
-    finally:
-        con.close()
-    return sorted(out.glob(f"t=*/{_pattern_part(path.stem)}_*.parquet"))
+        report.finished_at = datetime.now(UTC).isoformat()
+        reports.append(report)
+    return reports
 
 
-def validate_partition(part: Path, quarantine_dir: Path) -> tuple[int, int]:
-    """pandera checks on one Parquet partition; failing rows are moved to quarantine.
-    Returns (rows read, rows quarantined)."""
-    frame = pl.read_parquet(part, hive_partitioning=False)
-    year = int(part.parent.name.split("=", 1)[1])
-    frame = frame.with_columns(pl.lit(year, dtype=pl.Int32).alias("t")).select(list(COLUMNS))
-    frame = frame.cast({"t": pl.Int64, "i": pl.Int64, "j": pl.Int64, "k": pl.Int64})
+def validate_table(
+    con: duckdb.DuckDBPyConnection, load_id: str, table: str = TABLE
+) -> tuple[pl.DataFrame, dict[int, int], str | None]:
+    """pandera checks every row of ``table`` in DuckDB (ibis backend). Failing rows move to the
+    returned quarantine frame (meta.quarantine columns) and are deleted from the table. Returns
+    (quarantine, rows quarantined per file_id, error): ``error`` is set when more than the
+    quarantine threshold failed or the schema drifted; the table is then emptied (the bulk
+    source fails, nothing half-loaded)."""
+    import ibis
+
+    schema, name = table.split(".")
+    backend = ibis.duckdb.from_connection(con)
     try:
-        BaciTrade.validate(frame, lazy=True)
-        return frame.height, 0
+        BaciTrade.validate(backend.table(name, database=schema), lazy=True)
+        return _empty_quarantine(), {}, None
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-    schema_level = cases.filter(pl.col("index").is_null())
-    if schema_level.height:
-        raise SourceFormatError(f"baci:{part.name}", f"schema drift: {schema_level.to_dicts()}")
-    bad = cases.get_column("index").unique()
-    if bad.len() / max(frame.height, 1) > quarantine_threshold():
-        summary = cases.group_by("column", "check").len().to_dicts()
-        raise ValidationFailed(
-            f"baci:{part.name}",
-            "raw.baci_trade",
-            f"{bad.len()} of {frame.height} rows failed checks: {summary}",
+    schema_errors = cases[cases["check"] != "rows_meet_the_rules"] if "check" in cases else cases
+    if len(schema_errors):
+        con.execute(f"DELETE FROM {table}")
+        return _empty_quarantine(), {}, f"schema drift: {schema_errors.to_dict('records')[:5]}"
+    files = f"{table.rsplit('_', 1)[0]}_files"
+    failing = con.sql(
+        " UNION ALL ".join(
+            f"SELECT f.source_file, '{column}' AS column, "
+            f"'{column} {_rule_text(column)}' AS check, "
+            f"CAST(b.{column} AS VARCHAR) AS failing_value, "
+            f"to_json(struct_pack(b.t, b.i, b.j, b.k, b.v, b.q)) AS row_json "
+            f"FROM {table} b JOIN {files} f USING (file_id) WHERE {failing_sql(column)}"
+            for column in RULES
         )
-    indexed = frame.with_row_index("__row")
-    is_bad = pl.col("__row").is_in(bad.implode())
-    quarantine_dir.mkdir(parents=True, exist_ok=True)
-    indexed.filter(is_bad).drop("__row").with_columns(
-        pl.lit(json.dumps(cases.head(20).to_dicts(), default=str)).alias("checks")
-    ).write_parquet(quarantine_dir / f"{part.parent.name}_{part.name}")
-    kept = indexed.filter(~is_bad).drop("__row", "t")
-    kept.cast({"i": pl.Int32, "j": pl.Int32, "k": pl.Int32}).write_parquet(part)
-    return frame.height, bad.len()
-
-
-def ingest_file(path: Path, staging: Path, threads: int | None = None) -> BaciReport:
-    """Stage and validate one file (one refresh task per file)."""
-    parts = stage_file(path, staging, threads)
-    read = quarantined = 0
-    for part in parts:
-        r, q = validate_partition(part, staging / "baci_quarantine")
-        read += r
-        quarantined += q
-    return BaciReport(path.name, read, read - quarantined, quarantined, [str(p) for p in parts])
-
-
-def load_into(con: duckdb.DuckDBPyConnection, staging: Path, table: str = "raw.baci_trade") -> int:
-    """Create ``table`` from the staged partitions (DuckDB reads the Parquet; no Python rows)."""
-    pattern = str(staging / "baci" / "t=*" / "*.parquet")
-    con.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT CAST(t AS INTEGER) AS t, i, j, k, v, q "
-        f"FROM read_parquet({sql_string(pattern)}, hive_partitioning = true)"
+    ).pl()
+    predicate = " OR ".join(failing_sql(column) for column in RULES)
+    per_file = dict(
+        con.sql(f"SELECT file_id, count(*) FROM {table} WHERE {predicate} GROUP BY 1").fetchall()
     )
-    return con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    total = con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    bad_rows = sum(per_file.values())
+    if bad_rows / max(total, 1) > quarantine_threshold():
+        summary = failing.group_by("column", "check").len().to_dicts()
+        con.execute(f"DELETE FROM {table}")
+        return _empty_quarantine(), {}, f"{bad_rows} of {total} rows failed checks: {summary}"
+    con.execute(f"DELETE FROM {table} WHERE {predicate}")
+    quarantine = failing.select(
+        pl.lit(load_id).alias("load_id"),
+        pl.format("baci_trade:{}", "source_file").alias("source"),
+        pl.lit("baci_trade").alias("table"),
+        pl.lit(None, dtype=pl.Int64).alias("row_number"),
+        "row_json",
+        "column",
+        "check",
+        "failing_value",
+    )
+    return quarantine, per_file, None
+
+
+def _empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "load_id": pl.String,
+            "source": pl.String,
+            "table": pl.String,
+            "row_number": pl.Int64,
+            "row_json": pl.String,
+            "column": pl.String,
+            "check": pl.String,
+            "failing_value": pl.String,
+        }
+    )
+
+
+def load_bulk(
+    con: duckdb.DuckDBPyConnection, files: list[Path], load_id: str, table: str = TABLE
+) -> tuple[list[dict], pl.DataFrame]:
+    """Load, validate and quarantine the bulk files: (meta.loads reports, quarantine rows)."""
+    reports = load_files(con, files, table)
+    quarantine, per_file, error = validate_table(con, load_id, table)
+    out = []
+    for file_id, r in enumerate(reports):
+        source = f"baci_trade:{r.file}"
+        if error and r.status == "loaded":
+            r.status, r.message, r.rows_loaded = "failed", f"baci: {error}", 0
+        elif r.status == "loaded":
+            r.rows_quarantined = int(per_file.get(file_id, 0))
+            r.rows_loaded = r.rows_read - r.rows_quarantined
+        out.append(
+            {
+                "source": source,
+                "table": "baci_trade",
+                "snapshot_version": r.file,
+                "snapshot_sha256": None,
+                "rows_read": r.rows_read,
+                "rows_loaded": r.rows_loaded,
+                "rows_quarantined": r.rows_quarantined,
+                "status": r.status,
+                "message": r.message or f"bulk file {r.file}",
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "raw_path": None,
+                "quarantine_path": None,
+            }
+        )
+    return out, quarantine
 
 
 def china_trade_metrics(
@@ -234,7 +357,7 @@ def china_trade_metrics(
     )
     tail = [
         pl.lit("value").alias("basis"),
-        pl.lit("CEPII BACI").alias("publisher"),
+        pl.lit("CEPII").alias("publisher"),
     ]
     share = frame.select(
         *common,
