@@ -177,8 +177,10 @@ def published_choice(target: Path, source: str, root: Path | None = None) -> dic
 
     if not target.exists():
         return None
+    from warehouse.query import open_reader
+
     try:
-        con = duckdb.connect(str(target), read_only=True)
+        con = open_reader(target)
         try:
             rows = con.execute(
                 "SELECT path FROM meta.snapshots WHERE source = ?", [source]

@@ -22,7 +22,7 @@ import duckdb
 import pandera.errors
 import polars as pl
 
-from flows.errors import ValidationFailed, WarehouseBusy
+from flows.errors import Mic2025Error, ValidationFailed, WarehouseBusy
 from flows.settings import facts_dir
 from flows.sources import baci
 from schemas import core as core_schemas
@@ -32,8 +32,14 @@ from schemas import meta as meta_schemas
 from warehouse import claim_checks, conform, metrics, scorecard, sector_summary
 from warehouse.changes import metric_changes
 from warehouse.load import QUARANTINE_COLUMNS, raw_schema
+from warehouse.query import open_reader
 
 LAYERS = ["raw", "core", "marts", "meta"]
+
+
+class WarehouseUnreadable(Mic2025Error):
+    """The published warehouse exists but cannot be opened."""
+
 
 #: Every table the refresh writes besides raw.*, with the pandera model that checks it.
 TABLE_SCHEMAS = {
@@ -169,17 +175,24 @@ def _validate(table: str, frame: pl.DataFrame, schema) -> None:
 
 
 def read_published(target: Path, table: str) -> pl.DataFrame | None:
-    """A table of the published warehouse (None if there is none), read-only."""
+    """A table of the published warehouse, read-only: None when there is no warehouse yet or it
+    has no such table (an older version). A warehouse that exists but cannot be opened is an
+    error, never a silent None: the refresh would otherwise reset the loads and runs history."""
     if not target.exists():
         return None
     try:
-        con = duckdb.connect(str(target), read_only=True)
-    except duckdb.Error:
-        return None
+        con = open_reader(target)
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(
+            f"cannot read the published warehouse {target} ({str(exc).splitlines()[0]}); "
+            "its history would be lost: fix or move the file, then refresh again"
+        ) from None
     try:
-        return con.sql(f"SELECT * FROM {table}").pl()
-    except duckdb.Error:
-        return None
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?",
+            [table],
+        ).fetchall()[0][0]
+        return con.sql(f"SELECT * FROM {table}").pl() if exists else None
     finally:
         con.close()
 
@@ -463,6 +476,9 @@ def publish(tmp: Path, target: Path) -> None:
     wal = tmp.with_name(tmp.name + ".wal")
     if wal.exists():
         raise ValidationFailed("warehouse", str(tmp), "a .wal is left: a connection is still open")
+    # A .wal beside the target belongs to the file being replaced (an analyst who opened it
+    # read-write): left there, every reader of the new file would fail with "WAL does not match".
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
     os.replace(tmp, target)
     fd = os.open(target.parent, os.O_RDONLY)
     try:

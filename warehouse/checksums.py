@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from warehouse.query import open_reader
 
 VOLATILE = {"load_id", "flow_run_id", "started_at", "finished_at", "created"}
 
 
 def table_checksums(path: Path, schemas: tuple[str, ...] = ("core", "marts")) -> dict[str, str]:
     """{schema.table: md5 of its rows (sorted), volatile columns left out}."""
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_reader(path)
     try:
         tables = con.sql(
             "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2"

@@ -12,9 +12,9 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
+from warehouse.query import open_reader
 from warehouse.units import format_value
 
 RATIO_METRICS = ("self_sufficiency_ratio", "import_dependence")
@@ -291,7 +291,7 @@ def sector_summary_table(summary: pl.DataFrame) -> str:
 
 def build_report(warehouse: Path, out_dir: Path) -> Path:
     """Write ``out_dir/index.html`` from the published warehouse (read-only); return its path."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_reader(warehouse)
     try:
         metrics = con.sql("select * from marts.sector_metrics").pl()
         card = con.sql("select * from marts.scorecard order by target_id").pl()

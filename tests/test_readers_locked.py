@@ -1,0 +1,111 @@
+"""Readers see the warehouse and nothing else; an analyst's read-write session cannot break it."""
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+ATTACKS = [
+    ("select * from read_text('/etc/hostname')", "nothing else"),
+    ("select * from read_csv('/etc/passwd')", "nothing else"),
+    ("COPY (select 1) TO '{tmp}/evil.csv'", "nothing else"),
+    ("EXPORT DATABASE '{tmp}/evil_db'", "nothing else"),
+    ("ATTACH '{tmp}/other.duckdb' AS other", "nothing else"),
+    ("INSTALL httpfs", "nothing else"),
+    ("LOAD httpfs", "nothing else"),
+    ("SET enable_external_access = true", "nothing else"),
+    ("CREATE TABLE marts.x AS SELECT 1", "read-only"),
+]
+
+
+@pytest.mark.parametrize(("query", "refusal"), ATTACKS)
+def test_sql_refuses_everything_but_reading_the_warehouse(
+    published_warehouse, tmp_path, query, refusal
+):
+    result = CliRunner().invoke(
+        app, ["sql", query.format(tmp=tmp_path), "--warehouse", str(published_warehouse)]
+    )
+    assert result.exit_code == 1, result.output
+    assert refusal in result.output
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_sql_keeps_duckdbs_hints(published_warehouse):
+    result = CliRunner().invoke(
+        app, ["sql", "select * from marts.scorcard", "--warehouse", str(published_warehouse)]
+    )
+    assert result.exit_code == 1 and "Did you mean" in result.output
+
+
+ANALYST = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])              # the DuckDB CLI's default: read-write
+    con.execute("CREATE TABLE main.scratch AS SELECT 42 AS x")
+    print("open", flush=True)
+    time.sleep(60)
+    """
+)
+
+
+def _start_analyst(target):
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    assert analyst.stdout.readline().strip() == "open"
+    return analyst
+
+
+def test_a_wal_left_by_a_read_write_session_does_not_break_readers(prefect_server, tmp_path):
+    from flows.refresh import refresh
+
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    analyst = _start_analyst(target)
+    analyst.kill()  # killed mid-session: its .wal stays beside the published file
+    analyst.wait()
+    wal = target.with_name(target.name + ".wal")
+    assert wal.exists()
+    refresh(warehouse=str(target))  # publishes a new file; the old file's .wal must go
+    assert not wal.exists()
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        runs = con.sql("select count(*) from meta.runs").fetchall()[0][0]
+        summary = con.sql("select count(*) from marts.sector_summary").fetchall()[0][0]
+    finally:
+        con.close()
+    assert runs == 2 and summary == 10  # history kept, readers work
+
+
+def test_a_read_write_session_during_a_refresh_is_reported_not_a_reset(prefect_server, tmp_path):
+    from flows.refresh import refresh
+    from warehouse.build import WarehouseUnreadable
+
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    before = target.read_bytes()
+    analyst = _start_analyst(target)
+    try:
+        with pytest.raises(WarehouseUnreadable, match="history would be lost"):
+            refresh(warehouse=str(target))
+    finally:
+        analyst.kill()
+        analyst.wait()
+    assert target.read_bytes() == before  # nothing published over it, nothing reset
+
+
+def test_an_unreadable_published_warehouse_is_an_error_not_a_reset(tmp_path):
+    from warehouse.build import WarehouseUnreadable, read_published
+
+    target = tmp_path / "mic2025.duckdb"
+    target.write_bytes(b"this is not a duckdb file" * 100)
+    with pytest.raises(WarehouseUnreadable, match="history would be lost"):
+        read_published(target, "meta.runs")
+    shutil.rmtree(tmp_path)
