@@ -8,6 +8,7 @@ with no configuration. Environment variables override them (tests and mirrors us
 - ``MIC2025_FACTS_DIR``      curated facts: article claims, targets (default ``facts/``)
 - ``MIC2025_SHARED_DIR``     the ``shared/`` folder that ``snapshot import`` reads
 - ``MIC2025_QUARANTINE_THRESHOLD`` share of a source's rows that may fail checks (default 0.05)
+- ``MIC2025_STORAGE_VERSION``  DuckDB storage format of the published file (default v1.2.0)
 - base URLs of the live sources, see :data:`BASE_URL_ENV`.
 """
 
@@ -58,6 +59,13 @@ def base_url(source: str) -> str:
 def quarantine_threshold() -> float:
     """Largest share of a source's rows that may be quarantined before its load fails."""
     return float(os.environ.get("MIC2025_QUARANTINE_THRESHOLD", "0.05"))
+
+
+def storage_version() -> str:
+    """DuckDB storage format of the published warehouse (``MIC2025_STORAGE_VERSION``, default
+    v1.2.0): a file DuckDB 1.2-1.5 clients (CLI, Python, JDBC/ODBC tools such as DBeaver) can open.
+    DuckDB 2.0's own format (``v2.0.0``) would lock them out."""
+    return os.environ.get("MIC2025_STORAGE_VERSION", "v1.2.0")
 
 
 def task_retries() -> int:

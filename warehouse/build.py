@@ -23,7 +23,7 @@ import pandera.errors
 import polars as pl
 
 from flows.errors import Mic2025Error, ValidationFailed, WarehouseBusy
-from flows.settings import facts_dir
+from flows.settings import facts_dir, storage_version
 from flows.sources import baci
 from schemas import core as core_schemas
 from schemas import facts as fact_schemas
@@ -356,7 +356,8 @@ def build_warehouse(
     for rep in [r for r in reports if r.get("raw_path")]:
         raw.setdefault(rep["table"], []).append((rep["source"], pl.read_parquet(rep["raw_path"])))
     core = core_tables(raw, load_id)
-    con = duckdb.connect(str(tmp))
+    # written in a storage format that DuckDB 1.x clients open too (flows/settings.py)
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": storage_version()})
     try:
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
