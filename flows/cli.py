@@ -306,6 +306,63 @@ def sectors(
 
 
 @app.command()
+def tables(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv, json or markdown")
+    ] = OutputFormat.table,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Every table of the warehouse: schema, table, rows and what it holds."""
+    import polars as pl
+
+    from warehouse.docs import all_table_schemas
+    from warehouse.query import QueryError, connect_readonly
+
+    try:
+        with connect_readonly(warehouse) as con:
+            names = con.sql(
+                "select schema_name, table_name from duckdb_tables() order by 1, 2"
+            ).fetchall()
+            rows = [
+                (
+                    schema,
+                    name,
+                    con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0],
+                )
+                for schema, name in names
+            ]
+    except QueryError as exc:
+        _fail(str(exc))
+    frame = pl.DataFrame(rows, schema=["schema", "table", "rows"], orient="row")
+    described = {}
+    for name, model in all_table_schemas().items():
+        doc = (model.__doc__ or "").strip().splitlines()
+        described[name.split(" ")[0]] = doc[0] if doc else ""
+    frame = frame.with_columns(
+        pl.struct("schema", "table")
+        .map_elements(
+            lambda r: (
+                described.get(f"{r['schema']}.{r['table']}")
+                or described.get(f"{r['schema']}.{r['table'].split('_')[0]}_*", "")
+            ),
+            return_dtype=pl.String,
+        )
+        .alias("description")
+    )
+    if fmt != OutputFormat.table:
+        print_frame(frame, fmt)
+        return
+    table = Table(title="Warehouse tables")
+    table.add_column("schema", no_wrap=True)
+    table.add_column("table", no_wrap=True)
+    table.add_column("rows", justify="right", no_wrap=True)
+    table.add_column("description", overflow="fold")
+    for r in frame.iter_rows(named=True):
+        table.add_row(r["schema"], r["table"], f"{r['rows']:,}", r["description"] or "")
+    console.print(table)
+
+
+@app.command()
 def describe(
     table: Annotated[str, typer.Argument(help="e.g. marts.self_sufficiency")],
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,

@@ -109,3 +109,16 @@ def test_an_unreadable_published_warehouse_is_an_error_not_a_reset(tmp_path):
     with pytest.raises(WarehouseUnreadable, match="history would be lost"):
         read_published(target, "meta.runs")
     shutil.rmtree(tmp_path)
+
+
+def test_tables_lists_every_table_with_exact_rows(published_warehouse):
+    import json
+
+    result = CliRunner().invoke(
+        app, ["tables", "--format", "json", "--warehouse", str(published_warehouse)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {(r["schema"], r["table"]): r for r in json.loads(result.stdout)}
+    assert rows[("marts", "sector_summary")]["rows"] == 10
+    assert rows[("marts", "scorecard")]["rows"] == 39
+    assert rows[("marts", "sector_summary")]["description"].startswith("The sector-by-sector")
