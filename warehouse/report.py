@@ -208,8 +208,8 @@ def names_by_sector(sectors: pl.DataFrame) -> dict[str, str]:
 
 
 def _target_text(r: dict) -> str:
-    pct = r["unit"] == "ratio"
-    return f"{r['comparator']} {_num(r['target_value'], pct)} by {r['target_year'] or '?'}"
+    value = format_value(r["target_value"], r["unit"], show_unit=True)
+    return f"{r['comparator']} {value} by {r['target_year'] or '?'}"
 
 
 def scorecard_tables(card: pl.DataFrame, names: dict[str, str]) -> str:
@@ -218,7 +218,8 @@ def scorecard_tables(card: pl.DataFrame, names: dict[str, str]) -> str:
     for r in card.filter(pl.col("status") != "no_data").iter_rows(named=True):
         pct = r["unit"] == "ratio"
         actual = (
-            f"{_num(r['actual_value'], pct)} ({r['actual_year']})"
+            f"{format_value(r['actual_value'], r['unit'], r.get('actual_bound'), True)} "
+            f"({r['actual_year']})"
             if r["actual_value"] is not None
             else ""
         )
