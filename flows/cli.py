@@ -423,6 +423,33 @@ def serve() -> None:
     prefect_serve(*deployments_for_serve())
 
 
+@app.command()
+def web(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8765,
+    folder: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Site folder (default: the report beside the warehouse)"),
+    ] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Serve the answer site over HTTP (read-only static files), for the Prefect UI's report
+    link and for other people. MIC2025_WEB_URL tells refreshes the URL to link."""
+    from warehouse.web import serve_site
+
+    root = folder or _report_dir(warehouse)
+    if not (root / "index.html").exists():
+        _fail(f"no site at {root}; run `mic2025 refresh` or `mic2025 report --out {root}`")
+    console.print(f"serving {root} on http://{host}:{port}/ (Ctrl+C to stop)")
+    serve_site(root, host, port)
+
+
+def _report_dir(warehouse: str | None) -> Path:
+    from flows.settings import warehouse_path
+
+    return warehouse_path(warehouse).parent / "report"
+
+
 class ClaimsFormat(StrEnum):
     json = "json"
     yaml = "yaml"

@@ -7,6 +7,7 @@ functions in flows/ingest.py and warehouse/ (they do not import Prefect).
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from datetime import UTC, datetime
@@ -204,11 +205,13 @@ def artifacts_task(summary: dict) -> None:
     page = Path(summary["warehouse"]).parent / "report" / "index.html"
     if summary.get("published", True) or not page.exists():  # unchanged warehouse: same report
         page = build_report(Path(summary["warehouse"]), page.parent)
+    web = os.environ.get("MIC2025_WEB_URL")  # where `mic2025 web` serves the site
     create_link_artifact(
         key="mic2025-report",
-        link=page.resolve().as_uri(),
-        link_text="HTML report (scorecard, charts, claims, sources)",
-        description="Static report of the published warehouse; opens offline",
+        link=f"{web.rstrip('/')}/index.html" if web else page.resolve().as_uri(),
+        link_text="The answer site (sectors, scorecard, claims, sources)",
+        description="Static site of the published warehouse; served by `mic2025 web`"
+        + ("" if web else " (set MIC2025_WEB_URL to link its http address)"),
     )
 
 

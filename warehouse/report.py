@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from warehouse import site
 from warehouse.query import open_reader
 from warehouse.units import format_value
 
@@ -79,7 +80,8 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "path", "font.size": 9, "svg.hashsalt": "mic2025"})
+    # text as <text> in the local sans-serif (no glyph paths, no web font): a third of the size
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "svg.hashsalt": "mic2025"})
     return plt
 
 
@@ -248,8 +250,35 @@ def scorecard_tables(card: pl.DataFrame, names: dict[str, str]) -> str:
     )
 
 
-def sector_summary_table(summary: pl.DataFrame) -> str:
-    """The sector-by-sector answer as one table (values with their bounds marked)."""
+def summary_links(summary: pl.DataFrame, metrics: pl.DataFrame) -> dict:
+    """(sector_id, role) -> the lineage URL of the value the sector summary shows."""
+    links = {}
+    for r in summary.iter_rows(named=True):
+        for role in ("domestic_supply", "world_position"):
+            if r[f"{role}_value"] is None:
+                continue
+            hit = metrics.filter(
+                (pl.col("metric") == r[f"{role}_metric"])
+                & (pl.col("product") == r[f"{role}_product"])
+                & (pl.col("year") == r[f"{role}_year"])
+                & (pl.col("definition_id") == r[f"{role}_definition"])
+                & (pl.col("period") == "FY")
+            )
+            if hit.height:
+                key = site.value_key(hit.row(0, named=True))
+                links[(r["sector_id"], role)] = f"sectors/{r['sector_id']}.html#{key}"
+    return links
+
+
+def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> str:
+    """The sector-by-sector answer as one table (values with their bounds marked). ``links``:
+    (sector_id, role) -> URL of the value's lineage on the sector page."""
+    links = links or {}
+
+    def linked(text: str, r: dict, role: str) -> str:
+        url = links.get((r["sector_id"], role))
+        return f"<a class='v' href='{esc(url)}'>{text}</a>" if url else text
+
     head = (
         "<table class='summary'><thead><tr><th>sector</th><th>domestic supply</th>"
         "<th>since ~2015</th><th>world position</th><th>targets met / missed / no data</th>"
@@ -258,8 +287,9 @@ def sector_summary_table(summary: pl.DataFrame) -> str:
     body = []
     for r in summary.iter_rows(named=True):
         if r["domestic_supply_value"] is not None:
+            shown = format_value(r["domestic_supply_value"], "ratio", r["domestic_supply_bound"])
             domestic = (
-                f"{format_value(r['domestic_supply_value'], 'ratio', r['domestic_supply_bound'])}"
+                f"{linked(shown, r, 'domestic_supply')}"
                 f" ({r['domestic_supply_year']})<br><small>{esc(r['domestic_supply_note'])}; "
                 f"{esc(r['domestic_supply_publisher'])}</small>"
             )
@@ -274,8 +304,9 @@ def sector_summary_table(summary: pl.DataFrame) -> str:
         else:
             change = f"<small>{esc(r['baseline_note'])}</small>"
         if r["world_position_value"] is not None:
+            shown = format_value(r["world_position_value"], "ratio", r["world_position_bound"])
             world = (
-                f"{format_value(r['world_position_value'], 'ratio', r['world_position_bound'])}"
+                f"{linked(shown, r, 'world_position')}"
                 f" ({r['world_position_year']})<br><small>{esc(r['world_position_note'])}; "
                 f"{esc(r['world_position_publisher'])}</small>"
             )
@@ -283,7 +314,8 @@ def sector_summary_table(summary: pl.DataFrame) -> str:
             world = f"<small>{esc(r['world_position_note'] or 'no measure')}</small>"
         targets = f"{r['targets_met']} / {r['targets_missed']} / {r['targets_no_data']}"
         body.append(
-            f"<tr><td><b>{esc(r['short_name'])}</b></td><td>{domestic}</td><td>{change}</td>"
+            f"<tr><td><b><a href='sectors/{esc(r['sector_id'])}.html'>{esc(r['short_name'])}</a>"
+            f"</b></td><td>{domestic}</td><td>{change}</td>"
             f"<td>{world}</td><td>{targets}</td>"
             f"<td><small>{esc(r['evaluator_verdicts'] or '-')}</small></td></tr>"
         )
@@ -305,6 +337,16 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         run = con.sql("select * from meta.runs order by load_id desc limit 1").pl()
         sectors = con.sql("select * from core.sectors").pl()
         summary = con.sql("select * from marts.sector_summary order by sector_id").pl()
+        official = con.sql(
+            "select series_id, year, quote, value_as_published, unit_as_published, "
+            "publisher_id, via, source_url from core.official_stats"
+        ).pl()
+        claims = con.sql(
+            "select a.article_id, a.claim_id, a.sector_id, a.quote, c.verdict, "
+            "c.computed_value, c.year_used, c.metric_used, c.reason, c.evidence_sources "
+            "from core.article_claims a left join marts.claim_checks c "
+            "using (article_id, claim_id) order by a.article_id, a.claim_id"
+        ).pl()
     finally:
         con.close()
     vintage = {r["source"]: r for r in snapshots.iter_rows(named=True)}
@@ -315,15 +357,17 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     }
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>",
         "<title>Made in China 2025: sector self-sufficiency report</title>",
-        f"<style>{CSS}</style></head><body><main>",
+        f"<style>{CSS}{site.SITE_CSS}</style></head><body><main>",
         "<h1>Made in China 2025: did it work, sector by sector?</h1>",
         f"<p>Built from warehouse load <code>{esc(load_id)}</code> on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Every figure comes from a cited source or is "
         "computed from one; formulas in <code>docs/metrics.md</code>. Ratios: 1 = 100%.</p>",
+        "<nav class='top'><a href='#answer'>Answer</a><a href='#scorecard'>Scorecard</a>"
+        "<a href='claims.html'>Claims</a><a href='sources.html'>Sources</a></nav>",
         "<h2 id='answer'>The answer, sector by sector</h2>",
-        sector_summary_table(summary),
+        sector_summary_table(summary, summary_links(summary, metrics)),
         "<p class='footnote'>marts.sector_summary: domestic supply and world position, latest "
         "full year in 2021-2024; the change since the 2013-2016 baseline is stated only within one "
         "definition and where bounds allow (≥ lower bound, ≤ upper bound, ~ approximate). Sources: "
@@ -401,6 +445,23 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         "</main></body></html>",
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
+    snap_by_source = {r["source"]: r for r in snapshots.iter_rows(named=True)}
+    by_sector = {r["sector_id"]: r for r in summary.iter_rows(named=True)}
+    for sector in sectors.filter(pl.col("sector_id") != "cross_cutting").iter_rows(named=True):
+        site.sector_page(
+            sector,
+            metrics,
+            card,
+            claims,
+            by_sector.get(sector["sector_id"]),
+            official,
+            snap_by_source,
+            out_dir,
+            CSS,
+            load_id,
+        )
+    site.claims_page(claims, out_dir, CSS, load_id)
+    site.sources_page(snapshots, metrics, out_dir, CSS, load_id)
     target = out_dir / "index.html"
     tmp = target.with_suffix(".html.tmp")
     tmp.write_text("\n".join(parts), encoding="utf-8")

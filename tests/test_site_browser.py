@@ -1,0 +1,109 @@
+"""The answer site in a real browser (Debian's Chromium driven by Playwright), served over HTTP by
+the project's web server: follow a sector link, click a chart point and a table cell and see their
+sources, download a CSV and parse it; no request to another host and no console error."""
+
+import csv
+import io
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium")
+
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def site(published_warehouse, tmp_path_factory):
+    from warehouse.report import build_report
+    from warehouse.web import make_server
+
+    root = tmp_path_factory.mktemp("site")
+    build_report(published_warehouse, root)
+    server = make_server(root, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def test_reader_clicks_through_to_the_sources(site, browser, tmp_path):
+    root, base = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    hosts, errors = set(), []
+    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(f"{base}/index.html")
+    assert "sector by sector" in page.title() or page.locator("h1").inner_text()
+    page.click("a[href='sectors/cnc_machine_tools_robots.html']")
+    page.wait_for_url("**/sectors/cnc_machine_tools_robots.html")
+
+    # a table cell: the first value of the first measure opens its lineage, with the quote
+    cell = page.locator("figure table a.v").first
+    key = cell.get_attribute("href")
+    cell.click()
+    panel = page.locator(f"section{key}")
+    panel.wait_for(state="visible")
+    assert "Formula" in panel.inner_text() and panel.locator("blockquote").count() >= 1
+
+    # a chart point: an SVG link around the point
+    point = page.locator("figure svg a").first
+    target = point.get_attribute("xlink:href") or point.get_attribute("href")
+    point.click(force=True)
+    panel = page.locator(f"section{target[target.index('#') :]}")
+    panel.wait_for(state="visible")
+    assert "Publisher" in panel.inner_text()
+
+    # a CSV download, parsed
+    with page.expect_download() as download:
+        page.locator("a[download]").first.click()
+    saved = tmp_path / "data.csv"
+    download.value.save_as(saved)
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    assert rows and {"year", "value", "unit", "bound", "definition_id", "sources"} <= set(rows[0])
+
+    page.goto(f"{base}/claims.html")
+    assert page.locator("blockquote").count() >= 38
+    context.close()
+    assert hosts == {urlparse(base).netloc}, hosts  # nothing from another host
+    assert errors == [], errors
+
+
+def test_site_is_small_and_readable_on_a_phone(site, browser):
+    root, base = site
+    size = sum(p.stat().st_size for p in Path(root).rglob("*") if p.is_file())
+    assert size < 5 * 2**20  # whole site under 5 MB
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{base}/sectors/nev.html")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 400  # nothing wider than the phone: wide tables scroll inside their box

@@ -1,0 +1,385 @@
+"""The answer site: static pages beside the report's index, written from the published warehouse.
+
+    index.html            the sector-by-sector answer and the scorecard (warehouse/report.py)
+    sectors/<id>.html     every measure of a sector as a chart and a table, its targets and claims
+    claims.html           every claim with its quote, verdict and the value used
+    sources.html          every source: vintage, licence, sha256, what it feeds
+    data/*.csv, *.json    each chart's and table's data, and its metadata (columns, units,
+                          sources, licence, load id, how to cite it)
+
+Every number shown links to its **lineage** (``#v-<key>``): formula, inputs, publisher, URL, the
+exact quote of each official figure used, the snapshot version and sha256, and the load id. The
+lineage panel opens with CSS ``:target`` alone: no script, font or style from another host, so the
+site works offline and from a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+from warehouse.units import format_value
+
+SITE_CSS = """
+.lineage{display:none}
+.lineage:target{display:block;position:fixed;right:12px;bottom:12px;max-width:min(560px,94vw);
+max-height:70vh;overflow:auto;background:#fff;border:2px solid #0969da;border-radius:8px;
+padding:10px 14px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:10;font-size:.9em}
+.lineage blockquote{margin:.4em 0;padding:.2em .6em;border-left:3px solid #d0d7de;color:#1f2328}
+.scroll{overflow-x:auto} a.v{color:inherit;text-decoration:underline dotted}
+.downloads{font-size:.85em} .cite{font-size:.8em;color:#57606a}
+nav.top a{margin-right:1em}
+@media (max-width:700px){main{padding:10px} td,th{font-size:.8em} h1{font-size:1.3em}}
+"""
+
+SERIES_RE = re.compile(r"([A-Z][A-Z0-9_]+):(\d{4})=")
+
+
+def value_key(row: dict) -> str:
+    """A stable anchor for one value of marts.sector_metrics."""
+    parts = [str(row.get(k)) for k in ("sector", "product", "year", "period", "metric", "basis")]
+    parts += [str(row.get("publisher")), str(row.get("definition_id"))]
+    return "v-" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def _esc(value) -> str:
+    import html
+
+    return html.escape("" if value is None else str(value))
+
+
+def lineage_html(row: dict, official: pl.DataFrame, snapshots: dict[str, dict]) -> str:
+    """The provenance of one value: formula, inputs, publisher, sources, quotes, snapshot."""
+    quotes = []
+    for series_id, year in SERIES_RE.findall(row.get("inputs") or ""):
+        hits = official.filter(
+            (pl.col("series_id") == series_id) & (pl.col("year") == int(year))
+        ).head(3)
+        for h in hits.iter_rows(named=True):
+            quotes.append(
+                f"<blockquote>{_esc(h['quote'])}</blockquote><div>{_esc(series_id)} {year}: "
+                f"{_esc(h['value_as_published'])} {_esc(h['unit_as_published'])}, "
+                f"{_esc(h['publisher_id'])}"
+                + (f" (read on {_esc(h['via'])})" if h.get("via") else "")
+                + f" - <a href=\"{_esc(h['source_url'])}\" rel='noopener'>source</a></div>"
+            )
+    source = "china_official_stats" if quotes else (row.get("definition_id") or "").split(":")[0]
+    snap = snapshots.get(source) or {}
+    links = " ".join(
+        f"<a href=\"{_esc(u)}\" rel='noopener'>{_esc(u[:70])}</a>"
+        for u in (row.get("sources") or "").split(" | ")
+        if u.startswith("http")
+    )
+    value = format_value(row["value"], row["unit"], row["bound"], show_unit=True)
+    return (
+        f"<section class='lineage' id='{value_key(row)}'><a href='#'>close</a>"
+        f"<h4>{_esc(row['metric'])} - {_esc(row['product'])}, {row['year']}"
+        f"{'' if row['period'] == 'FY' else ' (' + _esc(row['period']) + ')'}: {_esc(value)}</h4>"
+        f"<p><b>Formula</b>: {_esc(row['method'])}</p>"
+        f"<p><b>Inputs</b>: {_esc(row['inputs'])}</p>"
+        f"<p><b>Publisher</b>: {_esc(row['publisher'])}; <b>definition</b>: "
+        f"<code>{_esc(row['definition_id'])}</code>; <b>bound</b>: {_esc(row['bound'])}; "
+        f"<b>basis</b>: {_esc(row['basis'])}"
+        + (f"; <b>caveat</b>: {_esc(row['caveat'])}" if row.get("caveat") else "")
+        + "</p>"
+        + ("".join(quotes) if quotes else "")
+        + (f"<p><b>Sources</b>: {links}</p>" if links else "")
+        + (
+            f"<p><b>Snapshot</b>: {_esc(source)} {_esc(snap.get('version'))}, sha256 "
+            f"<code>{_esc((snap.get('sha256') or '')[:16])}...</code></p>"
+            if snap
+            else ""
+        )
+        + f"<p><b>Load</b>: <code>{_esc(row['load_id'])}</code></p></section>"
+    )
+
+
+def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
+    """One measure over time: a series per definition; exact values joined only across
+    consecutive years, bounds as open triangles; every point links to its lineage."""
+    from warehouse.report import BOUND_MARKERS, _pyplot, _runs, _svg
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    for i, definition in enumerate(frame["definition_id"].unique(maintain_order=True)):
+        colour = f"C{i % 10}"
+        group = frame.filter(pl.col("definition_id") == definition).sort("year")
+        label = f"{group['publisher'][0]} ({definition})"[:70]
+        firm = group.filter(pl.col("bound").is_in(["exact", "approximate"]))
+        years, values = firm["year"].to_list(), firm["value"].to_list()
+        for run in _runs(years):
+            if len(run) > 1:
+                ax.plot([years[j] for j in run], [values[j] for j in run], color=colour)
+        if firm.height:
+            points = ax.scatter(years, values, color=colour, label=label, zorder=3)
+            points.set_urls([f"{base}#{value_key(r)}" for r in firm.iter_rows(named=True)])
+        for bound, marker in BOUND_MARKERS.items():
+            part = group.filter(pl.col("bound") == bound)
+            if part.height:
+                points = ax.scatter(
+                    part["year"].to_list(),
+                    part["value"].to_list(),
+                    marker=marker,
+                    facecolors="none",
+                    edgecolors=colour,
+                    label=f"{label}: {bound} bound",
+                    zorder=3,
+                )
+                points.set_urls([f"{base}#{value_key(r)}" for r in part.iter_rows(named=True)])
+    years = frame["year"]
+    if years.n_unique() == 1:
+        ax.set_xlim(years[0] - 2, years[0] + 2)
+    ax.set_title(title, fontsize=9)
+    ax.set_ylabel(unit, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="best")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return _svg(fig)
+
+
+def _write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
+    """data/<name>.csv and data/<name>.json; returns the download links."""
+    data = out / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(data / f"{name}.csv")
+    (data / f"{name}.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    return name
+
+
+def _cite(title: str, load_id: str, path: str) -> str:
+    return (
+        f"Cite: MIC2025 tracker, “{title}”, warehouse load {load_id} "
+        f"({load_id[:4]}-{load_id[4:6]}-{load_id[6:8]}), {path}"
+    )
+
+
+METRIC_COLUMNS = [
+    "sector",
+    "product",
+    "year",
+    "period",
+    "metric",
+    "value",
+    "unit",
+    "basis",
+    "bound",
+    "definition_id",
+    "publisher",
+    "method",
+    "inputs",
+    "sources",
+    "load_id",
+]
+
+
+def sector_page(
+    sector: dict,
+    metrics: pl.DataFrame,
+    card: pl.DataFrame,
+    claims: pl.DataFrame,
+    summary: dict | None,
+    official: pl.DataFrame,
+    snapshots: dict[str, dict],
+    out: Path,
+    css: str,
+    load_id: str,
+) -> str:
+    """The page of one sector; returns its relative path."""
+    sid = sector["sector_id"]
+    page = f"sectors/{sid}.html"
+    rows = metrics.filter((pl.col("sector") == sector["sector"]) & pl.col("headline"))
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>",
+        f"<title>{_esc(sector['short_name'])}: MIC2025 tracker</title>",
+        f"<style>{css}{SITE_CSS}</style></head><body><main>",
+        "<nav class='top'><a href='../index.html'>All sectors</a>"
+        "<a href='../claims.html'>Claims</a><a href='../sources.html'>Sources</a></nav>",
+        f"<h1>{_esc(sector['sector'])}</h1>",
+    ]
+    if summary:
+        parts.append(f"<p><b>{_esc(summary['reading'])}</b></p>")
+        if summary.get("evaluator_verdicts"):
+            parts.append(
+                f"<p>Evaluators next to our numbers: {_esc(summary['evaluator_verdicts'])}</p>"
+            )
+    lineage = []
+    for (metric, product), group in rows.filter(pl.col("period") == "FY").group_by(
+        "metric", "product", maintain_order=True
+    ):
+        group = group.sort("year", "definition_id")
+        unit = "ratio (1 = 100%)" if group["unit"][0] == "ratio" else group["unit"][0]
+        title = f"{metric.replace('_', ' ')}: {product}"
+        name = f"{sid}__{slug(metric)}__{slug(product)}"
+        sources = sorted({u for s in group["sources"] for u in s.split(" | ") if u})
+        meta = {
+            "title": title,
+            "columns": {c: str(group.schema[c]) for c in METRIC_COLUMNS},
+            "unit": group["unit"][0],
+            "sources": sources,
+            "publishers": sorted(set(group["publisher"])),
+            "licence": "facts from public releases, short quotes; see sources.html per snapshot",
+            "load_id": load_id,
+            "cite": _cite(title, load_id, f"data/{name}.csv"),
+        }
+        _write_data(out, name, group.select(METRIC_COLUMNS), meta)
+        cells = "".join(
+            f"<tr><td>{r['year']}</td><td class='num'><a class='v' href='#{value_key(r)}'>"
+            f"{_esc(format_value(r['value'], r['unit'], r['bound']))}</a></td>"
+            f"<td>{_esc(r['publisher'])}</td><td><code>{_esc(r['definition_id'])}</code></td></tr>"
+            for r in group.iter_rows(named=True)
+        )
+        parts += [
+            f"<figure class='chart' data-measure='{_esc(name)}'><h3>{_esc(title)}</h3>",
+            _chart(group, title, unit, ""),
+            f"<figcaption>Unit: {_esc(unit)}. Open triangles are bounds (▲ at least, ▼ at "
+            "most), never joined to measured points. Click a point or a value for its source. "
+            f"Publishers: {_esc(', '.join(sorted(set(group['publisher']))))}.</figcaption>",
+            f"<p class='downloads'>Download: <a href='../data/{name}.csv' download>CSV</a> · "
+            f"<a href='../data/{name}.json'>metadata (JSON)</a></p>",
+            f"<p class='cite'>{_esc(meta['cite'])}</p>",
+            "<div class='scroll'><table><thead><tr><th>year</th><th>value</th><th>publisher"
+            f"</th><th>definition</th></tr></thead><tbody>{cells}</tbody></table></div></figure>",
+        ]
+        lineage += [lineage_html(r, official, snapshots) for r in group.iter_rows(named=True)]
+    partial = rows.filter(pl.col("period") != "FY")
+    if partial.height:
+        items = "".join(
+            f"<li>{_esc(r['metric'])} - {_esc(r['product'])}, {r['year']} ({_esc(r['period'])}): "
+            f"<a class='v' href='#{value_key(r)}'>"
+            f"{_esc(format_value(r['value'], r['unit'], r['bound']))}</a></li>"
+            for r in partial.iter_rows(named=True)
+        )
+        parts.append(f"<h2>Part-year values (shown, never trended)</h2><ul>{items}</ul>")
+        lineage += [lineage_html(r, official, snapshots) for r in partial.iter_rows(named=True)]
+    targets = card.filter(pl.col("sector") == sector["sector"])
+    if targets.height:
+        tr = "".join(
+            f"<tr><td>{_esc(r['target_id'])}</td><td>{_esc(r['indicator'])}</td>"
+            f"<td>{_esc(r['comparator'])} "
+            f"{_esc(format_value(r['target_value'], r['unit'], show_unit=True))} by "
+            f"{r['target_year'] or '?'}</td><td class='{_esc(r['status'])}'>"
+            f"{_esc(r['status'].replace('_', ' '))}</td><td class='rule'>{_esc(r['rule'])}</td></tr>"
+            for r in targets.iter_rows(named=True)
+        )
+        parts.append(
+            "<h2>MIC2025 targets</h2><div class='scroll'><table><thead><tr><th>id</th>"
+            "<th>indicator</th><th>target</th><th>status</th><th>how</th></tr></thead>"
+            f"<tbody>{tr}</tbody></table></div>"
+        )
+    mine = claims.filter(pl.col("sector_id") == sid)
+    if mine.height:
+        cr = "".join(
+            f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
+            f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
+            f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(r['verdict'] or 'not checked')}"
+            f"</td><td>{_esc(r['reason'] or '')}</td></tr>"
+            for r in mine.iter_rows(named=True)
+        )
+        parts.append(
+            "<h2>Claims about this sector</h2><div class='scroll'><table><thead><tr><th>claim"
+            "</th><th>quote</th><th>verdict</th><th>why</th></tr></thead>"
+            f"<tbody>{cr}</tbody></table></div>"
+        )
+    parts += lineage
+    parts.append("</main></body></html>")
+    target = out / page
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(parts), encoding="utf-8")
+    return page
+
+
+def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
+    columns = ["article_id", "claim_id", "sector_id", "quote", "verdict", "computed_value"]
+    columns += ["year_used", "metric_used", "reason", "evidence_sources"]
+    frame = claims.select(columns)
+    meta = {
+        "title": "Article claims checked against the data",
+        "columns": {c: str(frame.schema[c]) for c in columns},
+        "licence": "quotes only; the articles are their publishers'",
+        "load_id": load_id,
+        "cite": _cite("Article claims checked against the data", load_id, "data/claims.csv"),
+    }
+    _write_data(out, "claims", frame, meta)
+
+    def used(r: dict) -> str:
+        if r["computed_value"] is None:
+            return ""
+        return f"{r['computed_value']:.4g} ({r['year_used'] or ''})"
+
+    rows = "".join(
+        f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
+        f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
+        f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(r['verdict'] or 'not checked')}</td>"
+        f"<td>{_esc(used(r))}</td><td>{_esc(r['reason'] or '')}</td></tr>"
+        for r in frame.iter_rows(named=True)
+    )
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
+        f"<title>Claims: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head><body><main>"
+        "<nav class='top'><a href='index.html'>All sectors</a><a href='sources.html'>Sources</a>"
+        "</nav><h1>Article claims checked against the data</h1>"
+        "<p class='downloads'>Download: <a href='data/claims.csv' download>CSV</a> · "
+        "<a href='data/claims.json'>metadata (JSON)</a></p>"
+        f"<p class='cite'>{_esc(meta['cite'])}</p>"
+        "<div class='scroll'><table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
+        f"<th>value used</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        "</main></body></html>"
+    )
+    (out / "claims.html").write_text(page, encoding="utf-8")
+    return "claims.html"
+
+
+def sources_page(
+    snapshots: pl.DataFrame, metrics: pl.DataFrame, out: Path, css: str, load_id: str
+) -> str:
+    feeds = []
+    for r in snapshots.iter_rows(named=True):
+        source = r["source"]
+        if source == "china_official_stats":
+            used = metrics.filter(pl.col("definition_id").str.contains(r"^[A-Z0-9_]+:"))
+        else:
+            used = metrics.filter(pl.col("definition_id").str.starts_with(source.split("_")[0]))
+        feeds.append(", ".join(sorted(set(used["metric"].to_list()))[:12]) or "-")
+    frame = snapshots.select(
+        "source", "version", "publisher", "licence", "sha256", "retrieved", "origin_url"
+    ).with_columns(pl.Series("feeds", feeds, dtype=pl.String))
+    meta = {
+        "title": "Sources and vintages",
+        "columns": {c: str(frame.schema[c]) for c in frame.columns},
+        "load_id": load_id,
+        "cite": _cite("Sources and vintages", load_id, "data/sources.csv"),
+    }
+    _write_data(out, "sources", frame, meta)
+    rows = "".join(
+        f"<tr><td>{_esc(r['source'])}</td><td>{_esc(r['version'])}</td>"
+        f"<td>{_esc(r['publisher'])}</td><td>{_esc(r['licence'])}</td>"
+        f"<td><code>{_esc((r['sha256'] or '')[:16])}</code></td><td>{_esc(r['feeds'])}</td>"
+        f"<td><a href=\"{_esc(r['origin_url'])}\" rel='noopener'>origin</a></td></tr>"
+        for r in frame.iter_rows(named=True)
+    )
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
+        f"<title>Sources: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head><body><main>"
+        "<nav class='top'><a href='index.html'>All sectors</a><a href='claims.html'>Claims</a>"
+        "</nav><h1>Sources and vintages</h1>"
+        "<p class='downloads'>Download: <a href='data/sources.csv' download>CSV</a> · "
+        "<a href='data/sources.json'>metadata (JSON)</a></p>"
+        f"<p class='cite'>{_esc(meta['cite'])}</p>"
+        "<div class='scroll'><table><thead><tr><th>source</th><th>version</th><th>publisher</th>"
+        "<th>licence</th><th>sha256</th><th>feeds</th><th>origin</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div></main></body></html>"
+    )
+    (out / "sources.html").write_text(page, encoding="utf-8")
+    return "sources.html"
