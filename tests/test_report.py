@@ -47,40 +47,47 @@ def report(published_warehouse, tmp_path_factory):
     return build_report(published_warehouse, tmp_path_factory.mktemp("report"))
 
 
-def test_report_is_well_formed_and_self_contained(report):
-    page = Page()
-    page.feed(report.read_text(encoding="utf-8"))
-    assert page.errors == [] and page.stack == []
-    external = [a for a in page.assets if a[1] and "://" in a[1]]
-    assert external == [], external  # no script, stylesheet or image from another host
-    assert not [a for a in page.assets if a[0] == "script"]
+def pages(report):
+    return [report, *sorted((report.parent / "sectors").glob("*.html"))] + [
+        report.parent / "claims.html",
+        report.parent / "sources.html",
+    ]
 
 
-def test_a_chart_for_each_covered_sector(report, published_warehouse):
+def test_every_page_is_well_formed_and_self_contained(report):
+    for path in pages(report):
+        page = Page()
+        page.feed(path.read_text(encoding="utf-8"))
+        assert page.errors == [] and page.stack == [], path.name
+        external = [a for a in page.assets if a[1] and "://" in a[1]]
+        assert external == [], (path.name, external)  # nothing from another host
+        assert not [a for a in page.assets if a[0] == "script"], path.name
+
+
+def test_a_page_with_charts_for_each_sector(report, published_warehouse):
     con = duckdb.connect(str(published_warehouse), read_only=True)
-    covered = {
-        r[0]
-        for r in con.sql(
-            "select distinct sector from marts.sector_metrics "
-            "where metric in ('self_sufficiency_ratio', 'import_dependence')"
-        ).fetchall()
-    }
+    measures = con.sql(
+        "select s.sector_id, count(distinct m.metric || m.product) from marts.sector_metrics m "
+        "join core.sectors s using (sector) where m.period = 'FY' and m.headline "
+        "and s.sector_id <> 'cross_cutting' group by 1"
+    ).fetchall()
     con.close()
-    page = Page()
-    page.feed(report.read_text(encoding="utf-8"))
-    charted = {f["data-sector"] for f in page.figures if "data-sector" in f}
-    assert charted == covered and len(covered) >= 4
-    series = {f["data-series"] for f in page.figures if "data-series" in f}
-    assert series == {"owid_electric_car_sales", "owid_robot_installations", "owid_solar_capacity"}
-    assert page.svgs == len(page.figures)
+    for sector_id, count in measures:
+        page = Page()
+        page.feed((report.parent / "sectors" / f"{sector_id}.html").read_text(encoding="utf-8"))
+        charted = [f for f in page.figures if "data-measure" in f]
+        assert len(charted) == count and page.svgs == count, sector_id
+        for f in charted:  # each chart has its data and metadata beside it
+            assert (report.parent / "data" / f"{f['data-measure']}.csv").exists()
+            assert (report.parent / "data" / f"{f['data-measure']}.json").exists()
 
 
-def test_every_figure_has_units_and_sources(report):
-    text = report.read_text(encoding="utf-8")
-    for caption in text.split("<figcaption>")[1:]:
-        caption = caption.split("</figcaption>")[0]
-        assert "Unit" in caption or "(" in caption
-        assert "Source" in caption
+def test_every_figure_has_units_and_a_citation(report):
+    for path in sorted((report.parent / "sectors").glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for caption in text.split("<figcaption>")[1:]:
+            assert "Unit:" in caption.split("</figcaption>")[0]
+        assert text.count("class='cite'") == text.count("<figure"), path.name
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed")

@@ -18,19 +18,6 @@ from warehouse import site
 from warehouse.query import open_reader
 from warehouse.units import format_value
 
-RATIO_METRICS = ("self_sufficiency_ratio", "import_dependence")
-WORLD_SERIES = [
-    # (title, source, indicator filter, unit label)
-    ("Electric car sales: China and the world", "owid_electric_car_sales", None, "cars sold"),
-    (
-        "Industrial robot installations: China and the world",
-        "owid_robot_installations",
-        None,
-        "robots installed",
-    ),
-    ("Installed solar PV capacity: China and the world", "owid_solar_capacity", None, "GW"),
-]
-
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;
 color:#1f2328;background:#fff;line-height:1.45}
@@ -99,102 +86,6 @@ def _runs(years: list[int]) -> list[list[int]]:
 BOUND_MARKERS = {"lower": "^", "upper": "v"}
 
 
-def sector_chart(frame: pl.DataFrame, sector: str) -> str:
-    """Self-sufficiency ratio and import dependence over time, one series per product, basis and
-    definition. Exact (and approximate) values are filled markers joined only across consecutive
-    years; bounds are open triangles (▲ lower, ▼ upper), never joined to anything; part-year
-    values are not drawn; panels without data are left out."""
-    plt = _pyplot()
-    frame = frame.filter((pl.col("period") == "FY") & pl.col("headline"))
-    metrics = [m for m in RATIO_METRICS if frame.filter(pl.col("metric") == m).height]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.4), squeeze=False)
-    for ax, metric in zip(axes[0], metrics, strict=True):
-        rows = frame.filter(pl.col("metric") == metric)
-        keys = rows.select("product", "basis", "definition_id", "publisher").unique(
-            maintain_order=True
-        )
-        for i, key in enumerate(keys.iter_rows(named=True)):
-            colour = f"C{i % 10}"
-            group = rows.filter(
-                (pl.col("product") == key["product"])
-                & (pl.col("basis") == key["basis"])
-                & (pl.col("definition_id") == key["definition_id"])
-            ).sort("year")
-            label = f"{key['product']} ({key['basis']}, {key['publisher']})"
-            firm = group.filter(pl.col("bound").is_in(["exact", "approximate"]))
-            years, values = firm["year"].to_list(), firm["value"].to_list()
-            for n, run in enumerate(_runs(years)):
-                ax.plot(
-                    [years[j] for j in run],
-                    [values[j] for j in run],
-                    marker="o",
-                    color=colour,
-                    label=label if n == 0 else None,
-                )
-            for bound, marker in BOUND_MARKERS.items():
-                part = group.filter(pl.col("bound") == bound)
-                if part.height:
-                    ax.plot(
-                        part["year"].to_list(),
-                        part["value"].to_list(),
-                        linestyle="none",
-                        marker=marker,
-                        markerfacecolor="none",
-                        color=colour,
-                        label=f"{label}: {bound} bound",
-                    )
-        if rows["year"].n_unique() == 1:
-            year = rows["year"][0]
-            ax.set_xlim(year - 2, year + 2)
-        ax.set_title(metric.replace("_", " ") + " (ratio)")
-        ax.set_xlabel("year")
-        ax.set_ylabel("ratio (1 = 100%)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle(sector)
-    return _svg(fig)
-
-
-def world_chart(frame: pl.DataFrame, title: str, unit: str) -> str:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 3.4))
-    for iso3, label in (("WLD", "World"), ("CHN", "China")):
-        rows = frame.filter(pl.col("iso3") == iso3).sort("year")
-        ax.plot(rows["year"].to_list(), rows["value"].to_list(), marker=".", label=label)
-    ax.set_title(title)
-    ax.set_xlabel("year")
-    ax.set_ylabel(unit)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return _svg(fig)
-
-
-def _table(
-    frame: pl.DataFrame,
-    columns: list[str],
-    *,
-    pct: set[str] = frozenset(),
-    classes: dict[str, str] | None = None,
-) -> str:
-    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
-    body = []
-    for r in frame.iter_rows(named=True):
-        cells = []
-        for c in columns:
-            v = r[c]
-            if isinstance(v, float):
-                cells.append(
-                    f'<td class="num">{_num(v, c in pct and r.get("unit") == "ratio")}</td>'
-                )
-            elif classes and c in classes:
-                cells.append(f'<td class="{esc(v)}">{esc(v)}</td>')
-            else:
-                cells.append(f"<td>{esc(v)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
 def _links(sources: list[str]) -> str:
     items = []
     for s in sorted({p.strip() for src in sources for p in (src or "").split("|") if p.strip()}):
@@ -214,8 +105,25 @@ def _target_text(r: dict) -> str:
     return f"{r['comparator']} {value} by {r['target_year'] or '?'}"
 
 
-def scorecard_tables(card: pl.DataFrame, names: dict[str, str]) -> str:
+def scorecard_links(card: pl.DataFrame, metrics: pl.DataFrame, sectors: pl.DataFrame) -> dict:
+    """target_id -> lineage URL of its actual on the sector page (when it is a metric value)."""
+    ids = dict(sectors.select("sector", "sector_id").iter_rows())
+    links = {}
+    for r in card.filter(pl.col("definition_id").is_not_null()).iter_rows(named=True):
+        hit = metrics.filter(
+            (pl.col("definition_id") == r["definition_id"])
+            & (pl.col("year") == r["actual_year"])
+            & (pl.col("period") == "FY")
+        )
+        if hit.height:
+            row = hit.row(0, named=True)
+            links[r["target_id"]] = f"sectors/{ids[row['sector']]}.html#{site.value_key(row)}"
+    return links
+
+
+def scorecard_tables(card: pl.DataFrame, names: dict[str, str], links: dict | None = None) -> str:
     """Evaluated targets in a table; targets without data in a compact list with the reason."""
+    links = links or {}
     rows = []
     for r in card.filter(pl.col("status") != "no_data").iter_rows(named=True):
         pct = r["unit"] == "ratio"
@@ -225,18 +133,22 @@ def scorecard_tables(card: pl.DataFrame, names: dict[str, str]) -> str:
             if r["actual_value"] is not None
             else ""
         )
+        if r["target_id"] in links:
+            actual = f"<a class='v' href='{esc(links[r['target_id']])}'>{esc(actual)}</a>"
+        else:
+            actual = esc(actual)
         rows.append(
             f"<tr><td>{esc(r['target_id'])}</td><td>{esc(names.get(r['sector'], r['sector']))}"
             f"</td><td>{esc(r['indicator'])}</td><td class='num'>{esc(_target_text(r))}</td>"
-            f"<td class='num'>{esc(actual)}</td>"
+            f"<td class='num'>{actual}</td>"
             f"<td class='num'>{esc(_num(r['projected_value'], pct))}</td>"
             f"<td class='{esc(r['status'])}'>{esc(r['status'].replace('_', ' '))}</td>"
             f"<td class='rule'>{esc(r['rule'])}</td></tr>"
         )
     evaluated = (
-        "<table><thead><tr><th>id</th><th>sector</th><th>indicator</th><th>target</th>"
-        "<th>actual (year)</th><th>projected</th><th>status</th><th>how</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        "<div class='scroll'><table><thead><tr><th>id</th><th>sector</th><th>indicator</th>"
+        "<th>target</th><th>actual (year)</th><th>projected</th><th>status</th><th>how</th>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
     no_data = card.filter(pl.col("status") == "no_data")
     missing = "".join(
@@ -280,7 +192,7 @@ def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> st
         return f"<a class='v' href='{esc(url)}'>{text}</a>" if url else text
 
     head = (
-        "<table class='summary'><thead><tr><th>sector</th><th>domestic supply</th>"
+        "<div class='scroll'><table class='summary'><thead><tr><th>sector</th><th>domestic supply</th>"
         "<th>since ~2015</th><th>world position</th><th>targets met / missed / no data</th>"
         "<th>evaluators</th></tr></thead><tbody>"
     )
@@ -319,7 +231,7 @@ def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> st
             f"<td>{world}</td><td>{targets}</td>"
             f"<td><small>{esc(r['evaluator_verdicts'] or '-')}</small></td></tr>"
         )
-    return head + "".join(body) + "</tbody></table>"
+    return head + "".join(body) + "</tbody></table></div>"
 
 
 def build_report(warehouse: Path, out_dir: Path) -> Path:
@@ -330,10 +242,6 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         card = con.sql("select * from marts.scorecard order by target_id").pl()
         checks = con.sql("select * from marts.claim_checks order by article_id, claim_id").pl()
         snapshots = con.sql("select * from meta.snapshots order by source").pl()
-        obs = con.sql(
-            "select source, iso3, year, value, unit, publisher from core.observations "
-            "where iso3 in ('CHN', 'WLD') and scenario = 'historical'"
-        ).pl()
         run = con.sql("select * from meta.runs order by load_id desc limit 1").pl()
         sectors = con.sql("select * from core.sectors").pl()
         summary = con.sql("select * from marts.sector_summary order by sector_id").pl()
@@ -349,7 +257,6 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         ).pl()
     finally:
         con.close()
-    vintage = {r["source"]: r for r in snapshots.iter_rows(named=True)}
     load_id = run["load_id"][0] if run.height else ""
     counts = {
         s: card.filter(pl.col("status") == s).height
@@ -378,70 +285,29 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             for s, n in counts.items()
         ),
         "</div>",
-        scorecard_tables(card, names_by_sector(sectors)),
+        "<p class='downloads'>Download: <a href='data/sector_summary.csv' download>sector "
+        "summary (CSV)</a> · <a href='data/sector_summary.json'>metadata</a> · "
+        "<a href='data/scorecard.csv' download>scorecard (CSV)</a> · "
+        "<a href='data/scorecard.json'>metadata</a></p>",
+        f"<p class='cite'>{esc(site._cite('MIC2025, sector by sector', load_id, 'index.html'))}</p>",
+        scorecard_tables(card, names_by_sector(sectors), scorecard_links(card, metrics, sectors)),
         "<p class='footnote'>Targets: core.targets (each with source URL and quote). "
         "Actuals: the series named in <code>facts/target_measures.csv</code>. Rule: a passed "
         "deadline is met or missed only from the target year's actual of a matching definition, "
         "never from a trend; otherwise no data, with the nearest actuals named.</p>",
-        "<h2 id='sectors'>Self-sufficiency and import dependence, by sector</h2>",
+        "<h2 id='sectors'>Every measure, sector by sector</h2><ul>",
+        *(
+            f"<li><a href='sectors/{esc(r['sector_id'])}.html'>{esc(r['sector'])}</a>: "
+            f"{esc(r['reading'])}</li>"
+            for r in summary.iter_rows(named=True)
+        ),
+        "</ul>",
+        "<h2 id='more'>Claims and sources</h2>",
+        f"<p><a href='claims.html'>{checks.height} article claims checked against the data</a> "
+        f"(each with its quote) · <a href='sources.html'>{snapshots.height} sources and their "
+        "vintages</a> (licence, sha256, what each feeds).</p>",
     ]
-    names = names_by_sector(sectors)
-    ratios = metrics.filter(
-        pl.col("metric").is_in(RATIO_METRICS) & (pl.col("period") == "FY") & pl.col("headline")
-    )
-    for sector in sorted(ratios["sector"].unique().to_list()):
-        frame = ratios.filter(pl.col("sector") == sector)
-        years = f"{frame['year'].min()}-{frame['year'].max()}"
-        parts += [
-            f"<figure class='chart' data-sector='{esc(sector)}'>",
-            f"<h3>{esc(names.get(sector, sector))}</h3>",
-            sector_chart(frame, sector),
-            f"<figcaption>{esc(sector)}, {years}. Unit: ratio. Publishers: "
-            f"{esc(', '.join(sorted(set(frame['publisher']))))}. Open triangles are bounds "
-            "(▲ at least, ▼ at most), never joined to measured points; lines never cross a "
-            "missing year. Assumptions per year in marts.self_sufficiency. Sources: "
-            f"{_links(frame['sources'].to_list())}</figcaption></figure>",
-        ]
-    parts.append("<h2 id='world'>China and the world</h2>")
-    for title, source, _, unit in WORLD_SERIES:
-        frame = obs.filter(pl.col("source") == source)
-        if frame.is_empty():
-            continue
-        snap = vintage.get(source, {})
-        parts += [
-            f"<figure class='chart' data-series='{esc(source)}'>",
-            world_chart(frame, title, unit),
-            f"<figcaption>{esc(title)} ({esc(unit)}). Source: "
-            f"{esc(frame['publisher'][0])}; snapshot {esc(snap.get('version'))} "
-            f"(retrieved {esc(snap.get('retrieved'))}), licence {esc(snap.get('licence'))}, "
-            f"<a href=\"{esc(snap.get('origin_url'))}\" rel='noopener'>"
-            f"{esc(snap.get('origin_url'))}</a></figcaption></figure>",
-        ]
     parts += [
-        "<h2 id='claims'>Article claims checked against the data</h2>",
-        _table(
-            checks,
-            [
-                "article_id",
-                "claim_id",
-                "quote",
-                "claim_value",
-                "comparator",
-                "verdict",
-                "computed_value",
-                "year_used",
-                "reason",
-            ],
-            classes={"verdict": "verdict"},
-        ),
-        "<p class='footnote'>Claims: facts/articles/*.yaml (quotes only). Tolerance: ~ within "
-        "10%, = within 2%, inequalities as written. Evidence sources: "
-        f"{_links(checks['evidence_sources'].to_list())}</p>",
-        "<h2 id='provenance'>Sources and vintages</h2>",
-        _table(
-            snapshots,
-            ["source", "version", "publisher", "licence", "retrieved", "method", "origin_url"],
-        ),
         "</main></body></html>",
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -460,6 +326,28 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             CSS,
             load_id,
         )
+    site._write_data(
+        out_dir,
+        "sector_summary",
+        summary,
+        {
+            "title": "MIC2025, sector by sector (marts.sector_summary)",
+            "columns": {c: str(summary.schema[c]) for c in summary.columns},
+            "load_id": load_id,
+            "cite": site._cite("MIC2025, sector by sector", load_id, "data/sector_summary.csv"),
+        },
+    )
+    site._write_data(
+        out_dir,
+        "scorecard",
+        card,
+        {
+            "title": "MIC2025 scorecard (marts.scorecard)",
+            "columns": {c: str(card.schema[c]) for c in card.columns},
+            "load_id": load_id,
+            "cite": site._cite("MIC2025 scorecard", load_id, "data/scorecard.csv"),
+        },
+    )
     site.claims_page(claims, out_dir, CSS, load_id)
     site.sources_page(snapshots, metrics, out_dir, CSS, load_id)
     target = out_dir / "index.html"
