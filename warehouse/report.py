@@ -1,14 +1,11 @@
-"""The static HTML report: one self-contained file that works offline.
-
-Charts are drawn with matplotlib at build time and embedded as inline SVG (text as paths, so no
-font is fetched); there is no script, stylesheet or image from another host. Every figure has a
-footnote with its sources, their vintage and a link.
+"""The answer site's index (the sector-by-sector answer and the scorecard), and the site around it
+(warehouse/site.py): static files that work offline, with no script, stylesheet, font or image
+from another host. Every number links to its lineage; every table has its data to download.
 """
 
 from __future__ import annotations
 
 import html
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,27 +48,6 @@ def _num(value, pct: bool = False) -> str:
     return f"{value:.4g}"
 
 
-def _svg(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # text as <text> in the local sans-serif (no glyph paths, no web font): a third of the size
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "svg.hashsalt": "mic2025"})
-    return plt
-
-
 def _runs(years: list[int]) -> list[list[int]]:
     """Consecutive-year runs: a line is drawn within a run, never across a missing year."""
     runs: list[list[int]] = []
@@ -81,9 +57,6 @@ def _runs(years: list[int]) -> list[list[int]]:
         else:
             runs.append([i])
     return runs
-
-
-BOUND_MARKERS = {"lower": "^", "upper": "v"}
 
 
 def _links(sources: list[str]) -> str:

@@ -31,6 +31,7 @@ max-height:70vh;overflow:auto;background:#fff;border:2px solid #0969da;border-ra
 padding:10px 14px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:10;font-size:.9em}
 .lineage blockquote{margin:.4em 0;padding:.2em .6em;border-left:3px solid #d0d7de;color:#1f2328}
 .scroll{overflow-x:auto} a.v{color:inherit;text-decoration:underline dotted}
+.legend{font-size:.8em;margin:.2em 0}
 .downloads{font-size:.85em} .cite{font-size:.8em;color:#57606a}
 nav.top a{margin-right:1em}
 @media (max-width:700px){main{padding:10px} td,th{font-size:.8em} h1{font-size:1.3em}}
@@ -102,48 +103,110 @@ def lineage_html(row: dict, official: pl.DataFrame, snapshots: dict[str, dict]) 
     )
 
 
-def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
-    """One measure over time: a series per definition; exact values joined only across
-    consecutive years, bounds as open triangles; every point links to its lineage."""
-    from warehouse.report import BOUND_MARKERS, _pyplot, _runs, _svg
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+
+def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart)."""
+    import math
+
+    if high <= low:
+        high = low + (abs(low) or 1.0)
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(low / step) * step
+    ticks = []
+    value = start
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 12))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 12))
+    return ticks
+
+
+def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
+    """One measure over time as inline SVG (written directly: fast and small). A series per
+    definition; exact values are filled circles joined only across consecutive years; bounds are
+    open triangles (pointing up for 'at least', down for 'at most'), never joined; every point is
+    a link to its lineage and has a tooltip."""
+    from warehouse.report import _runs
+
+    width, height, left, right, top, bottom = 640, 240, 64, 12, 14, 28
+    years = frame["year"].to_list()
+    y0, y1 = min(years), max(years)
+    if y0 == y1:
+        y0, y1 = y0 - 2, y1 + 2
+    values = [v for v in frame["value"].to_list() if v is not None]
+    ticks = _nice_ticks(min(0.0, min(values)), max(values))
+    v0, v1 = ticks[0], ticks[-1]
+    ratio = frame["unit"][0] == "ratio"
+
+    def x(year: float) -> float:
+        return left + (year - y0) / (y1 - y0) * (width - left - right)
+
+    def y(value: float) -> float:
+        return top + (v1 - value) / ((v1 - v0) or 1) * (height - top - bottom)
+
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' "
+        f"viewBox='0 0 {width} {height}' width='{width}' role='img' aria-label='{_esc(title)}' "
+        "style='max-width:100%;height:auto' "
+        "font-family='sans-serif' font-size='10'>"
+    ]
+    for tick in ticks:
+        label = format_value(tick, "ratio" if ratio else None)
+        out.append(
+            f"<line x1='{left}' x2='{width - right}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' "
+            f"stroke='#d0d7de' stroke-width='0.5'/><text x='{left - 4}' y='{y(tick) + 3:.1f}' "
+            f"text-anchor='end'>{_esc(label)}</text>"
+        )
+    step = max(1, round((y1 - y0) / 8))
+    for year in range(y0, y1 + 1, step):
+        out.append(f"<text x='{x(year):.1f}' y='{height - 10}' text-anchor='middle'>{year}</text>")
+    out.append(
+        f"<line x1='{left}' x2='{left}' y1='{top}' y2='{height - bottom}' stroke='#57606a'/>"
+        f"<line x1='{left}' x2='{width - right}' y1='{height - bottom}' "
+        f"y2='{height - bottom}' stroke='#57606a'/>"
+    )
+    legend = []
     for i, definition in enumerate(frame["definition_id"].unique(maintain_order=True)):
-        colour = f"C{i % 10}"
+        colour = COLOURS[i % len(COLOURS)]
         group = frame.filter(pl.col("definition_id") == definition).sort("year")
-        label = f"{group['publisher'][0]} ({definition})"[:70]
+        legend.append(
+            f"<span style='color:{colour}'>●</span> {_esc(group['publisher'][0])} "
+            f"<code>{_esc(definition)}</code>"
+        )
         firm = group.filter(pl.col("bound").is_in(["exact", "approximate"]))
-        years, values = firm["year"].to_list(), firm["value"].to_list()
-        for run in _runs(years):
+        fy, fv = firm["year"].to_list(), firm["value"].to_list()
+        for run in _runs(fy):
             if len(run) > 1:
-                ax.plot([years[j] for j in run], [values[j] for j in run], color=colour)
-        if firm.height:
-            points = ax.scatter(years, values, color=colour, label=label, zorder=3)
-            points.set_urls([f"{base}#{value_key(r)}" for r in firm.iter_rows(named=True)])
-        for bound, marker in BOUND_MARKERS.items():
-            part = group.filter(pl.col("bound") == bound)
-            if part.height:
-                points = ax.scatter(
-                    part["year"].to_list(),
-                    part["value"].to_list(),
-                    marker=marker,
-                    facecolors="none",
-                    edgecolors=colour,
-                    label=f"{label}: {bound} bound",
-                    zorder=3,
+                points = " ".join(f"{x(fy[j]):.1f},{y(fv[j]):.1f}" for j in run)
+                out.append(
+                    f"<polyline points='{points}' fill='none' stroke='{colour}' "
+                    "stroke-width='1.5'/>"
                 )
-                points.set_urls([f"{base}#{value_key(r)}" for r in part.iter_rows(named=True)])
-    years = frame["year"]
-    if years.n_unique() == 1:
-        ax.set_xlim(years[0] - 2, years[0] + 2)
-    ax.set_title(title, fontsize=9)
-    ax.set_ylabel(unit, fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=6, loc="best")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    return _svg(fig)
+        for r in group.iter_rows(named=True):
+            px, py = x(r["year"]), y(r["value"])
+            tip = (
+                f"{r['year']}: {format_value(r['value'], r['unit'], r['bound'])} ({r['publisher']})"
+            )
+            if r["bound"] in ("lower", "upper"):
+                d = -6 if r["bound"] == "lower" else 6
+                shape = (
+                    f"<path d='M{px - 5:.1f},{py - d / 2:.1f} L{px + 5:.1f},{py - d / 2:.1f} "
+                    f"L{px:.1f},{py + d / 2:.1f} Z' fill='white' stroke='{colour}' "
+                    "stroke-width='1.5'/>"
+                )
+            else:
+                shape = f"<circle cx='{px:.1f}' cy='{py:.1f}' r='4' fill='{colour}'/>"
+            out.append(
+                f"<a xlink:href='{base}#{value_key(r)}' href='{base}#{value_key(r)}'>"
+                f"<title>{_esc(tip)}</title>{shape}</a>"
+            )
+    out.append("</svg>")
+    return "".join(out) + f"<p class='legend'>{' · '.join(legend)}</p>"
 
 
 def _write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:

@@ -21,15 +21,14 @@ these columns (see README). BACI country codes are ISO 3166 numeric (China = 156
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import ibis.expr.datatypes as dt
 import pandera.errors
-import pandera.ibis as pa
 import polars as pl
 
 from flows.errors import SourceFormatError
@@ -86,31 +85,44 @@ def failing_sql(column: str) -> str:
     return f"({column} IS NULL OR {broken})"
 
 
-class BaciTrade(pa.DataFrameModel):
-    """One bilateral flow: exporter i to importer j of HS6 product k in year t.
+@functools.cache
+def baci_model():
+    """The pandera model of a BACI row (built on first use: pandera's ibis backend and ibis take
+    about 0.6 s to import, which every other refresh would pay for nothing)."""
+    import ibis.expr.datatypes as dt
+    import pandera.ibis as pa
 
-    Every row is checked by one pandera check (``rows_meet_the_rules``), a single SQL pass over
-    the table in DuckDB: the rules of each column are in its description."""
+    class BaciTrade(pa.DataFrameModel):
+        """One bilateral flow: exporter i to importer j of HS6 product k in year t.
 
-    t: dt.Int32 = pa.Field(nullable=True, description=f"Year ({_rule_text('t')})")
-    i: dt.Int32 = pa.Field(nullable=True, description=f"Exporter, ISO numeric ({_rule_text('i')})")
-    j: dt.Int32 = pa.Field(nullable=True, description=f"Importer, ISO numeric ({_rule_text('j')})")
-    k: dt.Int32 = pa.Field(
-        nullable=True, description=f"HS6 product, leading zero dropped ({_rule_text('k')})"
-    )
-    v: dt.Float64 = pa.Field(
-        nullable=True, description=f"Value, thousand US dollars ({_rule_text('v')})"
-    )
-    q: dt.Float64 = pa.Field(nullable=True, description=f"Quantity, tonnes ({_rule_text('q')})")
-    file_id: dt.Int16 = pa.Field(description="Bulk file of the row (raw.baci_files)")
+        Every row is checked by one pandera check (``rows_meet_the_rules``), a single SQL pass over
+        the table in DuckDB: the rules of each column are in its description."""
 
-    @pa.dataframe_check
-    def rows_meet_the_rules(cls, data: pa.IbisData):
-        return data.table.select(row_ok(data.table).name("ok"))
+        t: dt.Int32 = pa.Field(nullable=True, description=f"Year ({_rule_text('t')})")
+        i: dt.Int32 = pa.Field(
+            nullable=True, description=f"Exporter, ISO numeric ({_rule_text('i')})"
+        )
+        j: dt.Int32 = pa.Field(
+            nullable=True, description=f"Importer, ISO numeric ({_rule_text('j')})"
+        )
+        k: dt.Int32 = pa.Field(
+            nullable=True, description=f"HS6 product, leading zero dropped ({_rule_text('k')})"
+        )
+        v: dt.Float64 = pa.Field(
+            nullable=True, description=f"Value, thousand US dollars ({_rule_text('v')})"
+        )
+        q: dt.Float64 = pa.Field(nullable=True, description=f"Quantity, tonnes ({_rule_text('q')})")
+        file_id: dt.Int16 = pa.Field(description="Bulk file of the row (raw.baci_files)")
 
-    class Config:
-        strict = True
-        coerce = False
+        @pa.dataframe_check
+        def rows_meet_the_rules(cls, data: pa.IbisData):
+            return data.table.select(row_ok(data.table).name("ok"))
+
+        class Config:
+            strict = True
+            coerce = False
+
+    return BaciTrade
 
 
 @dataclass
@@ -212,7 +224,7 @@ def validate_table(
     schema, name = table.split(".")
     backend = ibis.duckdb.from_connection(con)
     try:
-        BaciTrade.validate(backend.table(name, database=schema), lazy=True)
+        baci_model().validate(backend.table(name, database=schema), lazy=True)
         return _empty_quarantine(), {}, None
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
