@@ -63,6 +63,15 @@ def test_reader_clicks_through_to_the_sources(site, browser, tmp_path):
 
     page.goto(f"{base}/index.html")
     assert "sector by sector" in page.title() or page.locator("h1").inner_text()
+    # a target of the scorecard opens the plan's words and where they were read
+    page.click("a[href='#t-T19']")
+    panel = page.locator("section#t-T19")
+    panel.wait_for(state="visible")
+    assert panel.locator("blockquote").inner_text().strip() and "met" in panel.inner_text()
+    # the summary's domestic-supply value opens its lineage on the sector page
+    page.locator("table.summary a.v").first.click()
+    page.locator("section.lineage:target").wait_for(state="visible")
+    page.goto(f"{base}/index.html")
     page.click("a[href='sectors/cnc_machine_tools_robots.html']")
     page.wait_for_url("**/sectors/cnc_machine_tools_robots.html")
 
@@ -91,7 +100,11 @@ def test_reader_clicks_through_to_the_sources(site, browser, tmp_path):
     assert rows and {"year", "value", "unit", "bound", "definition_id", "sources"} <= set(rows[0])
 
     page.goto(f"{base}/claims.html")
-    assert page.locator("blockquote").count() >= 38
+    assert page.locator("table blockquote").count() >= 38
+    page.click("a[href='#c-nature-2024-mic2025-science-cities-c13']")
+    panel = page.locator("section#c-nature-2024-mic2025-science-cities-c13")
+    panel.wait_for(state="visible")
+    assert "supported" in panel.inner_text() and "china_share_of_world_demand" in panel.inner_text()
     context.close()
     assert hosts == {urlparse(base).netloc}, hosts  # nothing from another host
     assert errors == [], errors

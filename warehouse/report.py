@@ -94,8 +94,29 @@ def scorecard_links(card: pl.DataFrame, metrics: pl.DataFrame, sectors: pl.DataF
     return links
 
 
+def target_lineage(card: pl.DataFrame, targets: pl.DataFrame) -> str:
+    """A lineage panel per target: the plan's words, where they were read, and the rule."""
+    quotes = {r["target_id"]: r for r in targets.iter_rows(named=True)}
+    out = []
+    for r in card.iter_rows(named=True):
+        t = quotes.get(r["target_id"], {})
+        note = (
+            f"<p>Curator's note: {esc(t.get('curator_note'))}</p>" if t.get("curator_note") else ""
+        )
+        out.append(
+            f"<section class='lineage' id='t-{esc(r['target_id'])}'><a href='#'>close</a>"
+            f"<h4>{esc(r['target_id'])}: {esc(r['indicator'])} {esc(_target_text(r))}</h4>"
+            f"<blockquote>{esc(t.get('quote'))}</blockquote>"
+            f'<p>Read in: {esc(t.get("source_title"))} - <a href="{esc(t.get("source_url"))}" '
+            f"rel='noopener'>source</a> ({esc(t.get('confidence'))})</p>{note}"
+            f"<p><b>Status</b>: {esc(r['status'])} - {esc(r['rule'])}</p></section>"
+        )
+    return "".join(out)
+
+
 def scorecard_tables(card: pl.DataFrame, names: dict[str, str], links: dict | None = None) -> str:
-    """Evaluated targets in a table; targets without data in a compact list with the reason."""
+    """Evaluated targets in a table; targets without data in a compact list with the reason.
+    A target links to its lineage panel (``#t-<id>``, see :func:`target_lineage`)."""
     links = links or {}
     rows = []
     for r in card.filter(pl.col("status") != "no_data").iter_rows(named=True):
@@ -112,7 +133,8 @@ def scorecard_tables(card: pl.DataFrame, names: dict[str, str], links: dict | No
             actual = esc(actual)
         rows.append(
             f"<tr><td>{esc(r['target_id'])}</td><td>{esc(names.get(r['sector'], r['sector']))}"
-            f"</td><td>{esc(r['indicator'])}</td><td class='num'>{esc(_target_text(r))}</td>"
+            f"</td><td>{esc(r['indicator'])}</td><td class='num'><a class='v' "
+            f"href='#t-{esc(r['target_id'])}'>{esc(_target_text(r))}</a></td>"
             f"<td class='num'>{actual}</td>"
             f"<td class='num'>{esc(_num(r['projected_value'], pct))}</td>"
             f"<td class='{esc(r['status'])}'>{esc(r['status'].replace('_', ' '))}</td>"
@@ -125,7 +147,8 @@ def scorecard_tables(card: pl.DataFrame, names: dict[str, str], links: dict | No
     )
     no_data = card.filter(pl.col("status") == "no_data")
     missing = "".join(
-        f"<li><b>{esc(r['target_id'])}</b> {esc(r['indicator'])} ({esc(_target_text(r))}): "
+        f"<li><b>{esc(r['target_id'])}</b> {esc(r['indicator'])} (<a class='v' "
+        f"href='#t-{esc(r['target_id'])}'>{esc(_target_text(r))}</a>): "
         f"{esc(r['rule'].removeprefix('no_data: '))}</li>"
         for r in no_data.iter_rows(named=True)
     )
@@ -152,6 +175,17 @@ def summary_links(summary: pl.DataFrame, metrics: pl.DataFrame) -> dict:
             if hit.height:
                 key = site.value_key(hit.row(0, named=True))
                 links[(r["sector_id"], role)] = f"sectors/{r['sector_id']}.html#{key}"
+        if r["baseline_year"] is not None:
+            hit = metrics.filter(
+                (pl.col("metric") == r["domestic_supply_metric"])
+                & (pl.col("product") == r["domestic_supply_product"])
+                & (pl.col("year") == r["baseline_year"])
+                & (pl.col("definition_id") == r["domestic_supply_definition"])
+                & (pl.col("period") == "FY")
+            )
+            if hit.height:
+                key = site.value_key(hit.row(0, named=True))
+                links[(r["sector_id"], "baseline")] = f"sectors/{r['sector_id']}.html#{key}"
     return links
 
 
@@ -181,10 +215,10 @@ def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> st
         else:
             domestic = f"<small>{esc(r['domestic_supply_note'] or 'no measure')}</small>"
         if r["change_since_baseline"] is not None:
+            base = format_value(r["baseline_value"], "ratio", r["baseline_bound"])
             change = (
                 f"{r['change_since_baseline'] * 100:+.1f} pts<br><small>from "
-                f"{format_value(r['baseline_value'], 'ratio', r['baseline_bound'])} "
-                f"({r['baseline_year']})</small>"
+                f"{linked(base, r, 'baseline')} ({r['baseline_year']})</small>"
             )
         else:
             change = f"<small>{esc(r['baseline_note'])}</small>"
@@ -218,6 +252,10 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         run = con.sql("select * from meta.runs order by load_id desc limit 1").pl()
         sectors = con.sql("select * from core.sectors").pl()
         summary = con.sql("select * from marts.sector_summary order by sector_id").pl()
+        targets = con.sql(
+            "select target_id, quote, source_url, source_title, confidence, curator_note "
+            "from core.targets"
+        ).pl()
         official = con.sql(
             "select series_id, year, quote, value_as_published, unit_as_published, "
             "publisher_id, via, source_url from core.official_stats"
@@ -275,6 +313,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             for r in summary.iter_rows(named=True)
         ),
         "</ul>",
+        target_lineage(card, targets),
         "<h2 id='more'>Claims and sources</h2>",
         f"<p><a href='claims.html'>{checks.height} article claims checked against the data</a> "
         f"(each with its quote) · <a href='sources.html'>{snapshots.height} sources and their "

@@ -328,28 +328,34 @@ def sector_page(
     if targets.height:
         tr = "".join(
             f"<tr><td>{_esc(r['target_id'])}</td><td>{_esc(r['indicator'])}</td>"
-            f"<td>{_esc(r['comparator'])} "
+            f"<td><a class='v' href='../index.html#t-{_esc(r['target_id'])}'>"
+            f"{_esc(r['comparator'])} "
             f"{_esc(format_value(r['target_value'], r['unit'], show_unit=True))} by "
-            f"{r['target_year'] or '?'}</td><td class='{_esc(r['status'])}'>"
+            f"{r['target_year'] or '?'}</a></td><td class='{_esc(r['status'])}'>"
             f"{_esc(r['status'].replace('_', ' '))}</td><td class='rule'>{_esc(r['rule'])}</td></tr>"
             for r in targets.iter_rows(named=True)
         )
         parts.append(
-            "<h2>MIC2025 targets</h2><div class='scroll'><table><thead><tr><th>id</th>"
+            "<h2>MIC2025 targets</h2><p class='downloads'>Download: <a href='../data/scorecard.csv'"
+            " download>all targets (CSV)</a> · <a href='../data/scorecard.json'>metadata</a></p>"
+            "<div class='scroll'><table><thead><tr><th>id</th>"
             "<th>indicator</th><th>target</th><th>status</th><th>how</th></tr></thead>"
             f"<tbody>{tr}</tbody></table></div>"
         )
     mine = claims.filter(pl.col("sector_id") == sid)
     if mine.height:
         cr = "".join(
-            f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
+            f"<tr><td><a href='../claims.html#{claim_key(r)}'>{_esc(r['article_id'])} "
+            f"{_esc(r['claim_id'])}</a></td>"
             f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
             f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(r['verdict'] or 'not checked')}"
             f"</td><td>{_esc(r['reason'] or '')}</td></tr>"
             for r in mine.iter_rows(named=True)
         )
         parts.append(
-            "<h2>Claims about this sector</h2><div class='scroll'><table><thead><tr><th>claim"
+            "<h2>Claims about this sector</h2><p class='downloads'>Download: <a href='../data/"
+            "claims.csv' download>all claims (CSV)</a> · <a href='../data/claims.json'>metadata"
+            "</a></p><div class='scroll'><table><thead><tr><th>claim"
             "</th><th>quote</th><th>verdict</th><th>why</th></tr></thead>"
             f"<tbody>{cr}</tbody></table></div>"
         )
@@ -359,6 +365,29 @@ def sector_page(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(parts), encoding="utf-8")
     return page
+
+
+def claim_key(r: dict) -> str:
+    return f"c-{slug(r['article_id'])}-{slug(r['claim_id'])}"
+
+
+def claim_lineage(r: dict) -> str:
+    """What a claim was checked against: measure, year, value, rule and evidence."""
+    links = " ".join(
+        f"<a href=\"{_esc(u)}\" rel='noopener'>{_esc(u[:70])}</a>"
+        for u in (r.get("evidence_sources") or "").split(" | ")
+        if u.startswith("http")
+    )
+    return (
+        f"<section class='lineage' id='{claim_key(r)}'><a href='#'>close</a>"
+        f"<h4>{_esc(r['article_id'])} {_esc(r['claim_id'])}: {_esc(r['verdict'] or 'not checked')}"
+        f"</h4><blockquote>{_esc(r['quote'])}</blockquote>"
+        f"<p><b>Measure</b>: {_esc(r['metric_used'] or '-')}; <b>year</b>: "
+        f"{_esc(r['year_used'] or '-')}; <b>value</b>: {_esc(r['computed_value'])}</p>"
+        f"<p><b>Why</b>: {_esc(r['reason'] or 'no measure named for this claim')}</p>"
+        + (f"<p><b>Evidence</b>: {links}</p>" if links else "")
+        + "</section>"
+    )
 
 
 def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
@@ -383,9 +412,11 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
         f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
         f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
         f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(r['verdict'] or 'not checked')}</td>"
-        f"<td>{_esc(used(r))}</td><td>{_esc(r['reason'] or '')}</td></tr>"
+        f"<td><a class='v' href='#{claim_key(r)}'>{_esc(used(r) or 'lineage')}</a></td>"
+        f"<td>{_esc(r['reason'] or '')}</td></tr>"
         for r in frame.iter_rows(named=True)
     )
+    panels = "".join(claim_lineage(r) for r in frame.iter_rows(named=True))
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
@@ -397,7 +428,7 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
         f"<p class='cite'>{_esc(meta['cite'])}</p>"
         "<div class='scroll'><table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
         f"<th>value used</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></div>"
-        "</main></body></html>"
+        f"{panels}</main></body></html>"
     )
     (out / "claims.html").write_text(page, encoding="utf-8")
     return "claims.html"
