@@ -47,6 +47,25 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
+def _source_names() -> str:
+    from flows.sources import SOURCES
+
+    return ", ".join(sorted(SOURCES))
+
+
+def _check_warehouse_path(warehouse: str | None) -> None:
+    """Fail at once, naming the path and the fix, instead of after the whole build."""
+    from flows.settings import warehouse_path
+
+    path = warehouse_path(warehouse)
+    if path.is_dir():
+        _fail(
+            f"{path} is a folder; --warehouse takes a file path such as {path / 'mic2025.duckdb'}"
+        )
+    if path.parent.exists() and not os.access(path.parent, os.W_OK):
+        _fail(f"cannot write in {path.parent}; choose a writable folder with --warehouse")
+
+
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
@@ -56,7 +75,8 @@ def _fail(message: str, code: int = 1) -> None:
 def refresh(
     live: Annotated[bool, typer.Option("--live", help="Fetch live endpoints first")] = False,
     sources: Annotated[
-        list[str] | None, typer.Option("--sources", help="Only refresh these (repeatable)")
+        list[str] | None,
+        typer.Option("--sources", help=f"Only refresh these (repeatable): {_source_names()}"),
     ] = None,
     years: Annotated[
         str | None, typer.Option("--years", help="FIRST:LAST years asked of the live APIs")
@@ -84,12 +104,18 @@ def refresh(
     from flows.refresh import RefreshMode, YearRange, with_task_runner
 
     span = None
-    if years:
+    if years:  # checked here, before Prefect starts: a typo costs no seconds
         try:
             first, last = (int(x) for x in years.split(":"))
         except ValueError:
             _fail(f"--years takes FIRST:LAST, e.g. 2015:2024, not {years!r}")
+        if not (1960 <= first <= last <= 2100):
+            _fail(f"--years {years}: FIRST <= LAST, both within 1960-2100")
         span = YearRange(first=first, last=last)
+    unknown = sorted(set(sources or []) - set(_source_names().split(", ")))
+    if unknown:
+        _fail(f"unknown source(s) {', '.join(unknown)}; valid: {_source_names()}")
+    _check_warehouse_path(warehouse)
     try:
         refresh_flow = with_task_runner(task_runner, dask_address)
     except ValueError as exc:

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import duckdb
 import pytest
@@ -122,3 +123,26 @@ def test_tables_lists_every_table_with_exact_rows(published_warehouse):
     assert rows[("marts", "sector_summary")]["rows"] == 10
     assert rows[("marts", "scorecard")]["rows"] == 39
     assert rows[("marts", "sector_summary")]["description"].startswith("The sector-by-sector")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sources", "nope"], "valid: china_official_stats"),
+        (["--years", "2024:2015"], "FIRST <= LAST"),
+        (["--years", "soon"], "FIRST:LAST"),
+    ],
+)
+def test_refresh_arguments_are_checked_before_prefect_starts(args, message, tmp_path):
+    start = time.monotonic()
+    result = CliRunner().invoke(app, ["refresh", *args, "--warehouse", str(tmp_path / "w.duckdb")])
+    output = " ".join(result.output.split())  # the console wraps long lines
+    assert result.exit_code == 1 and message in output
+    assert "Traceback" not in output
+    assert time.monotonic() - start < 5  # no temporary Prefect server was started
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_folder_as_warehouse_path_is_refused_at_once(tmp_path):
+    result = CliRunner().invoke(app, ["refresh", "--warehouse", str(tmp_path)])
+    assert result.exit_code == 1 and "is a folder" in " ".join(result.output.split())
