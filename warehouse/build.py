@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -352,18 +353,26 @@ def build_warehouse(
     load_id, flow_run_id = run["load_id"], run.get("flow_run_id")
     tmp.unlink(missing_ok=True)
     result = BuildResult(path=str(tmp))
-    raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
-    for rep in [r for r in reports if r.get("raw_path")]:
-        raw.setdefault(rep["table"], []).append((rep["source"], pl.read_parquet(rep["raw_path"])))
-    core = core_tables(raw, load_id)
     # written in a storage format that DuckDB 1.x clients open too (flows/settings.py)
     con = duckdb.connect(str(tmp), config={"storage_compatibility_version": storage_version()})
     try:
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        bulk = None
+        if bulk_files:  # parsed straight into the new warehouse; rows never leave DuckDB.
+            # DuckDB releases the GIL while it parses, so the core tables are built meanwhile;
+            # this thread does not touch `con` until the bulk load is joined.
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-load")
+            bulk = pool.submit(baci.load_bulk, con, bulk_files, load_id)
+            pool.shutdown(wait=False)
+        raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
+        for rep in [r for r in reports if r.get("raw_path")]:
+            frame = pl.read_parquet(rep["raw_path"])
+            raw.setdefault(rep["table"], []).append((rep["source"], frame))
+        core = core_tables(raw, load_id)
         bulk_quarantine, extra = None, None
-        if bulk_files:  # parsed straight into the new warehouse; rows never leave DuckDB
-            result.bulk_reports, bulk_quarantine = baci.load_bulk(con, bulk_files, load_id)
+        if bulk is not None:
+            result.bulk_reports, bulk_quarantine = bulk.result()
             result.tables["raw.baci_trade"] = con.sql(
                 "SELECT count(*) FROM raw.baci_trade"
             ).fetchall()[0][0]

@@ -162,7 +162,8 @@ def load_files(
                 f"""
                 INSERT INTO {table}
                 SELECT *, {file_id}::SMALLINT FROM read_csv(?, header = true,
-                    columns = {{{columns}}}, nullstr = ['NA', ''], auto_detect = false)
+                    columns = {{{columns}}}, nullstr = ['NA', ''], quote = '', escape = '',
+                    auto_detect = false)
                 """,
                 [str(path)],
             ).fetchall()[0][0]
