@@ -3,7 +3,9 @@
 Retry policy (per request): 429, 5xx, connection errors and timeouts are retried up to
 ``MIC2025_HTTP_RETRIES`` times (default 3) with exponential backoff (``MIC2025_HTTP_BACKOFF``
 seconds, default 2, doubled each time, capped at 60 s); a ``Retry-After`` header (seconds or an
-HTTP date) replaces the backoff. Any other 4xx fails at once. What is still failing after the
+HTTP date) replaces the backoff. Any other 4xx fails at once, and so do a host name that does not
+resolve and a refused connection: a DNS or proxy outage does not heal in seconds, and retrying it
+held a nightly run for minutes (issue 17). Their message is short: error class and host. What is still failing after the
 retries raises :class:`~flows.errors.FetchError` with ``retryable=True`` so that the Prefect task
 may retry the whole source later; the refresh then falls back to the last good snapshot.
 """
@@ -15,8 +17,10 @@ import os
 import re
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NameResolutionError
 
 from flows.errors import FetchError
 
@@ -59,6 +63,25 @@ def redact(text: str, secrets: list[str] | None = None) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def unhealable(exc: requests.ConnectionError) -> str | None:
+    """'NameResolutionError' or 'ConnectionRefusedError' when that is what failed (retrying in
+    seconds will not help), else None (a reset or a broken read may heal: retried)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, NameResolutionError):
+            return "NameResolutionError"
+        if isinstance(err, ConnectionRefusedError):
+            return "ConnectionRefusedError"
+        todo += [err.__cause__, err.__context__, getattr(err, "reason", None)]
+        todo += [a for a in err.args if isinstance(a, BaseException)]
+    return None
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -107,7 +130,12 @@ def get(
                         response.close()
                         raise FetchError(source, f"response larger than {max_bytes} bytes")
                 response._content = bytes(body)
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except requests.ConnectionError as exc:
+            cause = unhealable(exc)
+            if cause is not None:
+                raise FetchError(source, f"{cause}: {urlsplit(url).netloc}") from None
+            last_error = f"{type(exc).__name__}: {redact(str(exc), secrets)}"
+        except requests.Timeout as exc:
             last_error = f"{type(exc).__name__}: {redact(str(exc), secrets)}"
         except requests.RequestException as exc:
             raise FetchError(source, redact(str(exc), secrets)) from None

@@ -129,8 +129,8 @@ def local_choice(name: str, root: Path | None = None) -> SnapshotChoice:
 
 def stale_choice(name: str, error: str, root: Path | None = None) -> SnapshotChoice:
     """After a failed live fetch: the last good snapshot, marked stale with the reason."""
-    message = http.redact(error)
-    log.warning("%s: live fetch failed, using last good snapshot: %s", name, message)
+    message = http.redact(error).removeprefix(f"{name}: ")  # the source is named once
+    log.info("%s: live fetch failed, using the last good snapshot: %s", name, message)
     snap = latest_snapshot(name, root or snapshots_dir())
     return _choice(snap, "stale", f"live fetch failed: {message}")
 

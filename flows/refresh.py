@@ -91,7 +91,8 @@ def choose_snapshots(
             except Exception as exc:  # the failure is recorded; the refresh goes on
                 error = str(exc)
             choices.append(ingest.stale_choice(name, error).to_dict())
-            logger.warning("%s: stale (%s)", name, choices[-1]["message"])
+            stale = choices[-1]  # one line per source: name, status, snapshot kept, short reason
+            logger.warning("%s: stale snapshot %s (%s)", name, stale["version"], stale["message"])
         else:
             choices.append(ingest.local_choice(name).to_dict())
     return choices

@@ -409,3 +409,18 @@ def test_world_totals_ask_every_reporter_in_small_batches(ct, monkeypatch):
     asked = requests_to(ct, "/preview/C/A/HS")
     assert all("reporterCode" not in r.args for r in asked)  # every reporter
     assert [len(r.args["cmdCode"].split(",")) for r in asked] == [2, 2, 1]  # 230 x 2 < 500
+
+
+def test_a_refused_connection_fails_at_once_naming_the_host(fast_http, monkeypatch):
+    """A refused connection does not heal in seconds: one attempt, no waits, not retried by the
+    Prefect task either, and the message is the error class and host, not a traceback or URL."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MIC2025_WORLDBANK_URL", f"http://127.0.0.1:{port}/v2")
+    with pytest.raises(FetchError) as exc:
+        worldbank.fetch_indicator(GDP)
+    assert str(exc.value) == f"wdi_ny_gdp_mktp_cd: ConnectionRefusedError: 127.0.0.1:{port}"
+    assert not exc.value.retryable and fast_http == []
