@@ -100,7 +100,7 @@ def refresh(
     """Run the whole pipeline as one Prefect flow and publish the warehouse."""
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-    from flows.errors import Mic2025Error
+    from flows.errors import Mic2025Error, SourcesStale
     from flows.refresh import RefreshMode, YearRange, with_task_runner
 
     span = None
@@ -120,6 +120,7 @@ def refresh(
         refresh_flow = with_task_runner(task_runner, dask_address)
     except ValueError as exc:
         _fail(str(exc))
+    stale = None
     try:
         with (
             console.status("refreshing...", spinner="dots")
@@ -134,13 +135,19 @@ def refresh(
                 warehouse=warehouse,
                 wait_seconds=wait,
             )
+    except SourcesStale as exc:  # published, but most live sources are stale: Failed "Stale"
+        summary, stale = exc.summary, str(exc)
     except (Mic2025Error, ValueError) as exc:
         _fail(str(exc))
     if as_json:
         print(json.dumps(summary, indent=2, default=str))
-        return
-    if quiet:
-        return
+    elif not quiet:
+        _print_refresh(summary)
+    if stale:
+        _fail(f"run ended Failed (Stale): {stale}")
+
+
+def _print_refresh(summary: dict) -> None:
     title = f"Refresh {summary['load_id']} -> {summary['warehouse']}"
     table = Table(title=title)
     for col in ("source", "snapshot", "status", "rows read", "loaded", "quarantined"):

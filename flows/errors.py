@@ -41,3 +41,13 @@ class FetchError(Mic2025Error):
 
 class WarehouseBusy(Mic2025Error):
     """Another refresh holds the writer lock."""
+
+
+class SourcesStale(Mic2025Error):
+    """More than the allowed share of the live sources went stale: the run published (stale
+    sources keep their last good snapshot) but ends Failed, named "Stale"; ``summary`` is the run
+    summary a successful run would return."""
+
+    def __init__(self, message: str, summary: dict) -> None:
+        self.summary = summary
+        super().__init__(message)

@@ -22,12 +22,13 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
 from pydantic import BaseModel, Field
 
 from flows import ingest
-from flows.errors import FetchError
+from flows.errors import FetchError, SourcesStale
 from flows.failpoints import failpoint
-from flows.settings import task_retries, task_retry_delays, warehouse_path
+from flows.settings import stale_fail_share, task_retries, task_retry_delays, warehouse_path
 from flows.snapshots import read_snapshot
 from flows.sources import SOURCES, baci
 from warehouse import build as wh
@@ -272,13 +273,14 @@ def refresh(
         tmp = wh.temp_path(target, load_id)
         try:
             choices = choose_snapshots(names, set(selected) if live else set(), span)
+            fetched = sum(c["status"] != "loaded" for c in choices)  # fetched live, or tried
             failpoint("snapshot")
             fingerprint = ingest.inputs_fingerprint(choices)
             if mode == RefreshMode.incremental and fingerprint == wh.published_fingerprint(target):
                 logger.info("nothing changed since the published warehouse: not rebuilt")
                 summary = unchanged_summary(load_id, run_id, target, choices)
                 artifacts_task(summary)
-                return summary
+                return final_state(summary, fetched)
             loaded = [c["path"] for c in choices]
             reports, choices = load_all(choices, str(staging), load_id, target)
             if [c["path"] for c in choices] != loaded:  # a failed load kept an older snapshot
@@ -310,7 +312,26 @@ def refresh(
         "metric_changes": built["metric_changes"],
     }
     artifacts_task(summary)
-    return summary
+    return final_state(summary, fetched)
+
+
+def final_state(summary: dict, fetched: int) -> State:
+    """What the run's state says. Every source refreshed or loaded: Completed. Some stale or
+    failed (they keep their last good snapshot, so the warehouse is whole but not current):
+    Completed named "Stale", message naming them; more than ``MIC2025_STALE_FAIL_SHARE`` of the
+    live-fetched sources stale (a network outage): Failed named "Stale", so that the UI shows red
+    and automations on failed runs fire. The summary is the state's data either way."""
+    behind = [s for s in summary["sources"] if s["status"] in ("stale", "failed")]
+    if not behind:
+        return Completed(data=summary)
+    stale = sum(s["status"] == "stale" for s in behind)
+    names = ", ".join(f"{s['source']} ({s['status']})" for s in behind)
+    message = f"{len(behind)} source(s) not refreshed, last good snapshot kept: {names}" + (
+        f"; {stale} of {fetched} live source(s) stale" if fetched else ""
+    )
+    if fetched and stale / fetched > stale_fail_share():
+        return Failed(name="Stale", message=message, data=SourcesStale(message, summary))
+    return Completed(name="Stale", message=message, data=summary)
 
 
 def unchanged_summary(load_id: str, run_id: str | None, target: Path, choices: list[dict]) -> dict:

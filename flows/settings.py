@@ -77,3 +77,9 @@ def task_retry_delays() -> list[float]:
     """Backoff between those retries, seconds: base, 4 x base, 16 x base (default base 10)."""
     base = float(os.environ.get("MIC2025_FETCH_TASK_RETRY_DELAY", "10"))
     return [base, base * 4, base * 16][: max(task_retries(), 1)]
+
+
+def stale_fail_share() -> float:
+    """A live run whose stale share of fetched sources is above this ends Failed ("Stale");
+    at or below it, Completed named "Stale". Default 0.5."""
+    return float(os.environ.get("MIC2025_STALE_FAIL_SHARE", "0.5"))

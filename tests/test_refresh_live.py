@@ -4,6 +4,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from prefect.client.schemas.objects import StateType
+
+from flows.errors import SourcesStale
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,11 +32,19 @@ def test_one_failing_source_is_marked_stale(prefect_server, live_env, snapshot_s
         "/v2/country/CHN;WLD;USA;EUU;DEU;JPN;KOR;IND/indicator/TX.VAL.TECH.MF.ZS"
     ).respond_with_data("upstream down", status=503)
     target = tmp_path / "mic2025.duckdb"
-    summary = refresh(
+    state = refresh(
         sources=["owid_electric_car_sales", "wdi_tx_val_tech_mf_zs"],
         live=True,
         warehouse=str(target),
+        return_state=True,
     )
+    # 1 of 2 live sources stale = 0.5, not above MIC2025_STALE_FAIL_SHARE: Completed, named Stale
+    assert state.type == StateType.COMPLETED and state.name == "Stale"
+    assert state.message == (
+        "1 source(s) not refreshed, last good snapshot kept: wdi_tx_val_tech_mf_zs (stale); "
+        "1 of 2 live source(s) stale"
+    )
+    summary = state.result()
     status = {s["source"]: s for s in summary["sources"]}
     assert status["owid_electric_car_sales"]["status"] == "fresh"
     assert status["owid_electric_car_sales"]["rows_loaded"] == 29
@@ -75,7 +86,10 @@ def test_planted_comtrade_key_appears_nowhere(
         f"<html>500 Internal error for key={key}</html>", status=500
     )
     target = tmp_path / "mic2025.duckdb"
-    summary = refresh(sources=["comtrade_trade"], live=True, warehouse=str(target))
+    with pytest.raises(SourcesStale, match=r"comtrade_trade \(stale\); 1 of 1 live") as exc:
+        refresh(sources=["comtrade_trade"], live=True, warehouse=str(target))  # Failed, "Stale"
+    summary = exc.value.summary
+    assert summary["published"] and target.exists()  # published with the last good snapshot
     stale = next(s for s in summary["sources"] if s["source"] == "comtrade_trade")
     assert stale["status"] == "stale"
     with get_client(sync_client=True) as client:
@@ -86,7 +100,12 @@ def test_planted_comtrade_key_appears_nowhere(
         logs = client.read_logs(
             log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=run_filter))
         )
+        run_state = client.read_flow_run(summary["flow_run_id"]).state
+    # the API tells this run apart from a clean success: Failed, named Stale, naming the source
+    assert run_state.type == StateType.FAILED and run_state.name == "Stale"
+    assert "comtrade_trade (stale)" in run_state.message
     haystacks = [
+        run_state.message,
         str(summary),
         caplog.text,
         *(str(a.data) for a in artifacts),
@@ -97,3 +116,42 @@ def test_planted_comtrade_key_appears_nowhere(
             haystacks.append(path.read_bytes().decode("latin-1"))
     assert artifacts and logs
     assert not [h[:200] for h in haystacks if key in h]
+
+
+def test_network_down_fails_fast_and_the_cli_says_stale(
+    prefect_server, snapshot_store, tmp_path, monkeypatch, caplog
+):
+    """Every live endpoint refuses the connection (a network outage): no retries, one line per
+    source, the run publishes with the last good snapshots and ends Failed "Stale"; the command
+    prints its table, then one error line, and exits 1."""
+    import socket
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    for name in ("OWID_URL", "WORLDBANK_URL"):
+        monkeypatch.setenv(f"MIC2025_{name}", dead)
+    target = tmp_path / "mic2025.duckdb"
+    sources = ["owid_wind_capacity", "wdi_nv_ind_manf_zs"]
+    result = CliRunner().invoke(
+        app,
+        ["refresh", "--live", "--warehouse", str(target)]
+        + [arg for s in sources for arg in ("--sources", s)],
+    )
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())  # the terminal wraps long lines
+    assert "error: run ended Failed (Stale): 2 source(s) not refreshed" in out
+    assert "2 of 2 live source(s) stale" in out
+    flow_lines = [r.getMessage() for r in caplog.records if r.name == "prefect.flow_runs"]
+    for source in sources:  # the flow's one line per source: snapshot kept, short reason
+        [line] = [m for m in flow_lines if m.startswith(f"{source}: stale snapshot ")]
+        assert "(live fetch failed: ConnectionRefusedError: 127.0.0.1:" in line
+    assert "gave up after" not in out + caplog.text  # no retries
+    assert "Traceback" not in out
+    with duckdb.connect(str(target), read_only=True) as con:
+        ledger = dict(con.sql("select source, status from meta.loads").fetchall())
+    assert [ledger[s] for s in sources] == ["stale", "stale"]
