@@ -6,6 +6,10 @@ import pandera.polars as pa
 
 YEAR = {"ge": 1800, "le": 2100}
 
+#: What a value is: exact, or a published lower/upper bound ('more than 80%'), or approximate
+#: ('about 40%' stays a value, marked approximate).
+BOUNDS = ["exact", "lower", "upper", "approximate"]
+
 
 class Lineage(pa.DataFrameModel):
     """Columns that every raw row carries (dlt-style load id, plus the snapshot checksum)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from schemas._common import YEAR, known_publishers
+from schemas._common import BOUNDS, YEAR, known_publishers
 
 
 class Observations(pa.DataFrameModel):
@@ -46,7 +46,7 @@ class OfficialStats(pa.DataFrameModel):
         description="Base unit: vehicles, pieces, units, W, Wh, t, USD, CNY, percent"
     )
     qualifier: str = pa.Field(
-        isin=["exact", "lower", "upper", "approximate"],
+        isin=BOUNDS,
         description="exact, or a lower/upper bound, or approximate, as published",
     )
     publisher_id: str = pa.Field(description="Original publisher (facts/publishers.csv id)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from schemas._common import known_publishers
+from schemas._common import BOUNDS, known_publishers
 
 BASES = ["quantity", "value"]
 
@@ -73,7 +73,7 @@ class SectorMetrics(pa.DataFrameModel):
     unit: str = pa.Field(description="'ratio' for ratios and shares; base unit otherwise")
     basis: str = pa.Field(isin=BASES, description="quantity or value")
     bound: str = pa.Field(
-        isin=["exact", "lower", "upper", "approximate"],
+        isin=BOUNDS,
         description="exact; lower/upper = the true value is at least/at most `value`; "
         "approximate = published as 'about'",
     )
@@ -131,7 +131,7 @@ class Scorecard(pa.DataFrameModel):
     actual_year: int = pa.Field(nullable=True, description="Year of actual_value")
     actual_bound: str = pa.Field(
         nullable=True,
-        isin=["exact", "lower", "upper", "approximate"],
+        isin=BOUNDS,
         description="Whether actual_value is exact or a bound",
     )
     projected_value: float = pa.Field(nullable=True, description="Trend or interpolation value")
@@ -173,9 +173,7 @@ class SectorSummary(pa.DataFrameModel):
     )
     domestic_supply_year: int = pa.Field(nullable=True, description="Its year")
     domestic_supply_basis: str = pa.Field(nullable=True, isin=BASES, description="Basis")
-    domestic_supply_bound: str = pa.Field(
-        nullable=True, isin=["exact", "lower", "upper", "approximate"], description="Bound"
-    )
+    domestic_supply_bound: str = pa.Field(nullable=True, isin=BOUNDS, description="Bound")
     domestic_supply_definition: str = pa.Field(nullable=True, description="definition_id")
     domestic_supply_publisher: str = pa.Field(nullable=True, description="Publisher id(s)")
     domestic_supply_note: str = pa.Field(
@@ -183,9 +181,7 @@ class SectorSummary(pa.DataFrameModel):
     )
     baseline_value: float = pa.Field(nullable=True, ge=0, description="Same definition, 2013-2016")
     baseline_year: int = pa.Field(nullable=True, description="Its year (nearest 2015 first)")
-    baseline_bound: str = pa.Field(
-        nullable=True, isin=["exact", "lower", "upper", "approximate"], description="Bound"
-    )
+    baseline_bound: str = pa.Field(nullable=True, isin=BOUNDS, description="Bound")
     change_since_baseline: float = pa.Field(
         nullable=True, description="latest - baseline (ratio points; x100 = percentage points)"
     )
@@ -196,9 +192,7 @@ class SectorSummary(pa.DataFrameModel):
         nullable=True, ge=0, le=1, description="China's share of the world, latest in 2021-2024"
     )
     world_position_year: int = pa.Field(nullable=True, description="Its year")
-    world_position_bound: str = pa.Field(
-        nullable=True, isin=["exact", "lower", "upper", "approximate"], description="Bound"
-    )
+    world_position_bound: str = pa.Field(nullable=True, isin=BOUNDS, description="Bound")
     world_position_definition: str = pa.Field(nullable=True, description="definition_id")
     world_position_publisher: str = pa.Field(nullable=True, description="Publisher id(s)")
     world_position_note: str = pa.Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from schemas._common import YEAR, Lineage
+from schemas._common import BOUNDS, YEAR, Lineage
 
 
 class OwidGrapher(Lineage):
@@ -59,7 +59,7 @@ class ChinaOfficialStats(Lineage):
     value: float = pa.Field(description="Value exactly as published")
     unit: str = pa.Field(str_length={"min_value": 1}, description="Unit exactly as published")
     qualifier: str = pa.Field(
-        isin=["exact", "lower", "upper", "approximate"],
+        isin=BOUNDS,
         description="exact, or the published number is a lower/upper bound ('more than 80%') or "
         "approximate ('about 40%')",
     )

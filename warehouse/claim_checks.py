@@ -81,6 +81,18 @@ CHECK_COLUMNS = [
     "evidence_sources",
     "load_id",
 ]
+
+#: Types of claim-check columns (a column not named here is text).
+CHECK_TYPES = {
+    "claim_year": pl.Int64,
+    "year_used": pl.Int64,
+    "computed_value": pl.Float64,
+    "claim_value": pl.Float64,
+    "computed_unit": pl.String,
+    "metric_used": pl.String,
+    "evidence_sources": pl.String,
+}
+
 RULES = {
     ">": "computed > claimed",
     ">=": "computed >= claimed",
@@ -371,19 +383,16 @@ def claim_checks(
                 "load_id": load_id,
             }
         )
-    schema = {
-        "claim_year": pl.Int64,
-        "year_used": pl.Int64,
-        "computed_value": pl.Float64,
-        "claim_value": pl.Float64,
-        "computed_unit": pl.String,
-        "metric_used": pl.String,
-        "evidence_sources": pl.String,
-    }
+    return checks_frame(rows, CHECK_COLUMNS)
+
+
+def checks_frame(rows: list[dict], columns: list[str]) -> pl.DataFrame:
+    """Claim-check rows as a frame of ``columns`` (typed per CHECK_TYPES, text otherwise),
+    empty but typed when there are none."""
     if not rows:
-        return pl.DataFrame(schema={c: schema.get(c, pl.String) for c in CHECK_COLUMNS})
-    return pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None).select(
-        CHECK_COLUMNS
+        return pl.DataFrame(schema={c: CHECK_TYPES.get(c, pl.String) for c in columns})
+    return pl.DataFrame(rows, schema_overrides=CHECK_TYPES, infer_schema_length=None).select(
+        columns
     )
 
 
@@ -487,16 +496,4 @@ def evaluator_verdicts(
                 f"{VERDICT_WORDS[theirs]}; our numbers: {label} - {how}",
             }
         )
-    schema = {
-        "claim_year": pl.Int64,
-        "year_used": pl.Int64,
-        "computed_value": pl.Float64,
-        "claim_value": pl.Float64,
-        "computed_unit": pl.String,
-        "metric_used": pl.String,
-        "evidence_sources": pl.String,
-    }
-    columns = [*CHECK_COLUMNS, "sector_id", "text"]
-    if not rows:
-        return pl.DataFrame(schema={c: schema.get(c, pl.String) for c in columns})
-    return pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None).select(columns)
+    return checks_frame(rows, [*CHECK_COLUMNS, "sector_id", "text"])

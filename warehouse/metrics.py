@@ -66,9 +66,6 @@ SECTOR_METRIC_COLUMNS = [
     "load_id",
 ]
 
-#: How a published qualifier becomes a metric bound ('about 40%' stays a value, marked approximate).
-BOUNDS = ["exact", "lower", "upper", "approximate"]
-
 #: Metrics that are ratios of a supply balance: only published on a basis declared meaningful.
 BALANCE_RATIOS = [
     "self_sufficiency_ratio",

@@ -198,6 +198,16 @@ def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> st
         url = links.get((r["sector_id"], role))
         return f"<a class='v' href='{esc(url)}'>{text}</a>" if url else text
 
+    def measure(r: dict, role: str) -> str:
+        """A domestic-supply or world-position cell: value (bound marked), year, what, who."""
+        if r[f"{role}_value"] is None:
+            return f"<small>{esc(r[f'{role}_note'] or 'no measure')}</small>"
+        shown = format_value(r[f"{role}_value"], "ratio", r[f"{role}_bound"])
+        return (
+            f"{linked(shown, r, role)} ({r[f'{role}_year']})<br><small>"
+            f"{esc(r[f'{role}_note'])}; {esc(r[f'{role}_publisher'])}</small>"
+        )
+
     head = (
         "<div class='scroll'><table class='summary'><thead><tr><th>sector</th><th>domestic supply</th>"
         "<th>since ~2015</th><th>world position</th><th>targets met / missed / no data</th>"
@@ -205,15 +215,7 @@ def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> st
     )
     body = []
     for r in summary.iter_rows(named=True):
-        if r["domestic_supply_value"] is not None:
-            shown = format_value(r["domestic_supply_value"], "ratio", r["domestic_supply_bound"])
-            domestic = (
-                f"{linked(shown, r, 'domestic_supply')}"
-                f" ({r['domestic_supply_year']})<br><small>{esc(r['domestic_supply_note'])}; "
-                f"{esc(r['domestic_supply_publisher'])}</small>"
-            )
-        else:
-            domestic = f"<small>{esc(r['domestic_supply_note'] or 'no measure')}</small>"
+        domestic = measure(r, "domestic_supply")
         if r["change_since_baseline"] is not None:
             base = format_value(r["baseline_value"], "ratio", r["baseline_bound"])
             change = (
@@ -222,15 +224,7 @@ def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> st
             )
         else:
             change = f"<small>{esc(r['baseline_note'])}</small>"
-        if r["world_position_value"] is not None:
-            shown = format_value(r["world_position_value"], "ratio", r["world_position_bound"])
-            world = (
-                f"{linked(shown, r, 'world_position')}"
-                f" ({r['world_position_year']})<br><small>{esc(r['world_position_note'])}; "
-                f"{esc(r['world_position_publisher'])}</small>"
-            )
-        else:
-            world = f"<small>{esc(r['world_position_note'] or 'no measure')}</small>"
+        world = measure(r, "world_position")
         targets = f"{r['targets_met']} / {r['targets_missed']} / {r['targets_no_data']}"
         body.append(
             f"<tr><td><b><a href='sectors/{esc(r['sector_id'])}.html'>{esc(r['short_name'])}</a>"

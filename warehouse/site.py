@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from warehouse.metrics import SECTOR_METRIC_COLUMNS
 from warehouse.units import format_value
 
 SITE_CSS = """
@@ -225,23 +226,8 @@ def _cite(title: str, load_id: str, path: str) -> str:
     )
 
 
-METRIC_COLUMNS = [
-    "sector",
-    "product",
-    "year",
-    "period",
-    "metric",
-    "value",
-    "unit",
-    "basis",
-    "bound",
-    "definition_id",
-    "publisher",
-    "method",
-    "inputs",
-    "sources",
-    "load_id",
-]
+#: Columns of a chart's download: the sector metric row without the headline / caveat flags.
+METRIC_COLUMNS = [c for c in SECTOR_METRIC_COLUMNS if c not in ("headline", "caveat")]
 
 
 def sector_page(

@@ -237,18 +237,9 @@ def validate_table(
 
 
 def _empty_quarantine() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "load_id": pl.String,
-            "source": pl.String,
-            "table": pl.String,
-            "row_number": pl.Int64,
-            "row_json": pl.String,
-            "column": pl.String,
-            "check": pl.String,
-            "failing_value": pl.String,
-        }
-    )
+    from warehouse.load import QUARANTINE_COLUMNS  # the one quarantine layout
+
+    return pl.DataFrame(schema=QUARANTINE_COLUMNS)
 
 
 def load_bulk(
