@@ -269,9 +269,9 @@ from flows.sources import baci, get_source
 from flows.snapshots import latest_snapshot
 from warehouse import conform
 from warehouse.build import read_sectors
+from warehouse.load import read_raw
 folder, work = Path(sys.argv[1]), Path(sys.argv[2])
-raw = get_source("sector_hs_map").parse(latest_snapshot("sector_hs_map")).with_columns(
-    pl.lit("b").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256"))
+raw = read_raw("sector_hs_map", latest_snapshot("sector_hs_map"), "b")
 hs_map = conform.sector_hs_map(raw, read_sectors())
 con = duckdb.connect(str(work / "w.duckdb"))
 con.execute("CREATE SCHEMA raw")

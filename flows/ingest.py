@@ -124,14 +124,15 @@ def fetched_choice(
 
 def local_choice(name: str, root: Path | None = None) -> SnapshotChoice:
     """The latest snapshot in the store (offline refresh)."""
-    return _choice(latest_snapshot(name, root or snapshots_dir()), "loaded")
+    # not verified here: the load verifies every file and a tampered one fails its source only
+    return _choice(latest_snapshot(name, root or snapshots_dir(), verify=False), "loaded")
 
 
 def stale_choice(name: str, error: str, root: Path | None = None) -> SnapshotChoice:
     """After a failed live fetch: the last good snapshot, marked stale with the reason."""
     message = http.redact(error).removeprefix(f"{name}: ")  # the source is named once
     log.info("%s: live fetch failed, using the last good snapshot: %s", name, message)
-    snap = latest_snapshot(name, root or snapshots_dir())
+    snap = latest_snapshot(name, root or snapshots_dir(), verify=False)  # the load verifies it
     return _choice(snap, "stale", f"live fetch failed: {message}")
 
 
@@ -171,31 +172,44 @@ def snapshot_record(path: str, root: Path | None = None) -> dict:
     }
 
 
-def published_choice(target: Path, source: str, root: Path | None = None) -> dict | None:
-    """The snapshot the published warehouse loaded for ``source`` (None if unknown or gone)."""
+def published_snapshots(target: Path) -> dict[str, dict]:
+    """meta.snapshots of the published warehouse, by source ({} when there is none)."""
     import duckdb
 
     if not target.exists():
-        return None
+        return {}
     from warehouse.query import open_reader
 
     try:
         con = open_reader(target)
         try:
-            rows = con.execute(
-                "SELECT path FROM meta.snapshots WHERE source = ?", [source]
-            ).fetchall()
+            frame = con.sql("SELECT * FROM meta.snapshots").pl()
         finally:
             con.close()
     except duckdb.Error:
+        return {}
+    return {r["source"]: r for r in frame.iter_rows(named=True)}
+
+
+def published_choice(target: Path, source: str, root: Path | None = None) -> dict | None:
+    """The snapshot the published warehouse loaded for ``source`` (None if unknown or gone)."""
+    record = published_snapshots(target).get(source)
+    if record is None:
         return None
-    if not rows:
-        return None
-    path = (root or snapshots_dir()) / rows[0][0]
+    path = (root or snapshots_dir()) / record["path"]
     if not (path / "snapshot.json").is_file():
         return None
     snap = read_snapshot(path)
     return _choice(snap, "loaded").to_dict()
+
+
+def previous_rows(choice: dict, published: dict[str, dict]) -> int | None:
+    """Rows of the snapshot the published warehouse loaded for this source, when the refresh is
+    about to load a different one (for the truncation check); None otherwise."""
+    record = published.get(choice["source"])
+    if record is None or record["sha256"] == choice["sha256"]:
+        return None
+    return record["rows"]
 
 
 #: Files whose content decides what a build produces, besides the snapshots.

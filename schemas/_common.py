@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import date
+
 import pandera.polars as pa
+import polars as pl
 
 YEAR = {"ge": 1800, "le": 2100}
 
@@ -33,9 +38,66 @@ def publisher_vocabulary() -> list[str]:
 
 def known_publishers(data: pa.PolarsData):
     """Check: every '; '-separated part of the publisher column is a facts/publishers.csv id."""
-    import polars as pl
-
     ids = publisher_vocabulary()
     return data.lazyframe.select(
         pl.col(data.key).str.split("; ").list.eval(pl.element().is_in(ids)).list.all()
+    )
+
+
+def row_rule(column: str, rule: str, passes: Callable[[], pl.Expr]):
+    """A row-level range rule on ``column``, written as a polars expression that is true for the
+    rows that pass (nulls pass: nullability is the field's own rule). A failing row goes to
+    meta.quarantine naming ``column`` and ``rule``; declare it as a model attribute."""
+
+    def check(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(passes().fill_null(True))
+
+    check.__name__ = "rule_" + re.sub(r"\W+", "_", f"{column} {rule}")
+    return pa.dataframe_check(name=f"{column}: {rule}")(check)
+
+
+def finite(column: str):
+    """Rule: a number, not inf or NaN (a float column accepts both otherwise)."""
+    return row_rule(column, "finite number", lambda: pl.col(column).is_finite())
+
+
+def non_negative(column: str, unless: pl.Expr | None = None, why: str = ""):
+    """Rule: >= 0 (counts, capacities, money), except rows where ``unless`` is true."""
+    rule = "not negative" + (f" ({why})" if why else "")
+    return row_rule(
+        column,
+        rule,
+        lambda: (pl.col(column) >= 0) if unless is None else (unless | (pl.col(column) >= 0)),
+    )
+
+
+def percent_in_range(column: str = "value", unit_column: str = "unit"):
+    """Rule: a share stated in percent lies in [0, 100]."""
+    return row_rule(
+        column,
+        "percent within 0-100",
+        lambda: ~pl.col(unit_column).is_in(["%", "percent"]) | pl.col(column).is_between(0, 100),
+    )
+
+
+def not_after_this_year(column: str = "year", unless: pl.Expr | None = None):
+    """Rule: an observation's year is not in the future (projections are marked and exempt)."""
+
+    def passes() -> pl.Expr:
+        ok = pl.col(column) <= date.today().year
+        return ok if unless is None else (unless | ok)
+
+    return row_rule(column, "not after the current year unless a projection", passes)
+
+
+def at_most_for_unit(ceilings: dict[str, float], column: str = "value", unit_column: str = "unit"):
+    """Rule: a value is at most a ceiling that no real observation in that unit comes near (a
+    typo or a hostile upstream writing 1e308 is finite, but no country has 1e308 GW of solar)."""
+    limit = pl.col(unit_column).replace_strict(ceilings, default=None, return_dtype=pl.Float64)
+    return row_rule(
+        column,
+        "at most the ceiling for its unit ("
+        + ", ".join(f"{v:g} {k}" for k, v in ceilings.items())
+        + ")",
+        lambda: limit.is_null() | (pl.col(column) <= limit),
     )

@@ -1,11 +1,32 @@
 """Raw layer: each source's rows as landed, plus lineage. Checked on every load; rows that fail
-go to meta.quarantine (see warehouse/load.py)."""
+go to meta.quarantine (see warehouse/load.py).
+
+Every model states its key (``Config.unique``: a duplicate key fails the source, since which copy
+is right cannot be known) and a range rule for every number: finite; not negative where the
+quantity cannot be; percentages within 0-100; no observation dated after the current year unless
+it is marked as a projection.
+"""
 
 from __future__ import annotations
 
 import pandera.polars as pa
+import polars as pl
 
-from schemas._common import BOUNDS, YEAR, Lineage
+from schemas._common import (
+    BOUNDS,
+    YEAR,
+    Lineage,
+    at_most_for_unit,
+    finite,
+    non_negative,
+    not_after_this_year,
+    percent_in_range,
+    row_rule,
+)
+
+#: Ceilings far above any real value of the OWID charts tracked (world, 2023-2025: 1.4 TW of solar,
+#: 1.0 TW of wind, 17 million electric cars sold, 0.55 million robots installed).
+OWID_CEILINGS = {"GW": 1e5, "vehicles": 1e9, "units": 1e8}
 
 
 class OwidGrapher(Lineage):
@@ -18,9 +39,20 @@ class OwidGrapher(Lineage):
     indicator: str = pa.Field(description="OWID grapher slug")
     unit: str = pa.Field(description="Unit of `value` as stated by the chart")
 
+    _value_finite = finite("value")
+    _value_not_negative = non_negative(
+        "value",
+        unless=pl.col("code").is_null(),
+        why="for countries; a residual such as 'Rest of World' has no code and may be negative",
+    )
+    _percent = percent_in_range()
+    _ceiling = at_most_for_unit(OWID_CEILINGS)
+    _no_future = not_after_this_year()
+
     class Config:
         strict = True
         coerce = True
+        unique = ["entity", "year", "indicator"]
 
 
 class IeaGlobalEvData(Lineage):
@@ -36,11 +68,16 @@ class IeaGlobalEvData(Lineage):
     powertrain: str = pa.Field(description="BEV, PHEV, FCEV, EV, ...")
     year: int = pa.Field(**YEAR, description="Calendar year")
     unit: str = pa.Field(description="Unit as published (Vehicles, percent, ...)")
-    value: float = pa.Field(description="Value in `unit`")
+    value: float = pa.Field(ge=0, description="Value in `unit`")
+
+    _value_finite = finite("value")
+    _percent = percent_in_range()
+    _no_future = not_after_this_year(unless=pl.col("category") != "Historical")
 
     class Config:
         strict = True
         coerce = True
+        unique = ["region", "category", "parameter", "mode", "powertrain", "year", "unit"]
 
 
 class ChinaOfficialStats(Lineage):
@@ -72,9 +109,25 @@ class ChinaOfficialStats(Lineage):
     origin_file: str = pa.Field(description="Transcription file the row came from")
     origin_row: int = pa.Field(ge=1, description="Line in that file")
 
+    _value_finite = finite("value")
+    _value_not_negative = non_negative(
+        "value", unless=pl.col("unit").str.contains("change"), why="except a stated change"
+    )
+    _percent = percent_in_range()
+    _not_after_release = row_rule(
+        "year",
+        "not after the year of the page that published it, unless a forecast or a plan year",
+        lambda: (
+            pl.col("is_forecast")
+            | (pl.col("unit") == "year")
+            | (pl.col("year") <= pl.col("source_date").str.slice(0, 4).cast(pl.Int64, strict=False))
+        ),
+    )
+
     class Config:
         strict = True
         coerce = True
+        unique = ["origin_file", "origin_row"]
 
 
 class ComtradeTrade(Lineage):
@@ -96,9 +149,15 @@ class ComtradeTrade(Lineage):
     is_estimated: bool = pa.Field(description="Comtrade flagged an estimated quantity or weight")
     record_source: str = pa.Field(description="Which Comtrade layout the row came from")
 
+    _qty_finite = finite("qty")
+    _weight_finite = finite("net_weight_kg")
+    _value_finite = finite("primary_value_usd")
+    _no_future = not_after_this_year()
+
     class Config:
         strict = True
         coerce = True
+        unique = ["year", "reporter_code", "partner_code", "flow_code", "cmd_code"]
 
 
 class WorldbankWdi(Lineage):
@@ -109,12 +168,20 @@ class WorldbankWdi(Lineage):
     country_iso3: str = pa.Field(str_matches=r"^[A-Z0-9]{3}$", description="ISO3 or WB aggregate")
     country_name: str = pa.Field(description="Economy name")
     year: int = pa.Field(**YEAR, description="Calendar year")
-    value: float = pa.Field(description="Value in the indicator's unit")
+    value: float = pa.Field(
+        ge=0,
+        description="Value in the indicator's unit (the WDI indicators tracked are levels, "
+        "counts and shares, never negative; a growth-rate indicator would need its own rule)",
+    )
     lastupdated: str = pa.Field(description="WDI vintage (Last Updated Date)")
+
+    _value_finite = finite("value")
+    _no_future = not_after_this_year()
 
     class Config:
         strict = True
         coerce = True
+        unique = ["indicator_id", "country_iso3", "year"]
 
 
 class Mic2025Targets(Lineage):
@@ -137,6 +204,9 @@ class Mic2025Targets(Lineage):
         isin=["stated_in_source", "secondary_source"], description="Official wording or paraphrase"
     )
 
+    _baseline_finite = finite("baseline_value")
+    _target_finite = finite("target_value")
+
     class Config:
         strict = True
         coerce = True
@@ -156,3 +226,4 @@ class SectorHsMap(Lineage):
     class Config:
         strict = True
         coerce = True
+        unique = ["sector", "product", "hs_code", "hs_revision"]

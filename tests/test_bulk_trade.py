@@ -3,14 +3,14 @@
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
 from bench.synthetic_baci import generate
 from flows.snapshots import latest_snapshot
-from flows.sources import baci, get_source
+from flows.sources import baci
 from warehouse import conform
 from warehouse.build import read_sectors
+from warehouse.load import read_raw
 
 # Hand-made rows (not data): China exports 40 of 854231 and 60 of 100199; Korea exports 60 of
 # 854231 and 40 of 100199.
@@ -25,8 +25,7 @@ TINY = """t,i,j,k,v,q
 
 @pytest.fixture(scope="module")
 def hs_map():
-    raw = get_source("sector_hs_map").parse(latest_snapshot("sector_hs_map"))
-    raw = raw.with_columns(pl.lit("t").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256"))
+    raw = read_raw("sector_hs_map", latest_snapshot("sector_hs_map"), "t")
     return conform.sector_hs_map(raw, read_sectors())
 
 

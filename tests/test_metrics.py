@@ -4,18 +4,15 @@ import polars as pl
 import pytest
 
 from flows.snapshots import latest_snapshot
-from flows.sources import get_source
 from warehouse import conform, metrics
 from warehouse.build import read_official_series, read_sectors
+from warehouse.load import read_raw
 
 
 @pytest.fixture(scope="module")
 def official() -> pl.DataFrame:
     snap = latest_snapshot("china_official_stats")
-    raw = get_source("china_official_stats").parse(snap)
-    raw = raw.with_columns(
-        pl.lit("test").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256")
-    )
+    raw = read_raw("china_official_stats", snap, "test")
     return conform.official_stats(raw, read_official_series())
 
 

@@ -4,16 +4,13 @@ import polars as pl
 import pytest
 
 from flows.snapshots import latest_snapshot
-from flows.sources import get_source
 from warehouse import conform, metrics
 from warehouse.build import read_sectors
+from warehouse.load import read_raw
 
 
 def raw(name):
-    frame = get_source(name).parse(latest_snapshot(name))
-    return frame.with_columns(
-        pl.lit("test").alias("load_id"), pl.lit("0" * 64).alias("snapshot_sha256")
-    )
+    return read_raw(name, latest_snapshot(name), "test")
 
 
 @pytest.fixture(scope="module")

@@ -93,6 +93,9 @@ def data_dictionary_markdown() -> str:
         config = model.to_schema()
         if getattr(config, "unique", None):
             lines += [f"Unique key: {', '.join(config.unique)}", ""]
+        rules = [c.name for c in config.checks if c.name and ": " in c.name]
+        if rules:  # row rules (schemas/_common.py::row_rule), named "<column>: <rule>"
+            lines += ["Row rules:", "", *[f"- {r}" for r in rules], ""]
         lines += ["| column | type | nullable | checks | description |", "|---|---|---|---|---|"]
         for r in describe_table(table).iter_rows(named=True):
             desc = r["description"].replace("|", "\\|")

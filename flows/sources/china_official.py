@@ -568,29 +568,11 @@ def import_bundled(shared: Path) -> SnapshotPayload:
 
 
 def parse(snapshot: Snapshot) -> pl.DataFrame:
-    frame = read_csv_bytes(
-        NAME,
-        snapshot.file(FILE).read_bytes(),
-        schema_overrides={
-            "year": pl.Int64,
-            "value": pl.Float64,
-            "is_forecast": pl.String,
-            "origin_row": pl.Int64,
-            "source_date": pl.String,
-            "source_title": pl.String,
-        },
-    )
+    """Text columns; warehouse/load.py parses numbers and the is_forecast flag (strictly: only
+    'true' / 'false'), quarantining a cell that does not parse with its original text."""
+    frame = read_csv_bytes(NAME, snapshot.file(FILE).read_bytes(), infer_schema_length=0)
     require_columns(NAME, frame, COLUMNS)
-    flags = frame["is_forecast"].cast(pl.String)
-    bad = frame.filter(~flags.is_in(["true", "false"]))
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise SourceFormatError(
-            NAME,
-            f"is_forecast must be 'true' or 'false', found {row['is_forecast']!r}",
-            row=row["origin_row"],
-        )
-    return frame.select(COLUMNS).with_columns(flags.eq("true").alias("is_forecast"))
+    return frame.select(COLUMNS)
 
 
 SOURCE = Source(

@@ -453,20 +453,7 @@ def fetch(
 def parse(snapshot: Snapshot) -> pl.DataFrame:
     frame = read_csv_bytes(NAME, snapshot.file(FILE).read_bytes(), infer_schema_length=0)
     require_columns(NAME, frame, COLUMNS)
-    ints = ["year", "reporter_code", "partner_code", "aggr_level"]
-    floats = ["qty", "net_weight_kg", "primary_value_usd"]
-    return frame.select(
-        *[
-            pl.col(c).cast(pl.Int64, strict=False)
-            if c in ints
-            else pl.col(c).cast(pl.Float64, strict=False)
-            if c in floats
-            else (pl.col(c) == "true")
-            if c == "is_estimated"
-            else pl.col(c)
-            for c in COLUMNS
-        ]
-    )
+    return frame.select(COLUMNS)  # text: warehouse/load.py parses numbers and flags strictly
 
 
 SOURCE = Source(

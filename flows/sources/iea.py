@@ -85,11 +85,7 @@ def fetch(
 def parse(snapshot: Snapshot) -> pl.DataFrame:
     frame = read_csv_bytes(NAME, snapshot.file(FILE).read_bytes(), infer_schema_length=0)
     require_columns(NAME, frame, COLUMNS)
-    return frame.select(
-        *[pl.col(c) for c in COLUMNS if c not in ("year", "value")],
-        pl.col("year").cast(pl.Int64, strict=False),
-        pl.col("value").cast(pl.Float64, strict=False),
-    ).select(COLUMNS)
+    return frame.select(COLUMNS)  # text: warehouse/load.py parses the numbers
 
 
 SOURCE = Source(

@@ -168,14 +168,14 @@ def parse_chart(chart: Chart, snapshot: Snapshot) -> pl.DataFrame:
     frame = read_csv_bytes(
         chart.source,
         snapshot.file(_file_name(chart)).read_bytes(),
-        infer_schema_length=0,  # all text: bad numbers become nulls that the raw checks catch
+        infer_schema_length=0,  # all text: load.cast_to_schema parses it against the raw model
     )
     require_columns(chart.source, frame, [*HEADER, chart.value_column])
     return frame.select(
         pl.col("Entity").alias("entity"),
         pl.col("Code").alias("code"),
-        pl.col("Year").cast(pl.Int64, strict=False).alias("year"),
-        pl.col(chart.value_column).cast(pl.Float64, strict=False).alias("value"),
+        pl.col("Year").alias("year"),  # text: warehouse/load.py parses numbers, keeping bad cells
+        pl.col(chart.value_column).alias("value"),
         pl.lit(chart.slug).alias("indicator"),
         pl.lit(chart.unit).alias("unit"),
     )

@@ -73,16 +73,11 @@ def _parse(name: str, file: str, columns: list[str], snapshot: Snapshot) -> pl.D
 
 
 def _parse_targets(snapshot: Snapshot) -> pl.DataFrame:
-    frame = _parse("mic2025_targets", "mic2025_targets.csv", TARGET_COLUMNS, snapshot)
-    return frame.with_columns(
-        pl.col("baseline_year", "target_year").cast(pl.Int64, strict=False),
-        pl.col("baseline_value", "target_value").cast(pl.Float64, strict=False),
-    )
+    return _parse("mic2025_targets", "mic2025_targets.csv", TARGET_COLUMNS, snapshot)
 
 
 def _parse_hs_map(snapshot: Snapshot) -> pl.DataFrame:
-    frame = _parse("sector_hs_map", "sector_hs_map.csv", HS_MAP_COLUMNS, snapshot)
-    return frame.with_columns(pl.col("level").cast(pl.Int64, strict=False))
+    return _parse("sector_hs_map", "sector_hs_map.csv", HS_MAP_COLUMNS, snapshot)
 
 
 SOURCES = [

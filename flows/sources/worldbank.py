@@ -249,10 +249,7 @@ def fetch_indicator(
 def parse(snapshot: Snapshot) -> pl.DataFrame:
     frame = read_csv_bytes(snapshot.source, snapshot.file(FILE).read_bytes(), infer_schema_length=0)
     require_columns(snapshot.source, frame, COLUMNS)
-    return frame.select(COLUMNS).with_columns(
-        pl.col("year").cast(pl.Int64, strict=False),
-        pl.col("value").cast(pl.Float64, strict=False),
-    )
+    return frame.select(COLUMNS)  # text: warehouse/load.py parses the numbers
 
 
 SOURCES = [
