@@ -67,8 +67,18 @@ def _check_warehouse_path(warehouse: str | None) -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, never wrapped
     raise typer.Exit(code)
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for expected errors too")
+    ] = False,
+) -> None:
+    if debug:
+        os.environ["MIC2025_DEBUG"] = "1"
 
 
 @app.command()
@@ -139,6 +149,8 @@ def refresh(
         summary, stale = exc.summary, str(exc)
     except (Mic2025Error, ValueError) as exc:
         _fail(str(exc))
+    except OSError as exc:  # read-only folder, disk full: the path and the reason
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     if as_json:
         print(json.dumps(summary, indent=2, default=str))
     elif not quiet:
@@ -457,6 +469,45 @@ def serve() -> None:
 
 
 @app.command()
+def alerts(
+    webhook: Annotated[
+        str,
+        typer.Option(
+            "--webhook",
+            envvar="MIC2025_ALERT_WEBHOOK",
+            help="URL that receives a JSON POST (subject, body) for each alert",
+        ),
+    ],
+    missing_after_hours: Annotated[
+        float, typer.Option("--missing-after", help="Hours without a completed nightly run")
+    ] = 26.0,
+    allow_private_url: Annotated[
+        bool, typer.Option("--allow-private-url", help="Allow a webhook on a private address")
+    ] = False,
+) -> None:
+    """Create (or update) the Prefect automations that notify WEBHOOK when the nightly refresh
+    fails, ends Stale, or does not complete (needs PREFECT_API_URL and the deployments)."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(webhook).scheme not in ("http", "https"):
+        _fail(f"--webhook takes an http(s) URL, not {webhook!r}")
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("set PREFECT_API_URL to the Prefect server the deployments run on (README)")
+    from prefect.exceptions import ObjectNotFound
+
+    from flows.alerts import setup_alerts
+
+    try:
+        made = setup_alerts(
+            webhook, missing_after_hours=missing_after_hours, allow_private_url=allow_private_url
+        )
+    except ObjectNotFound:
+        _fail("no deployment mic2025-refresh/nightly-refresh: run `prefect deploy --all` first")
+    for name, automation_id in made.items():
+        console.print(f"{name}  ({automation_id})")
+
+
+@app.command()
 def web(
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8765,
@@ -483,6 +534,10 @@ def _report_dir(warehouse: str | None) -> Path:
     return warehouse_path(warehouse).parent / "report"
 
 
+#: Most candidate claims `claims extract` prints (the output of a hostile page stays bounded).
+MAX_CANDIDATES = 2000
+
+
 class ClaimsFormat(StrEnum):
     json = "json"
     yaml = "yaml"
@@ -503,6 +558,11 @@ def claims_extract(
     except ArticleError as exc:
         _fail(str(exc))
     found = [c.to_dict() for c in extract_claims(text)]
+    if len(found) > MAX_CANDIDATES:  # an article has dozens; thousands means it is not one
+        err.print(
+            f"note: {len(found)} numbers found; showing the first {MAX_CANDIDATES}", soft_wrap=True
+        )
+        found = found[:MAX_CANDIDATES]
     if fmt == ClaimsFormat.yaml:
         import yaml
 
@@ -551,7 +611,15 @@ def snapshot_fetch(
 
 
 def main() -> None:  # pragma: no cover - entry point
-    app()
+    from flows.settings import debug_enabled
+
+    try:
+        app()
+    except OSError as exc:  # a file-system fault in any command: one line unless --debug
+        if debug_enabled() or "--debug" in sys.argv:
+            raise
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,19 +21,30 @@ from prefect.artifacts import (
     create_markdown_artifact,
     create_table_artifact,
 )
+from prefect.futures import wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows import ingest
-from flows.errors import FetchError, SourcesStale
+from flows.errors import FetchError, Mic2025Error, SourcesStale
 from flows.failpoints import failpoint
-from flows.settings import stale_fail_share, task_retries, task_retry_delays, warehouse_path
+from flows.settings import (
+    debug_enabled,
+    fetch_concurrency,
+    fetch_deadline,
+    source_deadline,
+    stale_fail_share,
+    task_retries,
+    task_retry_delays,
+    warehouse_path,
+)
 from flows.snapshots import read_snapshot
 from flows.sources import SOURCES, baci
 from warehouse import build as wh
 from warehouse import scorecard
-from warehouse.load import load_source
+from warehouse.load import keep_published, load_source
 from warehouse.query import run_query
 from warehouse.report import build_report
 from warehouse.report_text import run_summary_markdown
@@ -55,14 +66,21 @@ def new_load_id() -> str:
 
 
 def _retry_fetch(task, task_run, state) -> bool:
-    """Retry a fetch task only for transient failures (429, 5xx, timeouts, broken bodies)."""
+    """Retry a fetch task only for transient failures (429, 5xx, timeouts, broken bodies), and
+    only while the retry can start before the source's deadline (``MIC2025_SOURCE_DEADLINE``)."""
     try:
         state.result()
     except FetchError as exc:
-        return exc.retryable
+        if not exc.retryable:
+            return False
     except Exception:
         return False
-    return False
+    else:
+        return False
+    started = task_run.start_time or datetime.now(UTC)
+    delays = task_retry_delays()
+    delay = delays[min(task_run.run_count - 1, len(delays) - 1)] if delays else 0
+    return (datetime.now(UTC) - started).total_seconds() + delay < source_deadline()
 
 
 @task(name="fetch", retry_condition_fn=_retry_fetch)
@@ -75,32 +93,42 @@ def fetch_task(source: str, years: tuple[int, int] | None = None) -> dict:
 def choose_snapshots(
     names: list[str], live_sources: set[str], years: tuple[int, int] | None = None
 ) -> list[dict]:
-    """Live sources are fetched (one task each, retried on transient errors); a source whose
-    fetch still fails falls back to its last good snapshot, marked stale. Other sources load
-    their latest local snapshot."""
+    """Live sources are fetched concurrently (``MIC2025_FETCH_CONCURRENCY`` at once, one task
+    each, retried on transient errors within ``MIC2025_SOURCE_DEADLINE``; all within
+    ``MIC2025_FETCH_DEADLINE``); a source whose fetch fails or is not done in time falls back to
+    its last good snapshot, marked stale. Other sources load their latest local snapshot.
+    Fetching writes new snapshots only, so it runs before the writer lock is taken."""
     logger = get_run_logger()
-    fetch = fetch_task.with_options(retries=task_retries(), retry_delay_seconds=task_retry_delays())
+    fetch = fetch_task.with_options(
+        retries=task_retries(),
+        retry_delay_seconds=task_retry_delays(),
+        timeout_seconds=source_deadline(),
+    )
+    live = [n for n in names if n in live_sources and ingest.has_live_endpoint(n)]
+    futures = {name: fetch.submit(name, years) for name in live}
+    deadline = fetch_deadline()
+    done = wait(list(futures.values()), timeout=deadline).done
     choices = []
     for name in names:
-        if name in live_sources and ingest.has_live_endpoint(name):
-            state = fetch(name, years, return_state=True)
-            if state.is_completed():
-                choices.append(state.result())
-                continue
+        if name not in futures:
+            choices.append(ingest.local_choice(name).to_dict())
+            continue
+        if futures[name] in done:
             try:
-                state.result()
+                choices.append(futures[name].result())
+                continue
             except Exception as exc:  # the failure is recorded; the refresh goes on
                 error = str(exc)
-            choices.append(ingest.stale_choice(name, error).to_dict())
-            stale = choices[-1]  # one line per source: name, status, snapshot kept, short reason
-            logger.warning("%s: stale snapshot %s (%s)", name, stale["version"], stale["message"])
         else:
-            choices.append(ingest.local_choice(name).to_dict())
+            error = f"{name}: not fetched within the run's fetch deadline ({deadline:g} s)"
+        choices.append(ingest.stale_choice(name, error).to_dict())
+        stale = choices[-1]  # one line per source: name, status, snapshot kept, short reason
+        logger.warning("%s: stale snapshot %s (%s)", name, stale["version"], stale["message"])
     return choices
 
 
 @task(name="load-raw")
-def load_task(choice: dict, staging: str, load_id: str) -> dict:
+def load_task(choice: dict, staging: str, load_id: str, previous_rows: int | None = None) -> dict:
     snap = read_snapshot(Path(choice["path"]), verify=True)
     report = load_source(
         choice["source"],
@@ -109,6 +137,7 @@ def load_task(choice: dict, staging: str, load_id: str) -> dict:
         load_id,
         status=choice["status"],
         message=choice["message"],
+        previous_rows=previous_rows,
     )
     get_run_logger().info(
         "%s: %d rows read, %d loaded, %d quarantined",
@@ -123,12 +152,18 @@ def load_task(choice: dict, staging: str, load_id: str) -> dict:
 def load_all(
     choices: list[dict], staging: str, load_id: str, target: Path
 ) -> tuple[list[dict], list[dict]]:
-    """Load every source. A source whose load fails (too many bad rows, schema drift, a broken
-    snapshot) keeps the snapshot the published warehouse was built from: its previous good data
-    stays published, and meta.loads records status 'failed' with the error."""
+    """Load every source. A source whose load fails (too many bad rows, a duplicate key, schema
+    drift, a truncated or tampered snapshot) keeps the snapshot the published warehouse was built
+    from, or when that is the one failing, the published raw rows themselves: its previous good
+    data stays published, and meta.loads records status 'failed' with the error. Only a source
+    with nothing published fails the refresh."""
     reports, used = [], []
+    published = ingest.published_snapshots(target)
     # submitted together: they run in parallel on the flow's task runner (threads, or Dask)
-    futures = [load_task.submit(choice, staging, load_id) for choice in choices]
+    futures = [
+        load_task.submit(choice, staging, load_id, ingest.previous_rows(choice, published))
+        for choice in choices
+    ]
     for choice, future in zip(choices, futures, strict=True):
         future.wait()
         state = future.state
@@ -142,7 +177,13 @@ def load_all(
             error = exc
         previous = ingest.published_choice(target, choice["source"])
         if previous is None or previous["path"] == choice["path"]:
-            raise error
+            kept = keep_published(target, choice["source"], Path(staging), str(error))
+            if kept is None:
+                raise error
+            get_run_logger().error("%s: %s", choice["source"], kept.message)
+            reports.append(kept.to_dict())
+            used.append({**choice, "record": published[choice["source"]]})
+            continue
         previous.update(
             status="failed",
             message=f"load failed: {error}; kept the published snapshot {previous['version']}",
@@ -232,7 +273,11 @@ class YearRange(BaseModel):
 SourceName = Literal[tuple(sorted(SOURCES))]  # type: ignore[valid-type]
 
 
-@flow(name="mic2025-refresh", log_prints=True)
+@flow(
+    name="mic2025-refresh",
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=fetch_concurrency()),
+)
 def refresh(
     sources: list[SourceName] | None = None,
     live: bool = False,
@@ -254,6 +299,27 @@ def refresh(
         warehouse: Warehouse file (default $MIC2025_WAREHOUSE or warehouse/mic2025.duckdb).
         wait_seconds: How long to wait for another refresh that holds the writer lock.
     """
+    try:
+        return run_refresh(sources, live, years, mode, warehouse, wait_seconds)
+    except (Mic2025Error, OSError) as exc:
+        if debug_enabled():
+            raise
+        # an expected failure (the writer lock is held, a source broke the build, the disk is
+        # full): one error line in the log, no traceback; the caller still gets the exception
+        message = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
+        get_run_logger().error("%s", message)
+        return Failed(message=message, data=exc)
+
+
+def run_refresh(
+    sources: list[str] | None,
+    live: bool,
+    years: YearRange | None,
+    mode: RefreshMode,
+    warehouse: str | None,
+    wait_seconds: float,
+) -> dict | State:
+    """The refresh flow's steps (called inside the flow; see :func:`refresh`)."""
     target = warehouse_path(warehouse)
     names = sorted(SOURCES)  # every source is loaded; `sources` chooses which are refreshed
     selected = sources or names
@@ -265,6 +331,10 @@ def refresh(
     run_id = str(flow_run.id) if flow_run.id else None
     started = datetime.now(UTC)
     logger = get_run_logger()
+    # fetching only adds snapshots, so it holds no lock: an on-demand run is not blocked by a
+    # nightly run waiting on the network, and only build + publish are serialised
+    choices = choose_snapshots(names, set(selected) if live else set(), span)
+    fetched = sum(c["status"] != "loaded" for c in choices)  # fetched live, or tried
     with wh.writer_lock(target, wait_seconds):
         leftovers = wh.clean_leftovers(target)
         if leftovers:
@@ -272,8 +342,6 @@ def refresh(
         staging = wh.staging_dir(target, load_id)
         tmp = wh.temp_path(target, load_id)
         try:
-            choices = choose_snapshots(names, set(selected) if live else set(), span)
-            fetched = sum(c["status"] != "loaded" for c in choices)  # fetched live, or tried
             failpoint("snapshot")
             fingerprint = ingest.inputs_fingerprint(choices)
             if mode == RefreshMode.incremental and fingerprint == wh.published_fingerprint(target):
@@ -286,7 +354,7 @@ def refresh(
             if [c["path"] for c in choices] != loaded:  # a failed load kept an older snapshot
                 fingerprint = ingest.inputs_fingerprint(choices)
             failpoint("load")
-            snapshots = [ingest.snapshot_record(c["path"]) for c in choices]
+            snapshots = [c.get("record") or ingest.snapshot_record(c["path"]) for c in choices]
             run = {
                 "load_id": load_id,
                 "flow_run_id": run_id,

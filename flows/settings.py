@@ -61,6 +61,12 @@ def quarantine_threshold() -> float:
     return float(os.environ.get("MIC2025_QUARANTINE_THRESHOLD", "0.05"))
 
 
+def min_row_share() -> float:
+    """Smallest row count a new snapshot may have, as a share of the published one's, before its
+    load fails as truncated (``MIC2025_MIN_ROW_SHARE``, default 0.8)."""
+    return float(os.environ.get("MIC2025_MIN_ROW_SHARE", "0.8"))
+
+
 def storage_version() -> str:
     """DuckDB storage format of the published warehouse (``MIC2025_STORAGE_VERSION``, default
     v1.2.0): a file DuckDB 1.2-1.5 clients (CLI, Python, JDBC/ODBC tools such as DBeaver) can open.
@@ -77,6 +83,29 @@ def task_retry_delays() -> list[float]:
     """Backoff between those retries, seconds: base, 4 x base, 16 x base (default base 10)."""
     base = float(os.environ.get("MIC2025_FETCH_TASK_RETRY_DELAY", "10"))
     return [base, base * 4, base * 16][: max(task_retries(), 1)]
+
+
+def debug_enabled() -> bool:
+    """``MIC2025_DEBUG=1`` (or ``mic2025 --debug``): expected errors keep their tracebacks."""
+    return os.environ.get("MIC2025_DEBUG", "") not in ("", "0", "false")
+
+
+def fetch_concurrency() -> int:
+    """Live sources fetched at once (``MIC2025_FETCH_CONCURRENCY``, default 4): the threads of
+    the flow's task runner, which the raw loads share."""
+    return max(int(os.environ.get("MIC2025_FETCH_CONCURRENCY", "4")), 1)
+
+
+def source_deadline() -> float:
+    """Seconds one source's fetch may take, retries included, before it is given up as stale
+    (``MIC2025_SOURCE_DEADLINE``, default 300)."""
+    return float(os.environ.get("MIC2025_SOURCE_DEADLINE", "300"))
+
+
+def fetch_deadline() -> float:
+    """Seconds all live fetches of a run may take together; sources not done by then are stale
+    (``MIC2025_FETCH_DEADLINE``, default 600)."""
+    return float(os.environ.get("MIC2025_FETCH_DEADLINE", "600"))
 
 
 def stale_fail_share() -> float:

@@ -197,6 +197,12 @@ def write_snapshot(
             json.dumps(snap.to_sidecar(), indent=2, ensure_ascii=False) + "\n"
         )
         os.replace(tmp, target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        # another refresh fetching at the same time (fetches hold no lock) wrote it first
+        if target.is_dir() and read_snapshot(target).sha256 == snap.sha256:
+            return read_snapshot(target)
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

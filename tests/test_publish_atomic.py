@@ -1,12 +1,13 @@
 """A failed refresh leaves the published warehouse byte-identical and readable."""
 
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows.errors import SnapshotError, WarehouseBusy
+from flows.errors import WarehouseBusy
 from flows.refresh import refresh
 from warehouse.build import writer_lock
 
@@ -15,20 +16,30 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize("point", ["transform", "before-publish"])
 def test_failure_midway_leaves_the_published_file_unchanged(
-    prefect_server, snapshot_store, tmp_path
+    prefect_server, snapshot_store, tmp_path, monkeypatch, point
 ):
+    """An unexpected error raised in the middle of a build (the temporary file is written, not
+    yet published): the published file stays byte-identical and nothing is left behind."""
+    from flows.failpoints import FailpointError
+
     target = tmp_path / "wh" / "mic2025.duckdb"
     refresh(warehouse=str(target))
     before = digest(target)
+    seen = {}
+    original = os.replace
 
-    # Corrupt one snapshot after others have loaded: the refresh fails at that source's load.
-    victim = next((snapshot_store / "owid_wind_capacity").iterdir())
-    data_file = next(p for p in victim.iterdir() if p.suffix == ".csv")
-    data_file.write_bytes(data_file.read_bytes()[:-200])
-    with pytest.raises(SnapshotError, match="does not match the sidecar"):
+    def watch_replace(src, dst):  # record whether a temporary build existed when it failed
+        seen["replaced"] = True
+        return original(src, dst)
+
+    monkeypatch.setattr(os, "replace", watch_replace)
+    monkeypatch.setenv("MIC2025_FAILPOINT_RAISE", point)
+    with pytest.raises(FailpointError, match=f"failpoint {point}"):
         refresh(warehouse=str(target))
 
+    assert "replaced" not in seen  # never published
     assert digest(target) == before
     con = duckdb.connect(str(target), read_only=True)
     try:
@@ -61,3 +72,63 @@ def test_leftovers_of_a_crashed_refresh_are_cleaned(prefect_server, tmp_path):
     refresh(warehouse=str(target))
     names = sorted(p.name for p in target.parent.iterdir())
     assert names == ["mic2025.duckdb", "mic2025.duckdb.lock", "report"]
+
+
+def test_two_real_refreshes_at_once_one_refused_in_one_line_one_waits(prefect_server, tmp_path):
+    """Three CLI refreshes: A holds the writer lock (paused before publishing); B, started
+    meanwhile without --wait, is refused with one error line and no traceback; C, with --wait,
+    publishes after A. The published history has A and C."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from prefect.settings import PREFECT_API_URL
+
+    target = tmp_path / "mic2025.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    env.pop("MIC2025_FAILPOINT", None)
+    command = [sys.executable, "-m", "flows.cli", "refresh", "--warehouse", str(target), "--json"]
+    root = Path(__file__).resolve().parents[1]
+    a = subprocess.Popen(
+        command,
+        env={**env, "MIC2025_FAILPOINT_PAUSE": "before-publish:12"},
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = target.with_name(target.name + ".lock")
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and f"pid {a.pid} " in lock.read_text()):
+        assert time.monotonic() < deadline and a.poll() is None, "A never took the lock"
+        time.sleep(0.1)
+    b = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    c = subprocess.Popen(
+        [*command, "--wait", "120"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    a_out, a_err = a.communicate(timeout=180)
+    c_out, c_err = c.communicate(timeout=180)
+    assert a.returncode == 0, a_err[-2000:]
+    assert b.returncode == 1
+    errors = [line for line in b.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: another refresh is writing {target} (pid {a.pid} since "
+        + errors[0].split(" since ", 1)[1]
+    ]
+    assert "wait for it to finish or pass a longer --wait" in errors[0]
+    assert "Traceback" not in b.stderr
+    assert c.returncode == 0, c_err[-2000:]
+    import json
+
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        runs = [r[0] for r in con.sql("select load_id from meta.runs order by load_id").fetchall()]
+    finally:
+        con.close()
+    assert runs == [json.loads(a_out)["load_id"], json.loads(c_out)["load_id"]]

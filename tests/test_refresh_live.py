@@ -155,3 +155,85 @@ def test_network_down_fails_fast_and_the_cli_says_stale(
     with duckdb.connect(str(target), read_only=True) as con:
         ledger = dict(con.sql("select source, status from meta.loads").fetchall())
     assert [ledger[s] for s in sources] == ["stale", "stale"]
+
+
+def test_fetching_holds_no_lock_so_an_on_demand_run_is_not_blocked(
+    prefect_server, live_env, snapshot_store, tmp_path, monkeypatch
+):
+    """A nightly run waiting on a slow upstream holds no writer lock: an on-demand run started
+    meanwhile (wait_seconds=0, i.e. refused if the lock were held) builds and publishes."""
+    import threading
+    import time
+
+    from werkzeug import Response
+
+    from flows.refresh import refresh
+
+    csv = (FIXTURES / "owid_electric-car-sales_head.csv").read_bytes()
+    fetching, release = threading.Event(), threading.Event()
+
+    def slow(request):
+        fetching.set()
+        release.wait(60)
+        return Response(csv, content_type="text/csv")
+
+    live_env.expect_request("/grapher/electric-car-sales.csv").respond_with_handler(slow)
+    monkeypatch.setenv("MIC2025_MIN_ROW_SHARE", "0")  # the fixture is the chart's first 29 rows
+    target = tmp_path / "mic2025.duckdb"
+    nightly: dict = {}
+    thread = threading.Thread(
+        target=lambda: nightly.update(
+            refresh(sources=["owid_electric_car_sales"], live=True, warehouse=str(target))
+        )
+    )
+    thread.start()
+    try:
+        assert fetching.wait(60)
+        started = time.monotonic()
+        on_demand = refresh(warehouse=str(target))  # offline, no waiting for the lock
+        assert on_demand["published"] and time.monotonic() - started < 60
+        assert thread.is_alive()  # the nightly run is still fetching
+    finally:
+        release.set()
+        thread.join(120)
+    assert {s["source"]: s["status"] for s in nightly["sources"]}["owid_electric_car_sales"] == (
+        "fresh"
+    )
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        runs = con.sql("select load_id from meta.runs order by load_id").fetchall()
+    finally:
+        con.close()
+    assert [r[0] for r in runs] == sorted([on_demand["load_id"], nightly["load_id"]])
+
+
+def test_a_run_fetch_deadline_makes_a_slow_source_stale(
+    prefect_server, live_env, snapshot_store, tmp_path, monkeypatch
+):
+    import threading
+
+    from werkzeug import Response
+
+    from flows.refresh import refresh
+
+    monkeypatch.setenv("MIC2025_FETCH_DEADLINE", "1")
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(10)
+        return Response(b"late", content_type="text/csv")
+
+    live_env.expect_request("/grapher/electric-car-sales.csv").respond_with_handler(slow)
+    try:
+        summary = refresh(
+            sources=["owid_electric_car_sales"],
+            live=True,
+            warehouse=str(tmp_path / "mic2025.duckdb"),
+            return_state=True,
+        ).result(raise_on_failure=False)
+    finally:
+        release.set()
+    data = summary.summary if isinstance(summary, SourcesStale) else summary
+    stale = {s["source"]: s for s in data["sources"]}["owid_electric_car_sales"]
+    assert stale["status"] == "stale"
+    assert "not fetched within the run's fetch deadline (1 s)" in stale["message"]

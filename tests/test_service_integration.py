@@ -38,12 +38,46 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
+class AlertReceiver:
+    """A webhook on a loopback port that records the JSON bodies POSTed to it."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append(json.loads(body or b"{}"))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/alert"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+ALERTS = AlertReceiver()
+#: A loopback port nothing listens on: every live endpoint refuses, as in a network outage.
+DOWN = f"http://127.0.0.1:{free_port()}"
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
+        # the worker's flow runs see a network that is down
+        "MIC2025_WORLDBANK_URL": f"{DOWN}/v2",
+        "MIC2025_OWID_URL": f"{DOWN}/grapher",
+        "MIC2025_COMTRADE_URL": DOWN,
         **os.environ,
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": api,
@@ -82,12 +116,14 @@ def service(tmp_path_factory):
             pytest.fail(
                 "prefect server did not start: " + (logs / "server.log").read_text()[-2000:]
             )
-        for args in (
-            ["work-pool", "create", "mic2025", "--type", "process"],
-            ["--no-prompt", "deploy", "--all"],
+        mic2025 = str(Path(sys.executable).with_name("mic2025"))
+        for command in (
+            [PREFECT, "work-pool", "create", "mic2025", "--type", "process"],
+            [PREFECT, "--no-prompt", "deploy", "--all"],
+            [mic2025, "alerts", "--webhook", ALERTS.url, "--allow-private-url"],
         ):
             done = subprocess.run(
-                [PREFECT, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+                command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
             )
             assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         launch(["worker", "start", "--pool", "mic2025"], "worker")
@@ -158,3 +194,47 @@ def test_run_button_completes_with_summary_and_scorecard_artifacts(service, tmp_
     assert by_key["mic2025-scorecard"]["type"] == "table"
     assert "Refresh" in by_key["mic2025-run-summary"]["data"]
     assert "targets" in by_key["mic2025-scorecard-summary"]["data"]
+
+
+def _run(service: str, deployment: str, parameters: dict) -> str:
+    found = requests.get(f"{service}/deployments/name/mic2025-refresh/{deployment}").json()
+    return requests.post(
+        f"{service}/deployments/{found['id']}/create_flow_run",
+        json={"state": {"type": "SCHEDULED"}, "parameters": parameters},
+    ).json()["id"]
+
+
+def _final(service: str, run_id: str, deadline: float) -> dict:
+    while time.time() < deadline:
+        run = requests.get(f"{service}/flow_runs/{run_id}").json()
+        if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return run
+        time.sleep(1)
+    pytest.fail(f"run {run_id} not finished; worker log:\n{WORKER_LOG[0].read_text()[-3000:]}")
+
+
+def test_network_down_nightly_ends_stale_fast_alerts_and_on_demand_is_not_blocked(
+    service, tmp_path
+):
+    """Issue 17's check: with the network unreachable, nightly-refresh triggered through the API
+    ends in under 2 minutes in a red state named Stale that names the stale sources; an on-demand
+    run started at the same time completes; the alert webhook is called."""
+    target = tmp_path / "mic2025.duckdb"
+    started = time.time()
+    nightly = _run(service, "nightly-refresh", {"warehouse": str(target)})
+    on_demand = _run(service, "on-demand-refresh", {"warehouse": str(target), "wait_seconds": 120})
+    night = _final(service, nightly, started + 240)
+    elapsed = time.time() - started
+    assert (night["state_type"], night["state_name"]) == ("FAILED", "Stale")
+    print(f"network-down nightly run: {elapsed:.1f} s")
+    assert elapsed < 120, f"the network-down nightly run took {elapsed:.0f} s"
+    message = night["state"]["message"]
+    assert "wdi_tx_val_tech_mf_zs (stale)" in message and "owid_solar_capacity (stale)" in message
+    assert _final(service, on_demand, started + 240)["state_type"] == "COMPLETED"
+    deadline = time.time() + 90
+    while time.time() < deadline and not ALERTS.received:
+        time.sleep(1)
+    assert ALERTS.received, "the failed-or-stale automation did not call the webhook"
+    alert = ALERTS.received[0]
+    assert alert["subject"] == "MIC2025 nightly refresh: Stale"
+    assert "ended FAILED (Stale)" in alert["body"] and "stale" in alert["body"]
