@@ -13,23 +13,20 @@ sentence it stands in (the quote) and its character offsets in the text. It read
 - the counted noun after a number as the unit ("3,000 life-science companies" -> companies).
 
 ``load_article(path_or_url)`` reads plain text or HTML from a file, or fetches an http(s) URL with
-requests (size cap, timeout, private and loopback addresses refused unless
-``MIC2025_ALLOW_PRIVATE_URLS=1``).
+requests through flows/article_fetch.py (every connection's address checked, redirects included;
+one time limit, a size cap, HTML or plain text only).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import re
-import socket
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flows import http
-from flows.errors import FetchError, Mic2025Error
+from flows import article_fetch
+from flows.errors import Mic2025Error
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 
@@ -538,41 +535,24 @@ def _looks_like_html(text: str) -> bool:
 
 
 def check_url(url: str) -> None:
-    """http(s) only; refuse private, loopback, link-local and reserved addresses unless
-    ``MIC2025_ALLOW_PRIVATE_URLS=1`` (tests set it to reach their local server)."""
+    """http(s) only, and a host whose every address is public (flows/article_fetch.py); the
+    fetch checks again at each connection, redirects included."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ArticleError(f"only http(s) URLs can be fetched, not {url!r}")
-    if os.environ.get("MIC2025_ALLOW_PRIVATE_URLS") == "1":
-        return
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parsed.hostname, parsed.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise ArticleError(f"cannot resolve {parsed.hostname}: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_reserved
-            or address.is_multicast
-            or address.is_unspecified
-        ):
-            raise ArticleError(
-                f"refusing to fetch {url}: {parsed.hostname} resolves to a non-public address "
-                f"({address}); set MIC2025_ALLOW_PRIVATE_URLS=1 to allow it"
-            )
+        article_fetch.checked_address(parsed.hostname, port)
+    except article_fetch.Refused as exc:
+        raise ArticleError(f"{url}: {exc}") from None
 
 
-def fetch_article(url: str, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
-    check_url(url)
+def fetch_article(url: str, max_bytes: int | None = None) -> str:
+    """An article's text over http(s), with every guard of flows/article_fetch.py."""
     try:
-        response = http.get("article", url, max_bytes=max_bytes)
-    except FetchError as exc:
-        raise ArticleError(str(exc)) from None
-    response.encoding = response.encoding or response.apparent_encoding
-    return response.text
+        return article_fetch.fetch_text(url, max_bytes or MAX_ARTICLE_BYTES)
+    except article_fetch.Refused as exc:
+        raise ArticleError(f"{url}: {exc}") from None
 
 
 def load_article(path_or_url: str) -> str:

@@ -84,6 +84,20 @@ def unhealable(exc: requests.ConnectionError) -> str | None:
     return None
 
 
+def check_keyed_url(source: str, url: str) -> None:
+    """A key is only sent over https (or plain http to a loopback test server)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return
+    raise FetchError(
+        source,
+        f"refusing to send the API key to {parts.scheme}://{parts.netloc}: "
+        "keyed calls require https",
+    )
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """Parse Retry-After: delta seconds or an HTTP date."""
     if not value:
@@ -111,8 +125,17 @@ def get(
     max_bytes: int | None = None,
     ok_status: tuple[int, ...] = (200,),
 ) -> requests.Response:
-    """GET with the retry policy above. Returns the response for a status in ``ok_status``."""
+    """GET with the retry policy above. Returns the response for a status in ``ok_status``.
+
+    A call that carries ``secrets`` (an API key in a header) goes over https only (plain http
+    is allowed to a loopback test server) and follows no redirect: requests strips only the
+    Authorization header when a redirect changes host, so a key in any other header would be
+    sent to whatever host the redirect names.
+    """
     session = session or new_session()
+    keyed = bool([s for s in secrets or [] if s])
+    if keyed:
+        check_keyed_url(source, url)
     attempts = max_retries() + 1
     delay = backoff()
     last_error = ""
@@ -120,8 +143,20 @@ def get(
         wait: float | None = None
         try:
             response = session.get(
-                url, params=params, headers=headers, timeout=timeout(), stream=max_bytes is not None
+                url,
+                params=params,
+                headers=headers,
+                timeout=timeout(),
+                stream=max_bytes is not None,
+                allow_redirects=not keyed,
             )
+            if keyed and response.is_redirect:
+                target = urlsplit(response.headers.get("Location", "")).netloc or "?"
+                raise FetchError(
+                    source,
+                    f"HTTP {response.status_code} redirect to {target}: not followed, "
+                    "a call with a key follows no redirect (the key would go with it)",
+                )
             if max_bytes is not None:
                 body = bytearray()
                 for chunk in response.iter_content(65536):
