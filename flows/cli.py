@@ -55,15 +55,14 @@ def _source_names() -> str:
 
 def _check_warehouse_path(warehouse: str | None) -> None:
     """Fail at once, naming the path and the fix, instead of after the whole build."""
+    from flows.errors import WarehousePathError
     from flows.settings import warehouse_path
+    from warehouse.build import check_target
 
-    path = warehouse_path(warehouse)
-    if path.is_dir():
-        _fail(
-            f"{path} is a folder; --warehouse takes a file path such as {path / 'mic2025.duckdb'}"
-        )
-    if path.parent.exists() and not os.access(path.parent, os.W_OK):
-        _fail(f"cannot write in {path.parent}; choose a writable folder with --warehouse")
+    try:
+        check_target(warehouse_path(warehouse))
+    except WarehousePathError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -610,9 +609,19 @@ def snapshot_fetch(
         raise typer.Exit(1)
 
 
+def _exit_on_signal(signum: int, frame) -> None:
+    """SIGTERM / SIGHUP unwind like Ctrl+C, so exit handlers run: the temporary Prefect server
+    started for this command is stopped with it instead of being left orphaned."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:  # pragma: no cover - entry point
+    import signal
+
     from flows.settings import debug_enabled
 
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     try:
         app()
     except OSError as exc:  # a file-system fault in any command: one line unless --debug

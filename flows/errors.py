@@ -39,6 +39,10 @@ class FetchError(Mic2025Error):
         super().__init__(f"{source}: {message}")
 
 
+class WarehousePathError(Mic2025Error):
+    """The warehouse path cannot be written (a folder, a read-only folder, a blocked report)."""
+
+
 class WarehouseBusy(Mic2025Error):
     """Another refresh holds the writer lock."""
 

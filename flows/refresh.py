@@ -321,6 +321,7 @@ def run_refresh(
 ) -> dict | State:
     """The refresh flow's steps (called inside the flow; see :func:`refresh`)."""
     target = warehouse_path(warehouse)
+    wh.check_target(target)  # before fetching or building: a bad path is found in a second
     names = sorted(SOURCES)  # every source is loaded; `sources` chooses which are refreshed
     selected = sources or names
     unknown = sorted(set(selected) - set(SOURCES))
@@ -369,7 +370,7 @@ def run_refresh(
             failpoint("after-publish")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-            tmp.unlink(missing_ok=True)
+            wh.remove_temp(tmp)
     summary = {
         "load_id": load_id,
         "flow_run_id": run_id,

@@ -89,3 +89,46 @@ def test_sigkill_leaves_previous_or_new_complete_warehouse(api_url, reference, t
         if p.name not in ("mic2025.duckdb", "mic2025.duckdb.lock", "report")
     )
     assert leftovers == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_terminating_the_cli_stops_its_temporary_prefect_server(tmp_path):
+    """`kill PID` of a `mic2025 refresh` that started a temporary Prefect server: both end (the
+    server is not left orphaned), and the command exits 143."""
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env["PYTHONUNBUFFERED"] = "1"
+    log = tmp_path / "out.log"
+    with log.open("w") as out:
+        main = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "refresh", "--warehouse", str(tmp_path / "w.db")],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 90
+        while not _children(main.pid):  # the temporary server is the command's child process
+            assert time.monotonic() < deadline and main.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.2)
+        server = _children(main.pid)
+        time.sleep(2)
+        main.send_signal(signal.SIGTERM)
+        assert main.wait(timeout=60) == 128 + signal.SIGTERM
+    time.sleep(1)
+    alive = [pid for pid in server if Path(f"/proc/{pid}").exists()]
+    assert alive == [], f"orphaned: {alive}\n{log.read_text()[-2000:]}"

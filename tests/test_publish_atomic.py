@@ -64,14 +64,29 @@ def test_a_second_writer_is_rejected_with_a_clear_message(tmp_path):
         pass
 
 
-def test_leftovers_of_a_crashed_refresh_are_cleaned(prefect_server, tmp_path):
-    target = tmp_path / "mic2025.duckdb"
-    target.parent.mkdir(exist_ok=True)
-    (target.parent / f".{target.name}.20260101T000000Z-abc.tmp").write_bytes(b"half")
-    (target.parent / ".build-20260101T000000Z-abc").mkdir()
+def test_leftovers_of_a_crashed_refresh_are_cleaned_and_only_its_own(prefect_server, tmp_path):
+    """A warehouse named like a glob pattern, beside another warehouse's files: the refresh
+    removes its own temporary file, its WAL and its staging folder, and nothing else."""
+    target = tmp_path / "wh[1].duckdb"
+    own = [
+        tmp_path / ".wh[1].duckdb.20260101T000000Z-abc.tmp",
+        tmp_path / ".wh[1].duckdb.20260101T000000Z-abc.tmp.wal",  # a full disk leaves one
+        tmp_path / ".wh[1].duckdb.build-20260101T000000Z-abc",
+    ]
+    bystanders = [
+        tmp_path / ".wh1.duckdb.20260101T000000Z-abc.tmp",  # matched by the unescaped pattern
+        tmp_path / ".other.duckdb.build-20260101T000000Z-abc",  # another warehouse's staging
+    ]
+    for path in own + bystanders:
+        if "build-" in path.name:
+            path.mkdir()
+        else:
+            path.write_bytes(b"half")
     refresh(warehouse=str(target))
-    names = sorted(p.name for p in target.parent.iterdir())
-    assert names == ["mic2025.duckdb", "mic2025.duckdb.lock", "report"]
+    assert not any(p.exists() for p in own)
+    assert all(p.exists() for p in bystanders)
+    names = sorted(p.name for p in tmp_path.iterdir() if p not in bystanders)
+    assert names == ["report", "wh[1].duckdb", "wh[1].duckdb.lock"]
 
 
 def test_two_real_refreshes_at_once_one_refused_in_one_line_one_waits(prefect_server, tmp_path):

@@ -146,3 +146,16 @@ def test_refresh_arguments_are_checked_before_prefect_starts(args, message, tmp_
 def test_a_folder_as_warehouse_path_is_refused_at_once(tmp_path):
     result = CliRunner().invoke(app, ["refresh", "--warehouse", str(tmp_path)])
     assert result.exit_code == 1 and "is a folder" in " ".join(result.output.split())
+
+
+def test_a_file_where_the_report_folder_goes_is_refused_before_building(tmp_path):
+    (tmp_path / "report").write_text("not a folder")
+    start = time.monotonic()
+    result = CliRunner().invoke(app, ["refresh", "--warehouse", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        f"error: {tmp_path / 'report'} is a file, and the report folder goes there: "
+        "move or remove it"
+    ]
+    assert time.monotonic() - start < 5 and not (tmp_path / "w.duckdb").exists()

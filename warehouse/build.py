@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import os
 import shutil
 import time
@@ -23,7 +24,7 @@ import duckdb
 import pandera.errors
 import polars as pl
 
-from flows.errors import Mic2025Error, ValidationFailed, WarehouseBusy
+from flows.errors import Mic2025Error, ValidationFailed, WarehouseBusy, WarehousePathError
 from flows.settings import facts_dir, storage_version
 from flows.sources import baci
 from schemas import core as core_schemas
@@ -120,21 +121,50 @@ def writer_lock(target: Path, wait_seconds: float = 0.0) -> Iterator[None]:
         fh.close()
 
 
+def check_target(target: Path) -> None:
+    """Before anything is built: the warehouse path is a file path in a writable folder, and the
+    report folder beside it is not blocked by a file. Raises :class:`WarehousePathError` naming
+    the path and the fix."""
+    if target.is_dir():
+        raise WarehousePathError(
+            f"{target} is a folder; the warehouse is a file path such as "
+            f"{target / 'mic2025.duckdb'}"
+        )
+    folder = next((p for p in [target.parent, *target.parent.parents] if p.exists()), None)
+    if folder is not None and (not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK)):
+        raise WarehousePathError(f"cannot write in {folder}; choose a writable folder")
+    report = target.parent / "report"
+    if report.exists() and not report.is_dir():
+        raise WarehousePathError(
+            f"{report} is a file, and the report folder goes there: move or remove it"
+        )
+
+
 def staging_dir(target: Path, load_id: str) -> Path:
-    return target.parent / f".build-{load_id}"
+    """Named after the warehouse: two warehouses in one folder never touch each other's files."""
+    return target.with_name(f".{target.name}.build-{load_id}")
 
 
 def temp_path(target: Path, load_id: str) -> Path:
     return target.with_name(f".{target.name}.{load_id}.tmp")
 
 
+def remove_temp(tmp: Path) -> None:
+    """The temporary build and the WAL DuckDB may have left beside it (a full disk leaves one)."""
+    tmp.unlink(missing_ok=True)
+    tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
 def clean_leftovers(target: Path) -> list[str]:
-    """Remove temp files and staging folders left by crashed refreshes (call under the lock)."""
+    """Remove this warehouse's temp files and staging folders left by crashed refreshes (call
+    under the lock). The name is escaped: ``wh[1].duckdb`` is not a glob pattern that matches
+    another file."""
     removed = []
-    for p in target.parent.glob(f".{target.name}.*.tmp*"):
+    own = glob.escape(f".{target.name}.")
+    for p in target.parent.glob(f"{own}*.tmp*"):
         p.unlink(missing_ok=True)
         removed.append(p.name)
-    for p in target.parent.glob(".build-*"):
+    for p in target.parent.glob(f"{own}build-*"):
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p.name)
     return removed
@@ -367,7 +397,7 @@ def build_warehouse(
             pool.shutdown(wait=False)
         raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
         for rep in [r for r in reports if r.get("raw_path")]:
-            frame = pl.read_parquet(rep["raw_path"])
+            frame = pl.read_parquet(rep["raw_path"], glob=False)  # a path, not a pattern
             raw.setdefault(rep["table"], []).append((rep["source"], frame))
         core = core_tables(raw, load_id)
         bulk_quarantine, extra = None, None
@@ -452,7 +482,11 @@ def _ledger(
 
 
 def _quarantine(reports: list[dict], bulk: pl.DataFrame | None = None) -> pl.DataFrame:
-    frames = [pl.read_parquet(r["quarantine_path"]) for r in reports if r.get("quarantine_path")]
+    frames = [
+        pl.read_parquet(r["quarantine_path"], glob=False)
+        for r in reports
+        if r.get("quarantine_path")
+    ]
     if bulk is not None and bulk.height:
         frames.append(bulk.select(list(QUARANTINE_COLUMNS)).cast(QUARANTINE_COLUMNS))
     return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_COLUMNS)
