@@ -87,11 +87,12 @@ def timed(cmd: list[str], env: dict) -> float:
 
 def stage_times(work: Path) -> dict[str, float]:
     """The refresh's steps, called directly (no Prefect), each timed."""
-    from flows import ingest
-    from flows.snapshots import read_snapshot
-    from flows.sources import SOURCES, get_source
-    from warehouse import build as wh
-    from warehouse.load import raw_schema, split_valid
+    from mic2025.flows import ingest
+    from mic2025.flows.snapshots import read_snapshot
+    from mic2025.flows.sources import SOURCES, get_source
+    from mic2025.warehouse import build as wh
+    from mic2025.warehouse.load import raw_schema, split_valid
+    from mic2025.warehouse.publish import publish
 
     times = dict.fromkeys(
         ["snapshot check", "parse", "validate", "load", "transform", "publish"], 0.0
@@ -159,7 +160,7 @@ def stage_times(work: Path) -> dict[str, float]:
     )
     times["transform"] = time.perf_counter() - t
     t = time.perf_counter()
-    wh.publish(tmp, work / "bench.duckdb")
+    publish(tmp, work / "bench.duckdb")
     times["publish"] = time.perf_counter() - t
     return times
 
@@ -252,7 +253,7 @@ def refresh_bench(work: Path, with_server: bool) -> str:
 INFLOW = """
 import json, os, time, warnings
 warnings.filterwarnings("ignore")
-from flows.refresh import refresh, RefreshMode
+from mic2025.flows.refresh import refresh, RefreshMode
 t = time.perf_counter(); refresh(); full = time.perf_counter() - t
 t = time.perf_counter(); refresh(mode=RefreshMode.incremental); noop = time.perf_counter() - t
 print(json.dumps([full, noop]))
@@ -265,11 +266,11 @@ STAGES = """
 import json, resource, sys, time
 from pathlib import Path
 import duckdb, polars as pl
-from flows.sources import baci, get_source
-from flows.snapshots import latest_snapshot
-from warehouse import conform
-from warehouse.build import read_sectors
-from warehouse.load import read_raw
+from mic2025.flows.sources import baci, get_source
+from mic2025.flows.snapshots import latest_snapshot
+from mic2025.warehouse import conform
+from mic2025.warehouse.build import read_sectors
+from mic2025.warehouse.load import read_raw
 folder, work = Path(sys.argv[1]), Path(sys.argv[2])
 raw = read_raw("sector_hs_map", latest_snapshot("sector_hs_map"), "b")
 hs_map = conform.sector_hs_map(raw, read_sectors())
@@ -417,9 +418,9 @@ def trade_bench(work: Path, sizes: list[int], repeats: int, busy: bool) -> str:
 GROWTH = """
 import json, sys, time
 import polars as pl
-from flows.refresh import refresh
-from warehouse import build
-from flows.settings import warehouse_path
+from mic2025.flows.refresh import refresh
+from mic2025.warehouse import build
+from mic2025.flows.settings import warehouse_path
 import duckdb
 factor = int(sys.argv[1])
 con = duckdb.connect(str(warehouse_path()), read_only=True)

@@ -25,8 +25,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flows import article_fetch
-from flows.errors import Mic2025Error
+from mic2025.flows import article_fetch
+from mic2025.flows.errors import Mic2025Error
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 

@@ -48,16 +48,16 @@ class OutputFormat(StrEnum):
 
 
 def _source_names() -> str:
-    from flows.sources import SOURCES
+    from mic2025.flows.sources import SOURCES
 
     return ", ".join(sorted(SOURCES))
 
 
 def _check_warehouse_path(warehouse: str | None) -> None:
     """Fail at once, naming the path and the fix, instead of after the whole build."""
-    from flows.errors import WarehousePathError
-    from flows.settings import warehouse_path
-    from warehouse.build import check_target
+    from mic2025.flows.errors import WarehousePathError
+    from mic2025.flows.settings import warehouse_path
+    from mic2025.warehouse.publish import check_target
 
     try:
         check_target(warehouse_path(warehouse))
@@ -109,8 +109,8 @@ def refresh(
     """Run the whole pipeline as one Prefect flow and publish the warehouse."""
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-    from flows.errors import Mic2025Error, SourcesStale
-    from flows.refresh import RefreshMode, YearRange, with_task_runner
+    from mic2025.flows.errors import Mic2025Error, SourcesStale
+    from mic2025.flows.refresh import RefreshMode, YearRange, with_task_runner
 
     span = None
     if years:  # checked here, before Prefect starts: a typo costs no seconds
@@ -201,7 +201,7 @@ def sql(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Query the published warehouse (read-only)."""
-    from warehouse.query import QueryError, run_query
+    from mic2025.warehouse.query import QueryError, run_query
 
     try:
         frame = run_query(query, warehouse)
@@ -212,7 +212,7 @@ def sql(
 
 def print_frame(frame, fmt: OutputFormat) -> None:
     if fmt == OutputFormat.markdown:
-        from warehouse.report_text import markdown_table
+        from mic2025.warehouse.report_text import markdown_table
 
         sys.stdout.write(markdown_table(frame))
     elif fmt == OutputFormat.csv:
@@ -246,8 +246,8 @@ def scorecard(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """MIC2025 targets against the latest actuals (from the published warehouse)."""
-    from warehouse.query import QueryError, run_query
-    from warehouse.units import format_value
+    from mic2025.warehouse.query import QueryError, run_query
+    from mic2025.warehouse.units import format_value
 
     query = (
         "select target_id, sector, indicator, comparator, target_year, target_value, unit, "
@@ -304,8 +304,8 @@ def sectors(
 ) -> None:
     """The sector-by-sector answer (marts.sector_summary): domestic supply, world position,
     change since the 2015 baseline, targets and evaluators' verdicts."""
-    from warehouse.query import QueryError, run_query
-    from warehouse.units import format_value
+    from mic2025.warehouse.query import QueryError, run_query
+    from mic2025.warehouse.units import format_value
 
     try:
         frame = run_query("select * from marts.sector_summary order by sector_id", warehouse)
@@ -359,8 +359,8 @@ def tables(
     """Every table of the warehouse: schema, table, rows and what it holds."""
     import polars as pl
 
-    from warehouse.docs import all_table_schemas
-    from warehouse.query import QueryError, connect_readonly
+    from mic2025.warehouse.docs import all_table_schemas
+    from mic2025.warehouse.query import QueryError, connect_readonly
 
     try:
         with connect_readonly(warehouse) as con:
@@ -412,7 +412,7 @@ def describe(
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Columns of a table: type, nullable, checks and description (from the pandera schemas)."""
-    from warehouse.docs import describe_table
+    from mic2025.warehouse.docs import describe_table
 
     try:
         frame = describe_table(table)
@@ -424,8 +424,8 @@ def describe(
 @app.command()
 def docs(warehouse: WarehouseOpt = None) -> None:
     """Regenerate docs/data-dictionary.md and the README coverage matrix from the warehouse."""
-    from warehouse.docs import write_docs
-    from warehouse.query import QueryError, run_query
+    from mic2025.warehouse.docs import write_docs
+    from mic2025.warehouse.query import QueryError, run_query
 
     try:
         metrics = run_query("select * from marts.sector_metrics", warehouse)
@@ -442,8 +442,8 @@ def report(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Write a static HTML report (works offline): scorecard, charts, claims, sources."""
-    from flows.settings import warehouse_path
-    from warehouse.report import build_report
+    from mic2025.flows.settings import warehouse_path
+    from mic2025.warehouse.report import build_report
 
     path = warehouse_path(warehouse)
     if not path.exists():
@@ -462,7 +462,7 @@ def serve() -> None:
     """
     from prefect import serve as prefect_serve
 
-    from flows.refresh import deployments_for_serve
+    from mic2025.flows.refresh import deployments_for_serve
 
     prefect_serve(*deployments_for_serve())
 
@@ -494,7 +494,7 @@ def alerts(
         _fail("set PREFECT_API_URL to the Prefect server the deployments run on (README)")
     from prefect.exceptions import ObjectNotFound
 
-    from flows.alerts import setup_alerts
+    from mic2025.flows.alerts import setup_alerts
 
     try:
         made = setup_alerts(
@@ -518,7 +518,7 @@ def web(
 ) -> None:
     """Serve the answer site over HTTP (read-only static files), for the Prefect UI's report
     link and for other people. MIC2025_WEB_URL tells refreshes the URL to link."""
-    from warehouse.web import serve_site
+    from mic2025.warehouse.web import serve_site
 
     root = folder or _report_dir(warehouse)
     if not (root / "index.html").exists():
@@ -528,7 +528,7 @@ def web(
 
 
 def _report_dir(warehouse: str | None) -> Path:
-    from flows.settings import warehouse_path
+    from mic2025.flows.settings import warehouse_path
 
     return warehouse_path(warehouse).parent / "report"
 
@@ -550,7 +550,7 @@ def claims_extract(
     ),
 ) -> None:
     """Propose candidate claims: every number with its value, unit, comparator and quote."""
-    from flows.claims import ArticleError, extract_claims, load_article
+    from mic2025.flows.claims import ArticleError, extract_claims, load_article
 
     try:
         text = load_article(source)
@@ -576,8 +576,8 @@ def snapshot_import(
     shared: Annotated[Path | None, typer.Option("--shared", help="The shared/ folder")] = None,
 ) -> None:
     """Build the committed snapshots from the bundled files in shared/."""
-    from flows.errors import Mic2025Error
-    from flows.ingest import import_bundled
+    from mic2025.flows.errors import Mic2025Error
+    from mic2025.flows.ingest import import_bundled
 
     try:
         made = import_bundled(sources or None, shared)
@@ -592,8 +592,8 @@ def snapshot_fetch(
     sources: Annotated[list[str], typer.Option("--source", help="Source(s) to fetch")],
 ) -> None:
     """Fetch sources from their live endpoints into new snapshots (no warehouse change)."""
-    from flows.errors import Mic2025Error
-    from flows.ingest import fetch_live
+    from mic2025.flows.errors import Mic2025Error
+    from mic2025.flows.ingest import fetch_live
 
     failed = False
     for name in sources:
@@ -618,7 +618,7 @@ def _exit_on_signal(signum: int, frame) -> None:
 def main() -> None:  # pragma: no cover - entry point
     import signal
 
-    from flows.settings import debug_enabled
+    from mic2025.flows.settings import debug_enabled
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)

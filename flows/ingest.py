@@ -10,10 +10,10 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from flows import http
-from flows.errors import FetchError, Mic2025Error, SnapshotError
-from flows.settings import shared_dir, snapshots_dir
-from flows.snapshots import (
+from mic2025.flows import http
+from mic2025.flows.errors import FetchError, Mic2025Error, SnapshotError
+from mic2025.flows.settings import shared_dir, snapshots_dir
+from mic2025.flows.snapshots import (
     Snapshot,
     latest_snapshot,
     list_versions,
@@ -21,7 +21,7 @@ from flows.snapshots import (
     sha256_bytes,
     write_snapshot,
 )
-from flows.sources import SOURCES, get_source
+from mic2025.flows.sources import SOURCES, get_source
 
 log = logging.getLogger("mic2025.ingest")
 
@@ -172,44 +172,13 @@ def snapshot_record(path: str, root: Path | None = None) -> dict:
     }
 
 
-def published_snapshots(target: Path) -> dict[str, dict]:
-    """meta.snapshots of the published warehouse, by source ({} when there is none)."""
-    import duckdb
-
-    if not target.exists():
-        return {}
-    from warehouse.query import open_reader
-
-    try:
-        con = open_reader(target)
-        try:
-            frame = con.sql("SELECT * FROM meta.snapshots").pl()
-        finally:
-            con.close()
-    except duckdb.Error:
-        return {}
-    return {r["source"]: r for r in frame.iter_rows(named=True)}
-
-
-def published_choice(target: Path, source: str, root: Path | None = None) -> dict | None:
-    """The snapshot the published warehouse loaded for ``source`` (None if unknown or gone)."""
-    record = published_snapshots(target).get(source)
-    if record is None:
-        return None
+def recorded_choice(record: dict, root: Path | None = None) -> dict | None:
+    """The snapshot a meta.snapshots row names (the published warehouse's, say), if it is still
+    in the store; None otherwise."""
     path = (root or snapshots_dir()) / record["path"]
     if not (path / "snapshot.json").is_file():
         return None
-    snap = read_snapshot(path)
-    return _choice(snap, "loaded").to_dict()
-
-
-def previous_rows(choice: dict, published: dict[str, dict]) -> int | None:
-    """Rows of the snapshot the published warehouse loaded for this source, when the refresh is
-    about to load a different one (for the truncation check); None otherwise."""
-    record = published.get(choice["source"])
-    if record is None or record["sha256"] == choice["sha256"]:
-        return None
-    return record["rows"]
+    return _choice(read_snapshot(path), "loaded").to_dict()
 
 
 #: Files whose content decides what a build produces, besides the snapshots.
@@ -225,12 +194,12 @@ FINGERPRINT_GLOBS = [
 def inputs_fingerprint(choices: list[dict]) -> str:
     """sha256 over the chosen snapshots, the curated facts and the code that builds the
     warehouse: equal fingerprints give identical warehouses (incremental refresh skips them)."""
-    from flows.settings import PROJECT_ROOT, facts_dir
+    from mic2025.flows.settings import PROJECT_ROOT, facts_dir
 
     digest = hashlib.sha256()
     for c in sorted(choices, key=lambda c: c["source"]):
         digest.update(f"snapshot {c['source']} {c['sha256']}\n".encode())
-    from flows.sources import baci
+    from mic2025.flows.sources import baci
 
     folder = baci.baci_dir()
     for path in baci.baci_files(folder) if folder else []:

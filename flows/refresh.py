@@ -27,10 +27,10 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from flows import ingest
-from flows.errors import FetchError, Mic2025Error, SourcesStale
-from flows.failpoints import failpoint
-from flows.settings import (
+from mic2025.flows import ingest
+from mic2025.flows.errors import FetchError, Mic2025Error, SourcesStale
+from mic2025.flows.failpoints import failpoint
+from mic2025.flows.settings import (
     debug_enabled,
     fetch_concurrency,
     fetch_deadline,
@@ -40,14 +40,15 @@ from flows.settings import (
     task_retry_delays,
     warehouse_path,
 )
-from flows.snapshots import read_snapshot
-from flows.sources import SOURCES, baci
-from warehouse import build as wh
-from warehouse import scorecard
-from warehouse.load import keep_published, load_source
-from warehouse.query import run_query
-from warehouse.report import build_report
-from warehouse.report_text import run_summary_markdown
+from mic2025.flows.snapshots import read_snapshot
+from mic2025.flows.sources import SOURCES, baci
+from mic2025.warehouse import build as wh
+from mic2025.warehouse import publish as pub
+from mic2025.warehouse import scorecard
+from mic2025.warehouse.load import keep_published, load_source
+from mic2025.warehouse.query import run_query
+from mic2025.warehouse.report import build_report
+from mic2025.warehouse.report_text import run_summary_markdown
 
 SUMMARY_FIELDS = (
     "source",
@@ -158,10 +159,10 @@ def load_all(
     data stays published, and meta.loads records status 'failed' with the error. Only a source
     with nothing published fails the refresh."""
     reports, used = [], []
-    published = ingest.published_snapshots(target)
+    published = pub.published_snapshots(target)
     # submitted together: they run in parallel on the flow's task runner (threads, or Dask)
     futures = [
-        load_task.submit(choice, staging, load_id, ingest.previous_rows(choice, published))
+        load_task.submit(choice, staging, load_id, pub.previous_rows(choice, published))
         for choice in choices
     ]
     for choice, future in zip(choices, futures, strict=True):
@@ -175,7 +176,8 @@ def load_all(
             state.result()
         except Exception as exc:  # noqa: BLE001 - reported below, or re-raised
             error = exc
-        previous = ingest.published_choice(target, choice["source"])
+        record = published.get(choice["source"])
+        previous = ingest.recorded_choice(record) if record else None
         if previous is None or previous["path"] == choice["path"]:
             kept = keep_published(target, choice["source"], Path(staging), str(error))
             if kept is None:
@@ -215,13 +217,13 @@ def build_task(
         bulk_files=bulk_files(),
     )
     failpoint("transform")
-    wh.check_built(Path(tmp), list(result.tables))
+    pub.check_built(Path(tmp), list(result.tables))
     return result.to_dict()
 
 
 @task(name="publish")
 def publish_task(tmp: str, target: str) -> str:
-    wh.publish(Path(tmp), Path(target))
+    pub.publish(Path(tmp), Path(target))
     get_run_logger().info("published %s", target)
     return target
 
@@ -321,7 +323,7 @@ def run_refresh(
 ) -> dict | State:
     """The refresh flow's steps (called inside the flow; see :func:`refresh`)."""
     target = warehouse_path(warehouse)
-    wh.check_target(target)  # before fetching or building: a bad path is found in a second
+    pub.check_target(target)  # before fetching or building: a bad path is found in a second
     names = sorted(SOURCES)  # every source is loaded; `sources` chooses which are refreshed
     selected = sources or names
     unknown = sorted(set(selected) - set(SOURCES))
@@ -336,16 +338,16 @@ def run_refresh(
     # nightly run waiting on the network, and only build + publish are serialised
     choices = choose_snapshots(names, set(selected) if live else set(), span)
     fetched = sum(c["status"] != "loaded" for c in choices)  # fetched live, or tried
-    with wh.writer_lock(target, wait_seconds):
-        leftovers = wh.clean_leftovers(target)
+    with pub.writer_lock(target, wait_seconds):
+        leftovers = pub.clean_leftovers(target)
         if leftovers:
             logger.info("removed leftovers of an interrupted refresh: %s", leftovers)
-        staging = wh.staging_dir(target, load_id)
-        tmp = wh.temp_path(target, load_id)
+        staging = pub.staging_dir(target, load_id)
+        tmp = pub.temp_path(target, load_id)
         try:
             failpoint("snapshot")
             fingerprint = ingest.inputs_fingerprint(choices)
-            if mode == RefreshMode.incremental and fingerprint == wh.published_fingerprint(target):
+            if mode == RefreshMode.incremental and fingerprint == pub.published_fingerprint(target):
                 logger.info("nothing changed since the published warehouse: not rebuilt")
                 summary = unchanged_summary(load_id, run_id, target, choices)
                 artifacts_task(summary)
@@ -370,7 +372,7 @@ def run_refresh(
             failpoint("after-publish")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-            wh.remove_temp(tmp)
+            pub.remove_temp(tmp)
     summary = {
         "load_id": load_id,
         "flow_run_id": run_id,
@@ -431,7 +433,7 @@ def deployments_for_serve() -> list:
     import yaml
     from prefect.schedules import Cron
 
-    from flows.settings import PROJECT_ROOT
+    from mic2025.flows.settings import PROJECT_ROOT
 
     spec = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
     out = []

@@ -71,6 +71,10 @@ class Quarantine(pa.DataFrameModel):
         coerce = True
 
 
+#: meta.quarantine's polars layout, from the model: one layout for every loader (raw and bulk).
+QUARANTINE_COLUMNS = {name: c.dtype.type for name, c in Quarantine.to_schema().columns.items()}
+
+
 class Runs(pa.DataFrameModel):
     """One row per published refresh."""
 

@@ -42,7 +42,7 @@ def snapshot_store(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def published_warehouse(prefect_server, tmp_path_factory) -> Path:
     """One offline refresh into a temporary warehouse, shared by read-only tests."""
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     target = tmp_path_factory.mktemp("wh") / "mic2025.duckdb"
     refresh(warehouse=str(target))

@@ -3,14 +3,14 @@ nightly deployment and one webhook block; running the setup again replaces them.
 
 from datetime import timedelta
 
-from flows.alerts import BLOCK_NAME, DID_NOT_COMPLETE, FAILED_OR_STALE, setup_alerts
+from mic2025.flows.alerts import BLOCK_NAME, DID_NOT_COMPLETE, FAILED_OR_STALE, setup_alerts
 
 
 def test_alerts_watch_the_nightly_deployment_for_failed_stale_and_missing_runs(prefect_server):
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
     from prefect.client.orchestration import get_client
 
-    from flows.refresh import deployments_for_serve
+    from mic2025.flows.refresh import deployments_for_serve
 
     for deployment in deployments_for_serve():
         deployment.apply()

@@ -6,8 +6,8 @@ import shutil
 import duckdb
 import pytest
 
-from flows.refresh import refresh
-from flows.snapshots import latest_snapshot, write_snapshot
+from mic2025.flows.refresh import refresh
+from mic2025.flows.snapshots import latest_snapshot, write_snapshot
 
 SOLAR = "owid_solar_capacity"
 

@@ -6,11 +6,11 @@ import duckdb
 import pytest
 
 from bench.synthetic_baci import generate
-from flows.snapshots import latest_snapshot
-from flows.sources import baci
-from warehouse import conform
-from warehouse.build import read_sectors
-from warehouse.load import read_raw
+from mic2025.flows.snapshots import latest_snapshot
+from mic2025.flows.sources import baci
+from mic2025.warehouse import conform
+from mic2025.warehouse.build import read_sectors
+from mic2025.warehouse.load import read_raw
 
 # Hand-made rows (not data): China exports 40 of 854231 and 60 of 100199; Korea exports 60 of
 # 854231 and 40 of 100199.
@@ -104,7 +104,7 @@ def test_synthetic_files_load_in_one_table(tmp_path):
 
 
 def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     folder = tmp_path / "baci"
     folder.mkdir()
@@ -126,7 +126,7 @@ def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
 
 
 def test_refresh_puts_rejected_bulk_rows_in_meta_quarantine(prefect_server, tmp_path, monkeypatch):
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     folder = tmp_path / "baci"
     folder.mkdir()

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.claims import ArticleError, check_url, extract_claims, html_to_text, load_article
-from warehouse.claim_checks import check_one, load_articles
-from warehouse.units import to_base
+from mic2025.flows.claims import ArticleError, check_url, extract_claims, html_to_text, load_article
+from mic2025.warehouse.claim_checks import check_one, load_articles
+from mic2025.warehouse.units import to_base
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "article-mic2025-nature-2024.txt"
 
@@ -163,7 +163,7 @@ def test_unit_conversion_is_linear(value, unit):
 
 
 def test_seed_registry_loads_and_validates():
-    from schemas.facts import ArticleClaims
+    from mic2025.schemas.facts import ArticleClaims
 
     claims = load_articles()
     assert claims.height >= 30
@@ -219,9 +219,9 @@ def test_article_fetched_from_a_local_server(httpserver, monkeypatch):
 
 def test_oversized_article_is_refused(httpserver, monkeypatch):
     monkeypatch.setenv("MIC2025_ALLOW_PRIVATE_URLS", "1")
-    monkeypatch.setattr("flows.claims.MAX_ARTICLE_BYTES", 1000)
+    monkeypatch.setattr("mic2025.flows.claims.MAX_ARTICLE_BYTES", 1000)
     httpserver.expect_request("/big").respond_with_data("x" * 5000)
-    from flows.claims import fetch_article
+    from mic2025.flows.claims import fetch_article
 
     with pytest.raises(ArticleError, match="larger than"):
         fetch_article(httpserver.url_for("/big"), max_bytes=1000)

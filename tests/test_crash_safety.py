@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.failpoints import POINTS
-from warehouse.checksums import table_checksums
+from mic2025.flows.failpoints import POINTS
+from mic2025.warehouse.checksums import table_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,15 @@ def run_refresh(target: Path, api_url: str, failpoint: str | None = None):
     if failpoint:
         env["MIC2025_FAILPOINT"] = failpoint
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", "refresh", "--warehouse", str(target), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "refresh",
+            "--warehouse",
+            str(target),
+            "--json",
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -115,7 +123,14 @@ def test_terminating_the_cli_stops_its_temporary_prefect_server(tmp_path):
     log = tmp_path / "out.log"
     with log.open("w") as out:
         main = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "refresh", "--warehouse", str(tmp_path / "w.db")],
+            [
+                sys.executable,
+                "-m",
+                "mic2025.flows.cli",
+                "refresh",
+                "--warehouse",
+                str(tmp_path / "w.db"),
+            ],
             env=env,
             cwd=ROOT,
             stdout=out,

@@ -2,8 +2,8 @@
 
 import duckdb
 
-from flows.refresh import refresh, with_task_runner
-from warehouse.checksums import table_checksums
+from mic2025.flows.refresh import refresh, with_task_runner
+from mic2025.warehouse.checksums import table_checksums
 
 
 def test_dask_runner_gives_the_same_warehouse(prefect_server, tmp_path, monkeypatch):

@@ -156,7 +156,7 @@ def test_curator_notes_and_units(wh):
 def test_unknown_publisher_fails_the_schema():
     import pandera.errors
 
-    from schemas.marts import SectorMetrics
+    from mic2025.schemas.marts import SectorMetrics
 
     frame = pl.DataFrame(
         {
@@ -184,8 +184,8 @@ def test_unknown_publisher_fails_the_schema():
 
 
 def test_artifact_and_cli_formats_agree():
-    from warehouse.scorecard import artifact_rows
-    from warehouse.units import format_value
+    from mic2025.warehouse.scorecard import artifact_rows
+    from mic2025.warehouse.units import format_value
 
     assert format_value(0.0468, "ratio") == "4.7%"
     assert format_value(0.5, "ratio", "lower") == "≥ 50.0%"

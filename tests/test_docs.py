@@ -5,8 +5,8 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from flows.cli import app
-from warehouse.docs import (
+from mic2025.flows.cli import app
+from mic2025.warehouse.docs import (
     COVERAGE_END,
     COVERAGE_START,
     coverage_markdown,

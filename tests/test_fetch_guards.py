@@ -9,10 +9,10 @@ import time
 import pytest
 from werkzeug import Response
 
-from flows import article_fetch, http
-from flows.claims import ArticleError, check_url, fetch_article
-from flows.errors import FetchError
-from flows.sources import comtrade
+from mic2025.flows import article_fetch, http
+from mic2025.flows.claims import ArticleError, check_url, fetch_article
+from mic2025.flows.errors import FetchError
+from mic2025.flows.sources import comtrade
 
 ARTICLE = "<html><body><p>Output rose to 3.5 million cars in 2024.</p></body></html>"
 
@@ -162,7 +162,7 @@ def test_a_key_is_only_sent_over_https(url):
 def test_claims_extract_output_is_bounded(tmp_path):
     from typer.testing import CliRunner
 
-    from flows.cli import MAX_CANDIDATES, app
+    from mic2025.flows.cli import MAX_CANDIDATES, app
 
     page = tmp_path / "numbers.txt"
     page.write_text(" ".join(f"{n} tonnes." for n in range(10, 6010)))

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from flows import http
-from flows.errors import FetchError, SourceFormatError
-from flows.sources import comtrade, owid, worldbank
+from mic2025.flows import http
+from mic2025.flows.errors import FetchError, SourceFormatError
+from mic2025.flows.sources import comtrade, owid, worldbank
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WB_BODY = json.loads((FIXTURES / "worldbank_NY.GDP.MKTP.CD_USA_DNK_2020_2021.json").read_text())
@@ -292,7 +292,7 @@ def test_comtrade_fetch_is_hs_revision_aware(ct, monkeypatch, tmp_path):
 
 
 def test_planted_key_never_reaches_snapshots_or_errors(ct, monkeypatch, tmp_path, caplog):
-    from flows.ingest import choose_snapshot
+    from mic2025.flows.ingest import choose_snapshot
 
     key = "PLANTED-KEY-7f3a9c"
     monkeypatch.setenv("COMTRADE_API_KEY", key)
@@ -363,7 +363,7 @@ def test_owid_renamed_column_is_schema_drift(grapher):
 
 
 def test_iea_csv_download_and_not_modified(httpserver, monkeypatch):
-    from flows.sources import iea
+    from mic2025.flows.sources import iea
 
     body = (Path(__file__).parents[1] / "snapshots" / "iea_global_ev_data").glob("*/*.csv")
     head = b"".join(next(body).open("rb").readlines()[:40])
@@ -381,7 +381,7 @@ def test_iea_csv_download_and_not_modified(httpserver, monkeypatch):
 
 
 def test_iea_without_a_configured_url_says_what_to_set(monkeypatch):
-    from flows.sources import iea
+    from mic2025.flows.sources import iea
 
     monkeypatch.delenv("MIC2025_IEA_EV_CSV_URL", raising=False)
     with pytest.raises(FetchError, match="MIC2025_IEA_EV_CSV_URL"):
@@ -389,7 +389,7 @@ def test_iea_without_a_configured_url_says_what_to_set(monkeypatch):
 
 
 def test_unconfigured_live_source_loads_its_snapshot(monkeypatch):
-    from flows.ingest import choose_snapshot, has_live_endpoint
+    from mic2025.flows.ingest import choose_snapshot, has_live_endpoint
 
     monkeypatch.delenv("MIC2025_IEA_EV_CSV_URL", raising=False)
     assert not has_live_endpoint("iea_global_ev_data")

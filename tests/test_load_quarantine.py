@@ -3,9 +3,9 @@
 import polars as pl
 import pytest
 
-from flows.errors import SourceFormatError, ValidationFailed
-from flows.snapshots import Origin, write_snapshot
-from warehouse.load import load_source
+from mic2025.flows.errors import SourceFormatError, ValidationFailed
+from mic2025.flows.snapshots import Origin, write_snapshot
+from mic2025.warehouse.load import load_source
 
 ORIGIN = Origin(
     publisher="OWID",

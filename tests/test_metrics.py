@@ -3,10 +3,10 @@
 import polars as pl
 import pytest
 
-from flows.snapshots import latest_snapshot
-from warehouse import conform, metrics
-from warehouse.build import read_official_series, read_sectors
-from warehouse.load import read_raw
+from mic2025.flows.snapshots import latest_snapshot
+from mic2025.warehouse import conform, metrics
+from mic2025.warehouse.build import read_official_series, read_sectors
+from mic2025.warehouse.load import read_raw
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def test_a_balance_with_no_production_still_gives_trade_metrics(wide):
 
 
 def test_published_shares_become_ratios(official, wide):
-    from warehouse.build import read_sectors
+    from mic2025.warehouse.build import read_sectors
 
     shares = metrics.published_share_metrics(official, read_sectors())
     nev = shares.filter(

@@ -9,9 +9,9 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.errors import FetchError, Mic2025Error, SourceFormatError
-from flows.sources import comtrade, worldbank
-from warehouse.units import UnknownUnit, parse_unit
+from mic2025.flows.errors import FetchError, Mic2025Error, SourceFormatError
+from mic2025.flows.sources import comtrade, worldbank
+from mic2025.warehouse.units import UnknownUnit, parse_unit
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -155,9 +155,9 @@ WB_OBS = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(WB_OBS, max_size=30, unique_by=lambda o: (o["countryiso3code"], o["date"])))
 def test_worldbank_observations_round_trip_to_typed_raw_rows(observations):
-    from flows.snapshots import Origin, write_snapshot
-    from flows.sources.base import csv_bytes
-    from warehouse.load import read_raw
+    from mic2025.flows.snapshots import Origin, write_snapshot
+    from mic2025.flows.sources.base import csv_bytes
+    from mic2025.warehouse.load import read_raw
 
     meta, rows = worldbank.parse_api_page(
         [{"page": 1, "pages": 1, "lastupdated": "2026-07-01"}, observations],
@@ -222,9 +222,9 @@ def test_comtrade_records_round_trip_to_typed_raw_rows(records):
     import tempfile
     from pathlib import Path
 
-    from flows.snapshots import Origin, write_snapshot
-    from flows.sources.base import csv_bytes
-    from warehouse.load import read_raw
+    from mic2025.flows.snapshots import Origin, write_snapshot
+    from mic2025.flows.sources.base import csv_bytes
+    from mic2025.warehouse.load import read_raw
 
     rows = comtrade._wire_rows(records, "api")
     assert len(rows) == len(records)

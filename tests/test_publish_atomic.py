@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.errors import WarehouseBusy
-from flows.refresh import refresh
-from warehouse.build import writer_lock
+from mic2025.flows.errors import WarehouseBusy
+from mic2025.flows.refresh import refresh
+from mic2025.warehouse.publish import writer_lock
 
 
 def digest(path: Path) -> str:
@@ -22,7 +22,7 @@ def test_failure_midway_leaves_the_published_file_unchanged(
 ):
     """An unexpected error raised in the middle of a build (the temporary file is written, not
     yet published): the published file stays byte-identical and nothing is left behind."""
-    from flows.failpoints import FailpointError
+    from mic2025.flows.failpoints import FailpointError
 
     target = tmp_path / "wh" / "mic2025.duckdb"
     refresh(warehouse=str(target))
@@ -103,7 +103,15 @@ def test_two_real_refreshes_at_once_one_refused_in_one_line_one_waits(prefect_se
     target = tmp_path / "mic2025.duckdb"
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
     env.pop("MIC2025_FAILPOINT", None)
-    command = [sys.executable, "-m", "flows.cli", "refresh", "--warehouse", str(target), "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "mic2025.flows.cli",
+        "refresh",
+        "--warehouse",
+        str(target),
+        "--json",
+    ]
     root = Path(__file__).resolve().parents[1]
     a = subprocess.Popen(
         command,

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from mic2025.flows.cli import app
 
 ATTACKS = [
     ("select * from read_text('/etc/hostname')", "nothing else"),
@@ -65,7 +65,7 @@ def _start_analyst(target):
 
 
 def test_a_wal_left_by_a_read_write_session_does_not_break_readers(prefect_server, tmp_path):
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     target = tmp_path / "mic2025.duckdb"
     refresh(warehouse=str(target))
@@ -86,8 +86,8 @@ def test_a_wal_left_by_a_read_write_session_does_not_break_readers(prefect_serve
 
 
 def test_a_read_write_session_during_a_refresh_is_reported_not_a_reset(prefect_server, tmp_path):
-    from flows.refresh import refresh
-    from warehouse.build import WarehouseUnreadable
+    from mic2025.flows.refresh import refresh
+    from mic2025.warehouse.publish import WarehouseUnreadable
 
     target = tmp_path / "mic2025.duckdb"
     refresh(warehouse=str(target))
@@ -103,7 +103,7 @@ def test_a_read_write_session_during_a_refresh_is_reported_not_a_reset(prefect_s
 
 
 def test_an_unreadable_published_warehouse_is_an_error_not_a_reset(tmp_path):
-    from warehouse.build import WarehouseUnreadable, read_published
+    from mic2025.warehouse.publish import WarehouseUnreadable, read_published
 
     target = tmp_path / "mic2025.duckdb"
     target.write_bytes(b"this is not a duckdb file" * 100)

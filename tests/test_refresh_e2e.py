@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from mic2025.flows.cli import app
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from prefect.client.schemas.objects import StateType
 
-from flows.errors import SourcesStale
+from mic2025.flows.errors import SourcesStale
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -22,7 +22,7 @@ def live_env(httpserver, monkeypatch, snapshot_store):
 
 
 def test_one_failing_source_is_marked_stale(prefect_server, live_env, snapshot_store, tmp_path):
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     csv = (FIXTURES / "owid_electric-car-sales_head.csv").read_bytes()
     live_env.expect_request("/grapher/electric-car-sales.csv").respond_with_data(
@@ -75,7 +75,7 @@ def test_planted_comtrade_key_appears_nowhere(
         LogFilterFlowRunId,
     )
 
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     key = "PLANTED-COMTRADE-KEY-91e2"
     monkeypatch.setenv("COMTRADE_API_KEY", key)
@@ -146,7 +146,7 @@ def test_network_down_fails_fast_and_the_cli_says_stale(
 
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from mic2025.flows.cli import app
 
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -185,7 +185,7 @@ def test_fetching_holds_no_lock_so_an_on_demand_run_is_not_blocked(
 
     from werkzeug import Response
 
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     csv = (FIXTURES / "owid_electric-car-sales_head.csv").read_bytes()
     fetching, release = threading.Event(), threading.Event()
@@ -232,7 +232,7 @@ def test_a_run_fetch_deadline_makes_a_slow_source_stale(
 
     from werkzeug import Response
 
-    from flows.refresh import refresh
+    from mic2025.flows.refresh import refresh
 
     monkeypatch.setenv("MIC2025_FETCH_DEADLINE", "1")
     release = threading.Event()

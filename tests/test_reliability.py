@@ -7,9 +7,9 @@ import time
 
 import duckdb
 
-from flows.refresh import refresh
-from flows.snapshots import latest_snapshot, write_snapshot
-from warehouse.checksums import table_checksums
+from mic2025.flows.refresh import refresh
+from mic2025.flows.snapshots import latest_snapshot, write_snapshot
+from mic2025.warehouse.checksums import table_checksums
 
 READER = r"""
 import json, sys, time, duckdb
@@ -131,7 +131,7 @@ def test_a_source_failing_validation_keeps_its_published_data(
 def test_incremental_refresh_publishes_nothing_when_nothing_changed(prefect_server, tmp_path):
     import hashlib
 
-    from flows.refresh import RefreshMode
+    from mic2025.flows.refresh import RefreshMode
 
     target = tmp_path / "mic2025.duckdb"
     refresh(warehouse=str(target))
@@ -143,7 +143,7 @@ def test_incremental_refresh_publishes_nothing_when_nothing_changed(prefect_serv
 
 
 def test_serve_builds_both_deployments_from_prefect_yaml():
-    from flows.refresh import deployments_for_serve
+    from mic2025.flows.refresh import deployments_for_serve
 
     deployments = {d.name: d for d in deployments_for_serve()}
     assert set(deployments) == {"nightly-refresh", "on-demand-refresh"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.report import build_report
+from mic2025.warehouse.report import build_report
 
 
 class Page(HTMLParser):

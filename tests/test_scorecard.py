@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from warehouse.scorecard import Actual, Measure, decide, evaluate, linear_fit
+from mic2025.warehouse.scorecard import Actual, Measure, decide, evaluate, linear_fit
 
 AS_OF = 2026  # 2020 and 2025 deadlines have passed
 

@@ -4,8 +4,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from warehouse.claim_checks import our_reading
-from warehouse.sector_summary import Pick, change
+from mic2025.warehouse.claim_checks import our_reading
+from mic2025.warehouse.sector_summary import Pick, change
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,7 @@ def test_import_dependence_reads_as_its_complement():
 def test_summary_schema_rejects_a_share_above_one(published_warehouse):
     import pandera.errors
 
-    from schemas.marts import SectorSummary
+    from mic2025.schemas.marts import SectorSummary
 
     con = duckdb.connect(str(published_warehouse), read_only=True)
     try:

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Chromium is not installed"
 
 @pytest.fixture(scope="module")
 def site(published_warehouse, tmp_path_factory):
-    from warehouse.report import build_report
-    from warehouse.web import make_server
+    from mic2025.warehouse.report import build_report
+    from mic2025.warehouse.web import make_server
 
     root = tmp_path_factory.mktemp("site")
     build_report(published_warehouse, root)

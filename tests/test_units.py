@@ -1,6 +1,6 @@
 import pytest
 
-from warehouse.units import UnknownUnit, parse_unit, to_base
+from mic2025.warehouse.units import UnknownUnit, parse_unit, to_base
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 import polars as pl
 import pytest
 
-from flows.snapshots import latest_snapshot
-from warehouse import conform, metrics
-from warehouse.build import read_sectors
-from warehouse.load import read_raw
+from mic2025.flows.snapshots import latest_snapshot
+from mic2025.warehouse import conform, metrics
+from mic2025.warehouse.build import read_sectors
+from mic2025.warehouse.load import read_raw
 
 
 def raw(name):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.query import open_reader
+from mic2025.warehouse.query import open_reader
 
 VOLATILE = {"load_id", "flow_run_id", "started_at", "finished_at", "created"}
 

@@ -34,10 +34,10 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from flows.errors import SourceFormatError
-from flows.settings import facts_dir
-from warehouse.metrics import best_figures
-from warehouse.units import format_value
+from mic2025.flows.errors import SourceFormatError
+from mic2025.flows.settings import facts_dir
+from mic2025.warehouse.metrics import best_figures
+from mic2025.warehouse.units import format_value
 
 APPROX = 0.10
 EXACT = 0.02

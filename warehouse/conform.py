@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from flows.errors import SourceFormatError
-from flows.settings import facts_dir
-from flows.sources.reference import HS_MAP_COLUMNS, TARGET_COLUMNS
-from warehouse.units import COUNT_UNITS, parse_unit
+from mic2025.flows.errors import SourceFormatError
+from mic2025.flows.settings import facts_dir
+from mic2025.flows.sources.reference import HS_MAP_COLUMNS, TARGET_COLUMNS
+from mic2025.warehouse.units import COUNT_UNITS, parse_unit
 
 #: Region names used by IEA and OWID -> ISO3 (WLD for the world, EUU for the EU-27 as WDI does).
 ISO3_BY_NAME = {

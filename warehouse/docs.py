@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.settings import PROJECT_ROOT
+from mic2025.flows.settings import PROJECT_ROOT
 
 #: The metrics of docs/metrics.md, in the order the coverage matrix shows them.
 METRICS = [
@@ -32,10 +32,10 @@ COVERAGE_END = "<!-- coverage:end -->"
 
 def all_table_schemas() -> dict:
     """Every published table with its pandera model (raw tables included)."""
-    from flows.sources.baci import baci_model
-    from schemas.raw import OwidGrapher
-    from warehouse.build import TABLE_SCHEMAS
-    from warehouse.load import RAW_SCHEMAS
+    from mic2025.flows.sources.baci import baci_model
+    from mic2025.schemas.raw import OwidGrapher
+    from mic2025.warehouse.build import TABLE_SCHEMAS
+    from mic2025.warehouse.load import RAW_SCHEMAS
 
     raw = {f"raw.{name}": model for name, model in RAW_SCHEMAS.items()}
     raw["raw.owid_* (one per chart)"] = OwidGrapher

@@ -14,11 +14,12 @@ from pathlib import Path
 import pandera.errors
 import polars as pl
 
-from flows.errors import SourceFormatError, ValidationFailed
-from flows.settings import min_row_share, quarantine_threshold
-from flows.snapshots import Snapshot
-from flows.sources import get_source
-from schemas import raw as raw_schemas
+from mic2025.flows.errors import SourceFormatError, ValidationFailed
+from mic2025.flows.settings import min_row_share, quarantine_threshold
+from mic2025.flows.snapshots import Snapshot
+from mic2025.flows.sources import get_source
+from mic2025.schemas import raw as raw_schemas
+from mic2025.schemas.meta import QUARANTINE_COLUMNS
 
 #: raw table -> pandera model (OWID charts share one model).
 RAW_SCHEMAS = {
@@ -28,16 +29,6 @@ RAW_SCHEMAS = {
     "worldbank_wdi": raw_schemas.WorldbankWdi,
     "mic2025_targets": raw_schemas.Mic2025Targets,
     "sector_hs_map": raw_schemas.SectorHsMap,
-}
-QUARANTINE_COLUMNS = {
-    "load_id": pl.String,
-    "source": pl.String,
-    "table": pl.String,
-    "row_number": pl.Int64,
-    "row_json": pl.String,
-    "column": pl.String,
-    "check": pl.String,
-    "failing_value": pl.String,
 }
 
 
@@ -307,7 +298,7 @@ def keep_published(target: Path, source_name: str, staging: Path, error: str) ->
     """When a source cannot be loaded from any snapshot (its committed snapshot was tampered
     with, say), stage the raw rows the published warehouse holds for it, unchanged (their load id
     still says when they were loaded). None when nothing is published for the source."""
-    from warehouse.query import open_reader
+    from mic2025.warehouse.query import open_reader
 
     source = get_source(source_name)
     if not target.exists():

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from flows.errors import Mic2025Error
-from flows.settings import facts_dir
-from warehouse.conform import read_publishers, resolve_publisher
+from mic2025.flows.errors import Mic2025Error
+from mic2025.flows.settings import facts_dir
+from mic2025.warehouse.conform import read_publishers, resolve_publisher
 
 SELF_SUFFICIENCY_COLUMNS = [
     "sector",

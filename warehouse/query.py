@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import duckdb
 import polars as pl
 
-from flows.errors import Mic2025Error
-from flows.settings import warehouse_path
+from mic2025.flows.errors import Mic2025Error
+from mic2025.flows.settings import warehouse_path
 
 
 class QueryError(Mic2025Error):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse import site
-from warehouse.query import open_reader
-from warehouse.units import format_value
+from mic2025.warehouse import site
+from mic2025.warehouse.query import open_reader
+from mic2025.warehouse.units import format_value
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;

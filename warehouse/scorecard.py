@@ -30,9 +30,9 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.settings import facts_dir
-from warehouse.metrics import best_figures, ratio_bound
-from warehouse.units import format_value
+from mic2025.flows.settings import facts_dir
+from mic2025.warehouse.metrics import best_figures, ratio_bound
+from mic2025.warehouse.units import format_value
 
 STATUSES = ["met", "on_track", "off_track", "missed", "no_data"]
 APPROX_TOLERANCE = 0.95

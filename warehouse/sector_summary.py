@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from flows.settings import facts_dir
-from warehouse.units import format_value
+from mic2025.flows.settings import facts_dir
+from mic2025.warehouse.units import format_value
 
 RECENT = (2021, 2024)
 BASELINE = (2013, 2016)

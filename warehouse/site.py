@@ -22,8 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.metrics import SECTOR_METRIC_COLUMNS
-from warehouse.units import format_value
+from mic2025.warehouse.metrics import SECTOR_METRIC_COLUMNS
+from mic2025.warehouse.units import format_value
 
 SITE_CSS = """
 .lineage{display:none}
@@ -132,7 +132,7 @@ def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
     definition; exact values are filled circles joined only across consecutive years; bounds are
     open triangles (pointing up for 'at least', down for 'at most'), never joined; every point is
     a link to its lineage and has a tooltip."""
-    from warehouse.report import _runs
+    from mic2025.warehouse.report import _runs
 
     width, height, left, right, top, bottom = 640, 240, 64, 12, 14, 28
     years = frame["year"].to_list()

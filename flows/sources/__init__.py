@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows.sources import china_official, comtrade, iea, owid, reference, worldbank
-from flows.sources.base import Source
+from mic2025.flows.sources import china_official, comtrade, iea, owid, reference, worldbank
+from mic2025.flows.sources.base import Source
 
 SOURCES: dict[str, Source] = {
     s.name: s

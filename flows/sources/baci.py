@@ -31,8 +31,8 @@ import duckdb
 import pandera.errors
 import polars as pl
 
-from flows.errors import SourceFormatError
-from flows.settings import quarantine_threshold
+from mic2025.flows.errors import SourceFormatError
+from mic2025.flows.settings import quarantine_threshold
 
 COLUMNS = {
     "t": "INTEGER",
@@ -88,7 +88,7 @@ def failing_sql(column: str) -> str:
 @functools.cache
 def baci_model():
     """The pandera model of a BACI row (flows/sources/baci_model.py), imported on first use."""
-    from flows.sources.baci_model import BaciTrade
+    from mic2025.flows.sources.baci_model import BaciTrade
 
     return BaciTrade
 
@@ -237,7 +237,7 @@ def validate_table(
 
 
 def _empty_quarantine() -> pl.DataFrame:
-    from warehouse.load import QUARANTINE_COLUMNS  # the one quarantine layout
+    from mic2025.schemas.meta import QUARANTINE_COLUMNS  # the one quarantine layout
 
     return pl.DataFrame(schema=QUARANTINE_COLUMNS)
 

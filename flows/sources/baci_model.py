@@ -5,7 +5,7 @@ the bulk path does not import ibis (about 0.6 s) until a bulk file is loaded. No
 import ibis.expr.datatypes as dt
 import pandera.ibis as pa
 
-from flows.sources.baci import _rule_text, row_ok
+from mic2025.flows.sources.baci import _rule_text, row_ok
 
 
 class BaciTrade(pa.DataFrameModel):

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.errors import SourceFormatError
-from flows.settings import facts_dir
-from flows.snapshots import Origin, Snapshot
-from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from mic2025.flows.errors import SourceFormatError
+from mic2025.flows.settings import facts_dir
+from mic2025.flows.snapshots import Origin, Snapshot
+from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"

@@ -30,11 +30,11 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from flows import http
-from flows.errors import FetchError, SourceFormatError
-from flows.settings import base_url
-from flows.snapshots import Origin, Snapshot, today
-from flows.sources.base import (
+from mic2025.flows import http
+from mic2025.flows.errors import FetchError, SourceFormatError
+from mic2025.flows.settings import base_url
+from mic2025.flows.snapshots import Origin, Snapshot, today
+from mic2025.flows.sources.base import (
     SnapshotPayload,
     Source,
     csv_bytes,
@@ -292,7 +292,7 @@ def hs_codes_from_map(
 ) -> list[str]:
     """The HS codes of the sector map for one revision (6-digit subheadings by default)."""
     if map_csv is None:
-        from flows.snapshots import latest_snapshot
+        from mic2025.flows.snapshots import latest_snapshot
 
         map_csv = latest_snapshot("sector_hs_map").file()
     with map_csv.open(encoding="utf-8") as fh:

@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from flows import http
-from flows.errors import FetchError
-from flows.snapshots import Origin, Snapshot, today
-from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from mic2025.flows import http
+from mic2025.flows.errors import FetchError
+from mic2025.flows.snapshots import Origin, Snapshot, today
+from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
 
 NAME = "iea_global_ev_data"
 FILE = "iea-global-ev-data.csv"

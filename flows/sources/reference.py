@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.snapshots import Origin, Snapshot
-from flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from mic2025.flows.snapshots import Origin, Snapshot
+from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
 
 TARGET_COLUMNS = [
     "target_id",

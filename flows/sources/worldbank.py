@@ -23,11 +23,11 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from flows import http
-from flows.errors import FetchError, SourceFormatError
-from flows.settings import base_url
-from flows.snapshots import Origin, Snapshot, today
-from flows.sources.base import (
+from mic2025.flows import http
+from mic2025.flows.errors import FetchError, SourceFormatError
+from mic2025.flows.settings import base_url
+from mic2025.flows.snapshots import Origin, Snapshot, today
+from mic2025.flows.sources.base import (
     SnapshotPayload,
     Source,
     csv_bytes,
