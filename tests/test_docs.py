@@ -11,6 +11,7 @@ from mic2025.warehouse.docs import (
     COVERAGE_START,
     coverage_markdown,
     data_dictionary_markdown,
+    metrics_doc,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +20,34 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_data_dictionary_is_current():
     assert (ROOT / "docs" / "data-dictionary.md").read_text() == data_dictionary_markdown(), (
         "run `mic2025 docs` to regenerate docs/data-dictionary.md"
+    )
+
+
+def test_metric_spec_tables_in_docs_are_current():
+    assert (ROOT / "docs" / "metrics.md").read_text() == metrics_doc(ROOT), (
+        "run `mic2025 docs` to regenerate the spec tables of docs/metrics.md"
+    )
+
+
+def test_a_bad_metric_spec_fails_with_its_file_row_and_rule():
+    import polars as pl
+    import pytest
+
+    from mic2025.flows.errors import ValidationFailed
+    from mic2025.schemas.specs import validate_spec
+
+    frame = pl.read_csv(ROOT / "facts" / "metrics" / "world_shares.csv", infer_schema_length=0)
+    broken = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(pl.lit("yes"))
+        .otherwise(pl.col("annual_from_cumulative"))
+        .alias("annual_from_cumulative")
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        validate_spec("world_shares.csv", broken)
+    assert str(exc.value) == (
+        "facts -> facts/metrics/world_shares.csv: row 2, column annual_from_cumulative: "
+        "isin(['true', 'false']) (found 'yes')"
     )
 
 

@@ -23,6 +23,7 @@ import polars as pl
 
 from mic2025.flows.errors import Mic2025Error
 from mic2025.flows.settings import facts_dir
+from mic2025.schemas.specs import validate_spec
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
 
 SELF_SUFFICIENCY_COLUMNS = [
@@ -75,14 +76,15 @@ BALANCE_RATIOS = [
 ]
 
 
-def _metric_spec(name: str) -> pl.DataFrame:
-    """A metric spec file of facts/metrics/ (validated in the build, see schemas/facts.py)."""
-    return pl.read_csv(facts_dir() / "metrics" / name, infer_schema_length=0)
+def metric_spec(name: str) -> pl.DataFrame:
+    """A metric spec file of facts/metrics/, checked against its model (schemas/specs.py)."""
+    frame = pl.read_csv(facts_dir() / "metrics" / name, infer_schema_length=0)
+    return validate_spec(name, frame)
 
 
 def product_bases() -> pl.DataFrame:
     """facts/metrics/product_bases.csv: which (product, basis) pairs give meaningful ratios."""
-    return _metric_spec("product_bases.csv")
+    return metric_spec("product_bases.csv")
 
 
 @dataclass(frozen=True)
@@ -99,109 +101,10 @@ class Balance:
     note: str = ""
 
 
-#: Declared supply balances. Each series_id is in facts/official_series.csv.
-BALANCES: list[Balance] = [
-    Balance(
-        "nev",
-        "New-energy vehicles",
-        "quantity",
-        "CAAM_NEV_PRODUCTION",
-        None,
-        "CAAM_NEV_EXPORTS",
-        "CAAM",
-        "CAAM counts (passenger + commercial); no NEV import series is bundled",
-    ),
-    Balance(
-        "new_generation_it",
-        "Integrated circuits",
-        "quantity",
-        "NBS_IC_OUTPUT",
-        "CUSTOMS_IC_IMPORT_UNITS",
-        "CUSTOMS_IC_EXPORT_UNITS",
-        "NBS; GACC",
-        "NBS output (enterprises above designated size) vs customs pieces",
-    ),
-    Balance(
-        "cnc_machine_tools_robots",
-        "Metal-working machine tools",
-        "value",
-        "CMTBA_MWMT_PRODUCTION_VALUE_USD",
-        "CMTBA_MWMT_IMPORTS_USD",
-        "CMTBA_MWMT_EXPORTS_USD",
-        "CMTBA",
-        "CMTBA values in USD",
-    ),
-    Balance(
-        "power_equipment",
-        "Solar PV modules",
-        "quantity",
-        "PV_MODULE_OUTPUT",
-        None,
-        "PV_MODULE_EXPORTS",
-        "MIIT; CPIA",
-        "MIIT/CPIA GW; no module import series is bundled",
-    ),
-    Balance(
-        "power_equipment",
-        "Solar cells",
-        "quantity",
-        "PV_CELL_OUTPUT",
-        None,
-        "PV_CELL_EXPORTS",
-        "MIIT; CPIA",
-        "MIIT/CPIA GW; no cell import series is bundled",
-    ),
-    Balance(
-        "power_equipment",
-        "Silicon wafers",
-        "quantity",
-        "PV_WAFER_OUTPUT",
-        None,
-        "PV_WAFER_EXPORTS",
-        "MIIT",
-        "MIIT GW; no wafer import series is bundled",
-    ),
-    Balance(
-        "cnc_machine_tools_robots",
-        "Metal-working machine tools",
-        "value",
-        None,
-        "CUSTOMS_MWMT_IMPORTS_USD",
-        "CUSTOMS_MWMT_EXPORTS_USD",
-        "GACC",
-        "China customs values; no production value for these years",
-    ),
-    Balance(
-        "cnc_machine_tools_robots",
-        "Metal-working machine tools",
-        "quantity",
-        None,
-        "CUSTOMS_MWMT_IMPORT_UNITS",
-        "CUSTOMS_MWMT_EXPORT_UNITS",
-        "GACC",
-        "China customs units; no production count for metal-working machine tools",
-    ),
-    Balance(
-        "cnc_machine_tools_robots",
-        "Machine tools",
-        "value",
-        None,
-        "MT_IMPORTS_USD",
-        "MT_EXPORTS_USD",
-        "CMIF",
-        "China Machinery Industry Federation as cited",
-    ),
-    Balance(
-        "new_generation_it",
-        "Integrated circuits",
-        "value",
-        None,
-        "CUSTOMS_IC_IMPORT_VALUE_CNY",
-        "CUSTOMS_IC_EXPORT_VALUE_CNY",
-        "GACC",
-        "customs values in CNY; no production value in CNY",
-    ),
-]
+def balances() -> list[Balance]:
+    """The declared supply balances (facts/metrics/balances.csv; each series_id is in
+    facts/official_series.csv)."""
+    return [Balance(**row) for row in metric_spec("balances.csv").iter_rows(named=True)]
 
 
 def significant_digits(value: float) -> int:
@@ -368,7 +271,10 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
 
 
 def self_sufficiency(
-    official: pl.DataFrame, sectors: pl.DataFrame, load_id: str, balances: list[Balance] = BALANCES
+    official: pl.DataFrame,
+    sectors: pl.DataFrame,
+    load_id: str,
+    declared: list[Balance] | None = None,
 ) -> pl.DataFrame:
     """marts.self_sufficiency: every declared balance, every year with production.
 
@@ -377,7 +283,7 @@ def self_sufficiency(
     (chips by piece) states its caveat in ``assumptions``.
     """
     best = best_figures(official)
-    frames = [supply_balance(best, b) for b in balances]
+    frames = [supply_balance(best, b) for b in (declared if declared is not None else balances())]
     bases = product_bases().select("product", "basis", "validity", "caveat")
     ratio_cols = ["self_sufficiency_ratio", "import_dependence", "ratio_bound"]
     wide = (
@@ -493,7 +399,7 @@ def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl
     Spec: facts/metrics/published_shares.csv (series_id, metric, basis). The definition is the
     series (one publisher's one measure); ``bound`` is the published qualifier ("more than 80%"
     is a lower bound)."""
-    spec = _metric_spec("published_shares.csv").select("series_id", "metric", "basis")
+    spec = metric_spec("published_shares.csv").select("series_id", "metric", "basis")
     figures = share_figures(official).join(spec, on="series_id", how="inner")
     return figures.join(sectors.select("sector_id", "sector"), on="sector_id").select(
         pl.col("sector"),
@@ -587,7 +493,7 @@ def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Da
     years where every term is published. ``bound`` combines the inputs' qualifiers
     (:func:`ratio_bound`, :func:`sum_bound`); a spec whose note says 'upper bound' is one by
     definition (e.g. every ARJ21 delivered counted as delivered in China)."""
-    spec = _metric_spec("series_ratios.csv")
+    spec = metric_spec("series_ratios.csv")
     best = best_figures(official)
     names = dict(sectors.select("sector_id", "sector").iter_rows())
     frames = []
@@ -672,50 +578,18 @@ class WorldShare:
     description: str = ""
 
 
-WORLD_SHARES: list[WorldShare] = [
-    WorldShare(
-        "nev",
-        "Electric cars",
-        "china_share_of_world_demand",
-        "owid_electric_car_sales",
-        ("electric-car-sales",),
-        description="electric cars sold in China / electric cars sold worldwide",
-    ),
-    WorldShare(
-        "nev",
-        "Electric cars",
-        "china_share_of_world_demand",
-        "iea_global_ev_data",
-        ("ev_sales_cars_bev", "ev_sales_cars_phev", "ev_sales_cars_fcev"),
-        description="IEA EV car sales (BEV+PHEV+FCEV) China / World",
-    ),
-    WorldShare(
-        "cnc_machine_tools_robots",
-        "Industrial robots",
-        "china_share_of_world_demand",
-        "owid_robot_installations",
-        ("annual-industrial-robots-installed",),
-        description="robot installations in China / worldwide",
-    ),
-    WorldShare(
-        "power_equipment",
-        "Solar PV modules",
-        "china_share_of_world_demand",
-        "owid_solar_capacity",
-        ("installed-solar-pv-capacity",),
-        annual_from_cumulative=True,
-        description="new solar capacity in China / worldwide (annual additions of cumulative GW)",
-    ),
-    WorldShare(
-        "power_equipment",
-        "Wind turbines",
-        "china_share_of_world_demand",
-        "owid_wind_capacity",
-        ("cumulative-installed-wind-energy-capacity-gigawatts",),
-        annual_from_cumulative=True,
-        description="new wind capacity in China / worldwide (annual additions of cumulative GW)",
-    ),
-]
+def world_shares() -> list[WorldShare]:
+    """The declared world shares (facts/metrics/world_shares.csv)."""
+    return [
+        WorldShare(
+            **{
+                **row,
+                "indicators": tuple(row["indicators"].split(";")),
+                "annual_from_cumulative": row["annual_from_cumulative"] == "true",
+            }
+        )
+        for row in metric_spec("world_shares.csv").iter_rows(named=True)
+    ]
 
 
 def world_share_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
@@ -726,7 +600,7 @@ def world_share_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFram
     """
     frames = []
     names = dict(sectors.select("sector_id", "sector").iter_rows())
-    for spec in WORLD_SHARES:
+    for spec in world_shares():
         rows = obs.filter(
             (pl.col("source") == spec.source)
             & pl.col("indicator").is_in(spec.indicators)
@@ -921,7 +795,7 @@ class ChinaSeries:
     value = observation / divisor (100 turns a percent into a ratio); unit as stated.
     """
 
-    source_prefix: str  # e.g. "wdi_" or "owid_electric_car_sales_share"
+    source: str
     indicator: str
     sector_id: str
     product: str
@@ -930,120 +804,28 @@ class ChinaSeries:
     divisor: float
     unit: str
     basis: str = "value"
+    source_url: str | None = None
 
 
-CHINA_SERIES: list[ChinaSeries] = [
-    ChinaSeries(
-        "wdi_",
-        "GB.XPD.RSDV.GD.ZS",
-        "cross_cutting",
-        "Whole economy",
-        "rd_intensity",
-        "R&D expenditure / GDP, percent / 100",
-        100,
-        "ratio",
-    ),
-    ChinaSeries(
-        "wdi_",
-        "TX.VAL.TECH.MF.ZS",
-        "cross_cutting",
-        "Whole economy",
-        "high_tech_export_share",
-        "high-tech exports / manufactured exports, percent / 100",
-        100,
-        "ratio",
-    ),
-    ChinaSeries(
-        "wdi_",
-        "NV.IND.MANF.ZS",
-        "cross_cutting",
-        "Whole economy",
-        "manufacturing_share_of_gdp",
-        "manufacturing value added / GDP, percent / 100",
-        100,
-        "ratio",
-    ),
-    ChinaSeries(
-        "wdi_",
-        "TX.VAL.TECH.CD",
-        "cross_cutting",
-        "Whole economy",
-        "high_tech_exports",
-        "high-technology exports, current USD",
-        1,
-        "USD",
-    ),
-    ChinaSeries(
-        "wdi_",
-        "NV.IND.MANF.CD",
-        "cross_cutting",
-        "Whole economy",
-        "manufacturing_value_added",
-        "manufacturing value added, current USD",
-        1,
-        "USD",
-    ),
-    ChinaSeries(
-        "wdi_",
-        "IP.PAT.RESD",
-        "cross_cutting",
-        "Whole economy",
-        "resident_patent_applications",
-        "patent applications by residents",
-        1,
-        "applications",
-        "quantity",
-    ),
-    ChinaSeries(
-        "wdi_",
-        "SP.POP.SCIE.RD.P6",
-        "cross_cutting",
-        "Whole economy",
-        "researchers_per_million",
-        "researchers in R&D per million people",
-        1,
-        "per million people",
-        "quantity",
-    ),
-    ChinaSeries(
-        "owid_electric_car_sales_share",
-        "electric-car-sales-share",
-        "nev",
-        "Electric cars",
-        "share_of_new_car_sales",
-        "electric cars / all new cars sold in China, percent / 100",
-        100,
-        "ratio",
-        "quantity",
-    ),
-    ChinaSeries(
-        "iea_global_ev_data",
-        "ev_sales_share_cars_ev",
-        "nev",
-        "Electric cars",
-        "share_of_new_car_sales",
-        "IEA: EV share of new car sales in China, percent / 100",
-        100,
-        "ratio",
-        "quantity",
-    ),
-]
+def china_series() -> list[ChinaSeries]:
+    """The declared China series (facts/metrics/china_series.csv)."""
+    return [ChinaSeries(**row) for row in metric_spec("china_series.csv").iter_rows(named=True)]
 
 
 def china_series_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
-    """China's values of the series in :data:`CHINA_SERIES` (historical only)."""
+    """China's values of the series declared in facts/metrics/china_series.csv (historical
+    only)."""
     names = dict(sectors.select("sector_id", "sector").iter_rows())
     frames = []
-    for spec in CHINA_SERIES:
+    for spec in china_series():
         rows = obs.filter(
-            pl.col("source").str.starts_with(spec.source_prefix)
+            (pl.col("source") == spec.source)
             & (pl.col("indicator") == spec.indicator)
             & (pl.col("iso3") == "CHN")
             & (pl.col("scenario") == "historical")
         )
         if rows.is_empty():
             continue
-        is_wdi = spec.source_prefix == "wdi_"
         frames.append(
             rows.select(
                 pl.lit(names[spec.sector_id]).alias("sector"),
@@ -1060,8 +842,8 @@ def china_series_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFra
                     "inputs"
                 ),
                 (
-                    pl.lit(f"https://data.worldbank.org/indicator/{spec.indicator}?locations=CN")
-                    if is_wdi
+                    pl.lit(spec.source_url)
+                    if spec.source_url
                     else pl.format("snapshot {}", "source")
                 ).alias("sources"),
             )

@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from mic2025.flows.settings import facts_dir
-from mic2025.warehouse.metrics import best_figures, ratio_bound
+from mic2025.warehouse.metrics import best_figures, metric_spec, ratio_bound
 from mic2025.warehouse.units import format_value
 
 STATUSES = ["met", "on_track", "off_track", "missed", "no_data"]
@@ -438,7 +438,7 @@ def scorecard(
 
 def _series_of(mapping: dict, official: pl.DataFrame) -> list[str]:
     """The official series behind a metric measure (for naming its forecasts)."""
-    spec = pl.read_csv(facts_dir() / "metrics" / "published_shares.csv", infer_schema_length=0)
+    spec = metric_spec("published_shares.csv")
     ids = spec.filter(pl.col("metric") == mapping["measure"])["series_id"].to_list()
     products = official.filter(pl.col("product") == mapping["product"])["series_id"].unique()
     return [i for i in ids if i in set(products.to_list())]

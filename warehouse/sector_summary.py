@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mic2025.flows.settings import facts_dir
+from mic2025.warehouse.metrics import metric_spec
 from mic2025.warehouse.units import format_value
 
 RECENT = (2021, 2024)
@@ -70,13 +70,11 @@ SUMMARY_COLUMNS = [
 
 
 def read_sector_measures() -> pl.DataFrame:
-    return pl.read_csv(
-        facts_dir() / "metrics" / "sector_measures.csv", infer_schema_length=0
-    ).with_columns(pl.col("publisher").fill_null(""))
+    return metric_spec("sector_measures.csv").with_columns(pl.col("publisher").fill_null(""))
 
 
 def read_sector_gaps() -> pl.DataFrame:
-    return pl.read_csv(facts_dir() / "metrics" / "sector_gaps.csv", infer_schema_length=0)
+    return metric_spec("sector_gaps.csv")
 
 
 @dataclass(frozen=True)

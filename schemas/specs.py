@@ -1,0 +1,175 @@
+"""Metric specs: the files of facts/metrics/ that declare which metrics exist and from what.
+
+A metric is one row of one of these files; the formula it uses is written once in
+warehouse/metrics.py (or warehouse/sector_summary.py). Every file is checked against its model
+here when it is read (``read_spec``), so a typo in a spec fails the build with the file, row and
+rule, instead of silently dropping a metric.
+"""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+BASES = ["quantity", "value"]
+SECTOR_ID = {"str_matches": r"^[a-z][a-z0-9_]*$"}
+SERIES_ID = {"str_matches": r"^[A-Z][A-Z0-9_]+$"}
+SERIES_SUM = {"str_matches": r"^[A-Z][A-Z0-9_]+(\+[A-Z][A-Z0-9_]+)*$"}
+
+
+class Balance(pa.DataFrameModel):
+    """balances.csv: the official series that make up one product's supply balance
+    (self-sufficiency = production / (production + imports - exports))."""
+
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    product: str = pa.Field(description="Product the balance is for")
+    basis: str = pa.Field(isin=BASES, description="quantity or value")
+    production: str = pa.Field(nullable=True, **SERIES_ID, description="Output series")
+    imports: str = pa.Field(nullable=True, **SERIES_ID, description="Import series")
+    exports: str = pa.Field(nullable=True, **SERIES_ID, description="Export series")
+    publisher: str = pa.Field(description="Publisher ids ('; '-separated)")
+    note: str = pa.Field(nullable=True, description="What the balance counts, and what it lacks")
+
+    class Config:
+        strict = True
+        unique = ["sector_id", "product", "basis", "publisher"]
+
+
+class WorldShare(pa.DataFrameModel):
+    """world_shares.csv: China's share of a world total from one observations series."""
+
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    product: str = pa.Field(description="Product")
+    metric: str = pa.Field(str_matches=r"^china_share_of_world_", description="Metric name")
+    source: str = pa.Field(description="Source that publishes China's and the world's value")
+    indicators: str = pa.Field(description="Indicators summed within the source (';'-separated)")
+    annual_from_cumulative: str = pa.Field(
+        isin=["true", "false"],
+        description="true: the series is a stock; the share is of annual additions",
+    )
+    description: str = pa.Field(description="The formula in words, with units")
+
+    class Config:
+        strict = True
+        unique = ["product", "metric", "source"]
+
+
+class ChinaSeries(pa.DataFrameModel):
+    """china_series.csv: a China series of core.observations published as a metric
+    (value = observation / divisor)."""
+
+    source: str = pa.Field(description="Source of the series")
+    indicator: str = pa.Field(description="Indicator within the source")
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    product: str = pa.Field(description="Product ('Whole economy' for cross-cutting series)")
+    metric: str = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$", description="Metric name")
+    description: str = pa.Field(description="The formula in words, with units")
+    divisor: float = pa.Field(gt=0, description="100 turns a percent into a ratio; else 1")
+    unit: str = pa.Field(description="Unit of the published value")
+    basis: str = pa.Field(isin=BASES, description="quantity or value")
+    source_url: str = pa.Field(nullable=True, description="Public page of the series, if any")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["source", "indicator", "metric"]
+
+
+class ProductBasis(pa.DataFrameModel):
+    """product_bases.csv: whether a ratio on this basis is meaningful for this product."""
+
+    product: str = pa.Field(description="Product")
+    basis: str = pa.Field(isin=BASES, description="quantity or value")
+    validity: str = pa.Field(isin=["valid", "caveat", "invalid"], description="Verdict")
+    caveat: str = pa.Field(nullable=True, description="Why, shown next to the value")
+
+    class Config:
+        strict = True
+        unique = ["product", "basis"]
+
+
+class PublishedShare(pa.DataFrameModel):
+    """published_shares.csv: an official series that is itself a share, published as a metric."""
+
+    series_id: str = pa.Field(**SERIES_ID, description="facts/official_series.csv")
+    metric: str = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$", description="Metric name")
+    basis: str = pa.Field(isin=BASES, description="quantity or value")
+    note: str = pa.Field(nullable=True, description="What the share measures")
+
+    class Config:
+        strict = True
+        unique = ["series_id", "metric"]
+
+
+class SeriesRatio(pa.DataFrameModel):
+    """series_ratios.csv: a ratio of two official series of one publisher."""
+
+    metric: str = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$", description="Metric name")
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    product: str = pa.Field(description="Product")
+    numerator: str = pa.Field(**SERIES_SUM, description="Series on top ('+' sums series)")
+    denominator: str = pa.Field(**SERIES_SUM, description="Series below ('+' sums series)")
+    basis: str = pa.Field(isin=BASES, description="quantity or value")
+    definition_id: str = pa.Field(description="The published definition this ratio reproduces")
+    note: str = pa.Field(nullable=True, description="The formula in words")
+
+    class Config:
+        strict = True
+        unique = ["metric", "product", "numerator", "denominator"]
+
+
+class SectorMeasure(pa.DataFrameModel):
+    """sector_measures.csv: the measures tried, in order, for each sector's summary row."""
+
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    role: str = pa.Field(isin=["domestic_supply", "world_position"], description="Role")
+    metric: str = pa.Field(description="Metric name")
+    product: str = pa.Field(description="Product")
+    publisher: str = pa.Field(nullable=True, description="Publisher id, when one is required")
+    note: str = pa.Field(nullable=True, description="What the measure is")
+
+    class Config:
+        strict = True
+
+
+class SectorGap(pa.DataFrameModel):
+    """sector_gaps.csv: why a sector has no measure in a role, and the searches that failed."""
+
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    role: str = pa.Field(isin=["domestic_supply", "world_position", "baseline"], description="Role")
+    note: str = pa.Field(description="The reason, with the searches that failed")
+
+    class Config:
+        strict = True
+        unique = ["sector_id", "role"]
+
+
+#: file of facts/metrics/ -> its model
+SPECS: dict[str, type[pa.DataFrameModel]] = {
+    "balances.csv": Balance,
+    "world_shares.csv": WorldShare,
+    "china_series.csv": ChinaSeries,
+    "product_bases.csv": ProductBasis,
+    "published_shares.csv": PublishedShare,
+    "series_ratios.csv": SeriesRatio,
+    "sector_measures.csv": SectorMeasure,
+    "sector_gaps.csv": SectorGap,
+}
+
+
+def validate_spec(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Check a spec file's rows; raise ValidationFailed naming the file, row and rule."""
+    import pandera.errors
+
+    from mic2025.flows.errors import ValidationFailed
+
+    try:
+        return SPECS[name].validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        first = exc.failure_cases.row(0, named=True)
+        raise ValidationFailed(
+            "facts",
+            f"facts/metrics/{name}",
+            f"row {first['index']}, column {first['column']}: {first['check']} "
+            f"(found {first['failure_case']!r})",
+        ) from None
