@@ -32,3 +32,29 @@ def test_the_installed_package_is_mic2025_only(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_every_source_is_one_complete_declaration():
+    """Each source declares its raw model, its raw -> core conformer and its publisher; the
+    loader and the builder find all three through the registry (no name-based dispatch)."""
+    import pandera.polars as pa
+
+    from mic2025.flows.sources import SOURCES
+    from mic2025.warehouse.conform import CONFORMERS
+    from mic2025.warehouse.load import raw_schema
+
+    assert len(SOURCES) == 17
+    for source in SOURCES.values():
+        assert issubclass(source.raw_model, pa.DataFrameModel), source.name
+        assert source.core in CONFORMERS, source.name
+        assert source.publisher, source.name
+        assert raw_schema(source.raw_table) is source.raw_model
+    shared = [
+        "warehouse/load.py",
+        "warehouse/build.py",
+        "warehouse/conform.py",
+        "warehouse/docs.py",
+    ]
+    for path in shared:
+        text = (ROOT / path).read_text()
+        assert 'startswith("owid' not in text and "OWID_PUBLISHER" not in text, path

@@ -14,7 +14,7 @@ import polars as pl
 
 from mic2025.flows.errors import ValidationFailed
 from mic2025.flows.settings import facts_dir, storage_version
-from mic2025.flows.sources import baci
+from mic2025.flows.sources import baci, get_source
 from mic2025.schemas import core as core_schemas
 from mic2025.schemas import facts as fact_schemas
 from mic2025.schemas import marts as mart_schemas
@@ -131,55 +131,26 @@ def empty_frame(model) -> pl.DataFrame:
 
 
 def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) -> dict:
-    """raw -> core: every core table, from whichever raw tables were loaded."""
-    from mic2025.flows.sources import worldbank
-
-    def one(table: str) -> pl.DataFrame | None:
-        frames = raw.get(table)
-        return pl.concat([f for _, f in frames]) if frames else None
-
+    """raw -> core: each loaded source goes through the conformer its declaration names
+    (``Source.core``, warehouse/conform.py ``CONFORMERS``); a core table no source fed is empty."""
     sectors = read_sectors()
     series = read_official_series()
-    official_raw = one("china_official_stats")
-    trade_raw = one("comtrade_trade")
-    hs_raw = one("sector_hs_map")
-    targets_raw = one("mic2025_targets")
-    observations = []
-    for table, frames in raw.items():
-        for source, frame in frames:
-            if table.startswith("owid_"):
-                observations.append(conform.owid_observations(source, frame))
-            elif table == "iea_global_ev_data":
-                observations.append(conform.iea_observations(frame))
-            elif table == worldbank.RAW_TABLE:
-                indicator = frame["indicator_id"][0] if frame.height else ""
-                unit = worldbank.UNITS.get(indicator, "")
-                observations.append(conform.wdi_observations(source, frame, unit))
+    refs = {"sectors": sectors, "series": series}
+    parts: dict[str, list[pl.DataFrame]] = {c.table: [] for c in conform.CONFORMERS.values()}
+    for _, frames in sorted(raw.items()):
+        for source_name, frame in frames:
+            source = get_source(source_name)
+            conformer = conform.CONFORMERS[source.core]
+            parts[conformer.table].append(conformer.build(source, frame, refs))
+    conformed = {
+        table: pl.concat(frames) if frames else empty_frame(TABLE_SCHEMAS[table])
+        for table, frames in parts.items()
+    }
     return {
         "core.sectors": sectors,
         "core.publishers": conform.read_publishers(),
         "core.official_series": series,
-        "core.official_stats": (
-            conform.official_stats(official_raw, series)
-            if official_raw is not None
-            else empty_frame(core_schemas.OfficialStats)
-        ),
-        "core.observations": (
-            pl.concat(observations) if observations else empty_frame(core_schemas.Observations)
-        ),
-        "core.trade": (
-            conform.trade(trade_raw) if trade_raw is not None else empty_frame(core_schemas.Trade)
-        ),
-        "core.sector_hs_map": (
-            conform.sector_hs_map(hs_raw, sectors)
-            if hs_raw is not None
-            else empty_frame(core_schemas.SectorHsMap)
-        ),
-        "core.targets": (
-            conform.targets(targets_raw, sectors)
-            if targets_raw is not None
-            else empty_frame(core_schemas.Targets)
-        ),
+        **conformed,
         "core.article_claims": claim_checks.load_articles().with_columns(
             pl.lit(load_id).alias("load_id")
         ),

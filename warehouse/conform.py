@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -10,6 +12,8 @@ import polars as pl
 
 from mic2025.flows.errors import SourceFormatError
 from mic2025.flows.settings import facts_dir
+from mic2025.flows.sources import get_source
+from mic2025.flows.sources.base import Source
 from mic2025.flows.sources.reference import HS_MAP_COLUMNS, TARGET_COLUMNS
 from mic2025.warehouse.units import COUNT_UNITS, parse_unit
 
@@ -50,14 +54,6 @@ OBSERVATION_COLUMNS = [
     "snapshot_sha256",
 ]
 
-OWID_PUBLISHER = {
-    "owid_electric_car_sales": "IEA via Our World in Data",
-    "owid_electric_car_sales_share": "IEA via Our World in Data",
-    "owid_solar_capacity": "IRENA via Our World in Data",
-    "owid_wind_capacity": "IRENA via Our World in Data",
-    "owid_robot_installations": "IFR via AI Index 2025 / Our World in Data",
-}
-
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
@@ -65,7 +61,8 @@ def _slug(text: str) -> str:
 
 def owid_observations(source: str, raw: pl.DataFrame) -> pl.DataFrame:
     """OWID chart -> observations. OWID's residual 'Rest of World' rows are dropped (they can be
-    negative and are not data); the world aggregate OWID_WRL becomes iso3 'WLD'."""
+    negative and are not data); the world aggregate OWID_WRL becomes iso3 'WLD'; the publisher
+    is the one the chart's declaration names (flows/sources/owid.py)."""
     code = pl.col("code")
     iso3 = (
         pl.when(code == "OWID_WRL")
@@ -85,7 +82,7 @@ def owid_observations(source: str, raw: pl.DataFrame) -> pl.DataFrame:
             pl.col("value"),
             pl.col("unit"),
             pl.lit("historical").alias("scenario"),
-            pl.lit(OWID_PUBLISHER.get(source, "Our World in Data")).alias("publisher"),
+            pl.lit(get_source(source).publisher).alias("publisher"),
             pl.col("load_id"),
             pl.col("snapshot_sha256"),
         )
@@ -426,3 +423,36 @@ def targets(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
             "snapshot_sha256",
         )
     )
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Conformer:
+    """raw -> core for the sources that name it in their declaration (``Source.core``)."""
+
+    table: str  # the core table it feeds
+    build: Callable[[Source, pl.DataFrame, dict[str, pl.DataFrame]], pl.DataFrame]
+
+
+#: Every way raw becomes core. ``refs`` carries the curated reference tables (sectors, series).
+CONFORMERS: dict[str, Conformer] = {
+    "owid_observations": Conformer(
+        "core.observations", lambda src, raw, refs: owid_observations(src.name, raw)
+    ),
+    "iea_observations": Conformer(
+        "core.observations", lambda src, raw, refs: iea_observations(raw)
+    ),
+    "wdi_observations": Conformer(
+        "core.observations", lambda src, raw, refs: wdi_observations(src.name, raw, src.unit)
+    ),
+    "official_stats": Conformer(
+        "core.official_stats", lambda src, raw, refs: official_stats(raw, refs["series"])
+    ),
+    "trade": Conformer("core.trade", lambda src, raw, refs: trade(raw)),
+    "sector_hs_map": Conformer(
+        "core.sector_hs_map", lambda src, raw, refs: sector_hs_map(raw, refs["sectors"])
+    ),
+    "targets": Conformer("core.targets", lambda src, raw, refs: targets(raw, refs["sectors"])),
+}

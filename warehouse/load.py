@@ -17,26 +17,16 @@ import polars as pl
 from mic2025.flows.errors import SourceFormatError, ValidationFailed
 from mic2025.flows.settings import min_row_share, quarantine_threshold
 from mic2025.flows.snapshots import Snapshot
-from mic2025.flows.sources import get_source
-from mic2025.schemas import raw as raw_schemas
+from mic2025.flows.sources import SOURCES, get_source
 from mic2025.schemas.meta import QUARANTINE_COLUMNS
-
-#: raw table -> pandera model (OWID charts share one model).
-RAW_SCHEMAS = {
-    "china_official_stats": raw_schemas.ChinaOfficialStats,
-    "iea_global_ev_data": raw_schemas.IeaGlobalEvData,
-    "comtrade_trade": raw_schemas.ComtradeTrade,
-    "worldbank_wdi": raw_schemas.WorldbankWdi,
-    "mic2025_targets": raw_schemas.Mic2025Targets,
-    "sector_hs_map": raw_schemas.SectorHsMap,
-}
 
 
 def raw_schema(table: str):
-    """The pandera model of a raw table."""
-    if table.startswith("owid_"):
-        return raw_schemas.OwidGrapher
-    return RAW_SCHEMAS[table]
+    """The pandera model of a raw table, as the sources that load it declare it."""
+    models = {s.raw_model for s in SOURCES.values() if s.raw_table == table}
+    if len(models) != 1:
+        raise KeyError(f"raw table {table!r} is declared by {len(models)} models, not 1")
+    return models.pop()
 
 
 @dataclass

@@ -31,8 +31,11 @@ class Source:
 
     ``import_bundled(shared_dir)`` builds the committed snapshot from files in ``shared/``;
     ``fetch(session)`` gets the same data from the live endpoint (None: no live endpoint);
-    ``parse(snapshot)`` reads the snapshot into the raw table's columns (before load_id and
-    snapshot_sha256 are added). Both import and fetch produce the same snapshot ``fmt``.
+    ``parse(snapshot)`` reads the snapshot into the raw table's columns, as text (before load_id
+    and snapshot_sha256 are added). Both import and fetch produce the same snapshot ``fmt``.
+    Everything else the pipeline needs is declared here too: the raw model, the conformer that
+    turns raw into core, the publisher. The loader, the builder and the docs find sources in
+    the registry (flows/sources/__init__.py) and never branch on a source's name.
     """
 
     name: str
@@ -40,6 +43,15 @@ class Source:
     description: str
     fmt: str
     parse: Callable[[Snapshot], pl.DataFrame]
+    #: The pandera model of its raw table (schemas/raw.py): checked at every load.
+    raw_model: type
+    #: How raw becomes core: the name of its conformer in warehouse/conform.py ``CONFORMERS``
+    #: (which also names the core table it feeds).
+    core: str
+    #: Who published the data, as its core rows name it ("IRENA via Our World in Data").
+    publisher: str
+    #: Unit of its values where the source has one (a WDI indicator, an OWID chart).
+    unit: str = ""
     import_bundled: Callable[[Path], SnapshotPayload] | None = None
     fetch: Callable[..., SnapshotPayload] | None = None
     live_url: str = ""

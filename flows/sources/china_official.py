@@ -25,6 +25,7 @@ from mic2025.flows.errors import SourceFormatError
 from mic2025.flows.settings import facts_dir
 from mic2025.flows.snapshots import Origin, Snapshot
 from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
@@ -581,5 +582,8 @@ SOURCE = Source(
     description="Official Chinese production, trade and share figures with quotes",
     fmt="csv: curated official statistics (one row per published figure)",
     parse=parse,
+    raw_model=raw_models.ChinaOfficialStats,
+    core="official_stats",
+    publisher="each row's own (publisher_cited; facts/publishers.csv)",
     import_bundled=import_bundled,
 )

@@ -41,6 +41,7 @@ from mic2025.flows.sources.base import (
     read_csv_bytes,
     require_columns,
 )
+from mic2025.schemas import raw as raw_models
 
 NAME = "comtrade_trade"
 FILE = "comtrade-trade.csv"
@@ -462,6 +463,9 @@ SOURCE = Source(
     description="UN Comtrade trade by HS code (China and world totals)",
     fmt="csv: normalised Comtrade rows (year, reporter, partner, flow, HS code, USD)",
     parse=parse,
+    raw_model=raw_models.ComtradeTrade,
+    core="trade",
+    publisher="UN Comtrade",
     import_bundled=import_bundled,
     fetch=fetch,
     live_url="https://comtradeapi.un.org/public/v1/preview/C/A/HS",

@@ -17,6 +17,7 @@ from mic2025.flows import http
 from mic2025.flows.errors import FetchError
 from mic2025.flows.snapshots import Origin, Snapshot, today
 from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from mic2025.schemas import raw as raw_models
 
 NAME = "iea_global_ev_data"
 FILE = "iea-global-ev-data.csv"
@@ -94,6 +95,9 @@ SOURCE = Source(
     description="IEA Global EV Data: EV sales, stock and shares by region (GEVO 2024)",
     fmt="csv: IEA long region,category,parameter,mode,powertrain,year,unit,value",
     parse=parse,
+    raw_model=raw_models.IeaGlobalEvData,
+    core="iea_observations",
+    publisher="IEA",
     import_bundled=import_bundled,
     fetch=fetch,
     live_url=PRODUCT_PAGE,

@@ -17,6 +17,7 @@ from mic2025.flows import http
 from mic2025.flows.settings import base_url
 from mic2025.flows.snapshots import Origin, Snapshot, today
 from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from mic2025.schemas import raw as raw_models
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Chart:
     retrieved: str
     upstream: str
     redistribution: str = "bundled"
+    #: the publisher as core rows name it (who measured it, and that OWID processed it)
+    publisher: str = ""
 
 
 CHARTS: list[Chart] = [
@@ -46,6 +49,7 @@ CHARTS: list[Chart] = [
         "CC BY 4.0",
         "2026-05-27",
         "github.com/atharvasrivastava58/ev-adoption-intelligence@1abb4b9 electric-car-sales.csv",
+        publisher="IEA via Our World in Data",
     ),
     Chart(
         "owid_electric_car_sales_share",
@@ -59,6 +63,7 @@ CHARTS: list[Chart] = [
         "2026-05-27",
         "github.com/atharvasrivastava58/ev-adoption-intelligence@1abb4b9 "
         "electric-car-sales-share.csv",
+        publisher="IEA via Our World in Data",
     ),
     Chart(
         "owid_solar_capacity",
@@ -71,6 +76,7 @@ CHARTS: list[Chart] = [
         "CC BY 4.0",
         "2025-06-15",
         "github.com/nageshchillale/DA-VISUAL@fe5ecaa installed-solar-pv-capacity.csv",
+        publisher="IRENA via Our World in Data",
     ),
     Chart(
         "owid_wind_capacity",
@@ -85,6 +91,7 @@ CHARTS: list[Chart] = [
         "2025-06-15",
         "github.com/nageshchillale/DA-VISUAL@fe5ecaa "
         "cumulative-installed-wind-energy-capacity-gigawatts.csv",
+        publisher="IRENA via Our World in Data",
     ),
     Chart(
         "owid_robot_installations",
@@ -102,6 +109,7 @@ CHARTS: list[Chart] = [
             "bundled as published by OWID (77 rows, rounded to thousands) with attribution to "
             "IFR via AI Index 2025; IFR's full World Robotics tables are not redistributed"
         ),
+        publisher="IFR via AI Index 2025 / Our World in Data",
     ),
 ]
 
@@ -188,6 +196,10 @@ SOURCES = [
         description=f"{c.title} (OWID grapher '{c.slug}')",
         fmt="csv: OWID grapher Entity,Code,Year,<value>",
         parse=partial(parse_chart, c),
+        raw_model=raw_models.OwidGrapher,
+        core="owid_observations",
+        publisher=c.publisher,
+        unit=c.unit,
         import_bundled=partial(import_chart, c),
         fetch=partial(fetch_chart, c),
         live_url=f"https://ourworldindata.org/grapher/{c.slug}.csv",

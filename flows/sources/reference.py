@@ -14,6 +14,7 @@ import polars as pl
 
 from mic2025.flows.snapshots import Origin, Snapshot
 from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
+from mic2025.schemas import raw as raw_models
 
 TARGET_COLUMNS = [
     "target_id",
@@ -87,6 +88,9 @@ SOURCES = [
         description="MIC2025 official targets with quotes",
         fmt="csv: targets (target_id, indicator, unit, target_year, target_value, comparator...)",
         parse=_parse_targets,
+        raw_model=raw_models.Mic2025Targets,
+        core="targets",
+        publisher="State Council (MIC2025), as compiled",
         import_bundled=partial(_import, "mic2025_targets.csv", TARGETS_ORIGIN),
     ),
     Source(
@@ -95,6 +99,9 @@ SOURCES = [
         description="MIC2025 sector/product -> HS codes (HS2017, HS2022)",
         fmt="csv: sector,product,hs_code,hs_revision,level,notes,source",
         parse=_parse_hs_map,
+        raw_model=raw_models.SectorHsMap,
+        core="sector_hs_map",
+        publisher="WCO HS nomenclature, mapped by this project",
         import_bundled=partial(_import, "sector_hs_map.csv", HS_MAP_ORIGIN),
     ),
 ]

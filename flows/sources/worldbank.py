@@ -34,6 +34,7 @@ from mic2025.flows.sources.base import (
     read_csv_bytes,
     require_columns,
 )
+from mic2025.schemas import raw as raw_models
 
 FILE = "wdi.csv"
 RAW_TABLE = "worldbank_wdi"
@@ -259,6 +260,10 @@ SOURCES = [
         description=f"World Bank WDI {ind.id}",
         fmt="csv: WDI long (indicator_id, country_iso3, year, value, lastupdated)",
         parse=parse,
+        raw_model=raw_models.WorldbankWdi,
+        core="wdi_observations",
+        publisher="World Bank WDI",
+        unit=UNITS.get(ind.id, ""),
         import_bundled=partial(import_indicator, ind),
         fetch=partial(fetch_indicator, ind),
         live_url=f"https://api.worldbank.org/v2/country/{';'.join(COUNTRIES)}/indicator/{ind.id}",
