@@ -367,6 +367,10 @@ def _classify(value: float, after: str, currency: str | None) -> tuple[float, st
 def _is_year(token: str, before: str, after: str) -> bool:
     if not re.fullmatch(r"(19|20)\d{2}", token):
         return False
+    if re.search(
+        r"\b(in|since|by|from|until|till|to|during|before|after|of|year|end)\s+$", before.lower()
+    ):
+        return True  # "in 2023 exports grew": a date, whatever noun follows
     if re.match(r"\s?(%|percent|per cent|million|billion|thousand|[a-z]+s\b)", after.lower()):
         # "2000 companies" is a count, but "2022 study" / "in 2022," are years
         noun = _noun(after)

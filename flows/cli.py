@@ -65,6 +65,27 @@ def _check_warehouse_path(warehouse: str | None) -> None:
         _fail(str(exc))
 
 
+LOCAL_SERVER = "http://127.0.0.1:4200/api"
+
+
+def _use_local_server(quiet: bool) -> None:
+    """Without PREFECT_API_URL, a Prefect server already answering on 127.0.0.1:4200 (started by
+    `mic2025 server` or `prefect server start`) is used instead of starting a temporary one,
+    which costs 6-16 s per command. ``MIC2025_TEMPORARY_PREFECT=1`` keeps the temporary one."""
+    if os.environ.get("PREFECT_API_URL") or os.environ.get("MIC2025_TEMPORARY_PREFECT") == "1":
+        return
+    import httpx
+
+    try:
+        healthy = httpx.get(f"{LOCAL_SERVER}/health", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return
+    if healthy:
+        os.environ["PREFECT_API_URL"] = LOCAL_SERVER
+        if not quiet:
+            err.print(f"using the Prefect server at {LOCAL_SERVER}", style="dim")
+
+
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, never wrapped
     raise typer.Exit(code)
@@ -125,6 +146,7 @@ def refresh(
     if unknown:
         _fail(f"unknown source(s) {', '.join(unknown)}; valid: {_source_names()}")
     _check_warehouse_path(warehouse)
+    _use_local_server(quiet or as_json)
     try:
         refresh_flow = with_task_runner(task_runner, dask_address)
     except ValueError as exc:
@@ -161,10 +183,14 @@ def refresh(
 def _print_refresh(summary: dict) -> None:
     title = f"Refresh {summary['load_id']} -> {summary['warehouse']}"
     table = Table(title=title)
-    for col in ("source", "snapshot", "status", "rows read", "loaded", "quarantined"):
-        table.add_column(
-            col, justify="right" if col in ("rows read", "loaded", "quarantined") else "left"
-        )
+    # source names and versions are never cut ("owid_electric_ca…" named two sources): they keep
+    # their width and the numbers give way on a narrow terminal
+    longest = max((len(s["source"]) for s in summary["sources"]), default=6)
+    table.add_column("source", no_wrap=True, min_width=longest)
+    table.add_column("snapshot", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for col in ("rows read", "loaded", "quarantined"):
+        table.add_column(col, justify="right")
     colours = {"fresh": "green", "stale": "yellow", "failed": "red"}
     for s in summary["sources"]:
         status = s["status"]
@@ -195,7 +221,7 @@ def _print_refresh(summary: dict) -> None:
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the published warehouse")],
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json")] = (
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv, json or markdown")] = (
         OutputFormat.table
     ),
     warehouse: WarehouseOpt = None,
@@ -225,7 +251,7 @@ def print_frame(frame, fmt: OutputFormat) -> None:
         for name in frame.columns:
             table.add_column(name, overflow="fold")
         for row in frame.iter_rows():
-            table.add_row(*("" if v is None else _fmt(v) for v in row))
+            table.add_row(*("[dim]null[/]" if v is None else _fmt(v) for v in row))
         console.print(table)
         console.print(f"{frame.height} row(s)", style="dim")
 
@@ -468,6 +494,24 @@ def serve() -> None:
 
 
 @app.command()
+def server(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1")] = 4200,
+) -> None:
+    """Start a local Prefect server (API and UI) on loopback and keep it running: later
+    `mic2025 refresh` calls find it on port 4200 instead of starting a temporary one each."""
+    import subprocess
+
+    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    console.print(f"Prefect UI and API on http://127.0.0.1:{port} (Ctrl+C to stop)")
+    raise typer.Exit(
+        subprocess.call(
+            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env
+        )
+    )
+
+
+@app.command()
 def alerts(
     webhook: Annotated[
         str,
@@ -548,6 +592,7 @@ def claims_extract(
     fmt: Annotated[ClaimsFormat, typer.Option("--format", help="json or yaml")] = (
         ClaimsFormat.json
     ),
+    years: Annotated[bool, typer.Option("--years", help="Also list bare years")] = False,
 ) -> None:
     """Propose candidate claims: every number with its value, unit, comparator and quote."""
     from mic2025.flows.claims import ArticleError, extract_claims, load_article
@@ -556,7 +601,8 @@ def claims_extract(
         text = load_article(source)
     except ArticleError as exc:
         _fail(str(exc))
-    found = [c.to_dict() for c in extract_claims(text)]
+    # a bare year ("in 2023") dates a claim but is not one: left out unless asked for
+    found = [c.to_dict() for c in extract_claims(text) if years or c.kind != "year"]
     if len(found) > MAX_CANDIDATES:  # an article has dozens; thousands means it is not one
         err.print(
             f"note: {len(found)} numbers found; showing the first {MAX_CANDIDATES}", soft_wrap=True
@@ -565,7 +611,7 @@ def claims_extract(
     if fmt == ClaimsFormat.yaml:
         import yaml
 
-        sys.stdout.write(yaml.safe_dump({"claims": found}, allow_unicode=True, sort_keys=False))
+        sys.stdout.write(yaml.safe_dump(found, allow_unicode=True, sort_keys=False))
     else:
         sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
 

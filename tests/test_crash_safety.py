@@ -120,6 +120,7 @@ def test_terminating_the_cli_stops_its_temporary_prefect_server(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     env["PYTHONUNBUFFERED"] = "1"
+    env["MIC2025_TEMPORARY_PREFECT"] = "1"  # never a server that happens to run on :4200
     log = tmp_path / "out.log"
     with log.open("w") as out:
         main = subprocess.Popen(

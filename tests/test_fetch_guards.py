@@ -171,3 +171,21 @@ def test_claims_extract_output_is_bounded(tmp_path):
     import json
 
     assert len(json.loads(result.stdout)) == MAX_CANDIDATES
+
+
+def test_claims_extract_lists_claims_not_datelines_or_bare_years(tmp_path):
+    from typer.testing import CliRunner
+
+    from mic2025.flows.cli import app
+
+    page = tmp_path / "a.txt"
+    page.write_text(
+        "Beijing, Nov 21 (Reuters) - China accounts for more than half of all new electric "
+        "cars sold globally, but in 2023 exports grew.\n"
+    )
+    result = CliRunner().invoke(app, ["claims", "extract", str(page), "--format", "yaml"])
+    import yaml
+
+    found = yaml.safe_load(result.stdout)
+    assert isinstance(found, list)  # the README's shape: a list of candidates
+    assert [(c["value"], c["unit"], c["comparator"]) for c in found] == [(0.5, "ratio", ">")]
