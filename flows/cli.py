@@ -65,7 +65,9 @@ def _check_warehouse_path(warehouse: str | None) -> None:
         _fail(str(exc))
 
 
-LOCAL_SERVER = "http://127.0.0.1:4200/api"
+def _local_server() -> str:
+    """Where `mic2025 server` listens (``MIC2025_LOCAL_PREFECT_URL`` moves it)."""
+    return os.environ.get("MIC2025_LOCAL_PREFECT_URL", "http://127.0.0.1:4200/api").rstrip("/")
 
 
 def _use_local_server(quiet: bool) -> None:
@@ -76,14 +78,15 @@ def _use_local_server(quiet: bool) -> None:
         return
     import httpx
 
+    url = _local_server()
     try:
-        healthy = httpx.get(f"{LOCAL_SERVER}/health", timeout=0.5).status_code == 200
+        healthy = httpx.get(f"{url}/health", timeout=0.5).status_code == 200
     except httpx.HTTPError:
         return
     if healthy:
-        os.environ["PREFECT_API_URL"] = LOCAL_SERVER
+        os.environ["PREFECT_API_URL"] = url
         if not quiet:
-            err.print(f"using the Prefect server at {LOCAL_SERVER}", style="dim")
+            err.print(f"using the Prefect server at {url}", style="dim", soft_wrap=True)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -130,6 +133,7 @@ def refresh(
     """Run the whole pipeline as one Prefect flow and publish the warehouse."""
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+    _use_local_server(quiet or as_json)  # before Prefect is imported: it reads its settings once
     from mic2025.flows.errors import Mic2025Error, SourcesStale
     from mic2025.flows.refresh import RefreshMode, YearRange, with_task_runner
 
@@ -146,7 +150,6 @@ def refresh(
     if unknown:
         _fail(f"unknown source(s) {', '.join(unknown)}; valid: {_source_names()}")
     _check_warehouse_path(warehouse)
-    _use_local_server(quiet or as_json)
     try:
         refresh_flow = with_task_runner(task_runner, dask_address)
     except ValueError as exc:

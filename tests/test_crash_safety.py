@@ -148,3 +148,51 @@ def test_terminating_the_cli_stops_its_temporary_prefect_server(tmp_path):
     time.sleep(1)
     alive = [pid for pid in server if Path(f"/proc/{pid}").exists()]
     assert alive == [], f"orphaned: {alive}\n{log.read_text()[-2000:]}"
+
+
+def test_refresh_reuses_a_running_local_prefect_server(api_url, tmp_path):
+    """Without PREFECT_API_URL, `mic2025 refresh` uses the Prefect server already answering at
+    the local address (`mic2025 server`) instead of starting a temporary one: no child process,
+    and the run is recorded on that server."""
+    import threading
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "MIC2025_FAILPOINT")}
+    env["MIC2025_LOCAL_PREFECT_URL"] = api_url
+    main = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "refresh",
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--json",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    children: set[int] = set()
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            children.update(_children(main.pid))
+            stop.wait(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    out, err = main.communicate(timeout=300)
+    stop.set()
+    watcher.join()
+    assert main.returncode == 0, err[-2000:]
+    assert children == set()  # no temporary server was started
+    import json
+
+    run_id = json.loads(out)["flow_run_id"]
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run_id).state.is_completed()
