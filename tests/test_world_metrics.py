@@ -136,3 +136,38 @@ def test_china_ev_share_of_new_car_sales(observations):
     # OWID (from IEA): 38 % of new cars sold in China in 2023 were electric -> 0.38
     assert by_publisher["IEA via Our World in Data"] == pytest.approx(0.38)
     assert set(rows["unit"]) == {"ratio"}
+
+
+def test_the_trade_formulas_are_written_once_and_used_by_both_paths():
+    """flows/formulas.py holds each formula; the Comtrade path (warehouse/metrics.py) and the
+    bulk path (flows/sources/baci.py) both use it. Hand-computed: China exports 10 of the
+    world's 50 (share 0.2); China's all-goods exports 100 of the world's 2,000, so
+    RCA = (10 / 100) / (50 / 2000) = 0.1 / 0.025 = 4.0; exports 30, imports 10 give
+    TBI = (30 - 10) / (30 + 10) = 0.5."""
+    from pathlib import Path
+
+    from mic2025.flows import formulas
+
+    frame = pl.DataFrame(
+        {
+            "china": [10.0],
+            "world": [50.0],
+            "china_all": [100.0],
+            "world_all": [2000.0],
+            "exports": [30.0],
+            "imports": [10.0],
+        }
+    )
+    got = frame.select(
+        formulas.world_export_share().alias("share"),
+        formulas.revealed_comparative_advantage().alias("rca"),
+        formulas.trade_balance_index().alias("tbi"),
+    ).row(0)
+    assert got == pytest.approx((0.2, 4.0, 0.5))
+    root = Path(__file__).resolve().parents[1]
+    for path in ("warehouse/metrics.py", "flows/sources/baci.py"):
+        text = (root / path).read_text()
+        assert "from mic2025.flows import formulas" in text or (
+            "from mic2025.flows.formulas import" in text
+        ), path
+        assert '/ pl.col("world")' not in text and '/ pl.col("w_total")' not in text, path

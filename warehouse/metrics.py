@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mic2025.flows import formulas
 from mic2025.flows.errors import Mic2025Error
+from mic2025.flows.formulas import trade_balance_index
 from mic2025.flows.settings import facts_dir
 from mic2025.schemas.specs import validate_spec
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
@@ -309,14 +311,6 @@ def self_sufficiency(
         .select(SELF_SUFFICIENCY_COLUMNS)
         .sort("sector", "product", "year", "basis", "publisher")
     )
-
-
-def trade_balance_index(exports: str = "exports", imports: str = "imports") -> pl.Expr:
-    """trade_balance_index = (X - M) / (X + M): -1 = imports only, +1 = exports only [ratio].
-
-    The one implementation, used by the supply balances and by the trade-based metrics."""
-    x, m = pl.col(exports), pl.col(imports)
-    return (x - m) / (x + m)
 
 
 def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
@@ -641,7 +635,7 @@ def world_share_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFram
                 pl.lit(spec.product).alias("product"),
                 pl.col("year"),
                 pl.lit(spec.metric).alias("metric"),
-                (pl.col("china") / pl.col("world")).alias("value"),
+                formulas.share_of_world("china", "world").alias("value"),
                 pl.lit("ratio").alias("unit"),
                 pl.lit("quantity").alias("basis"),
                 pl.lit(f"{spec.source}:{label}").alias("definition_id"),
@@ -702,7 +696,7 @@ def trade_share_metrics(
     ).select(
         *common,
         pl.lit("world_export_share").alias("metric"),
-        (pl.col("exports") / pl.col("world")).alias("value"),
+        formulas.world_export_share("exports", "world").alias("value"),
         pl.lit("ratio").alias("unit"),
         pl.lit("value").alias("basis"),
         pl.format("comtrade:world_export_share:HS{}", "hs_code").alias("definition_id"),
@@ -769,7 +763,7 @@ def revealed_comparative_advantage(trade: pl.DataFrame, hs_map: pl.DataFrame) ->
         pl.col("product"),
         pl.col("year"),
         pl.lit("revealed_comparative_advantage").alias("metric"),
-        ((pl.col("cn") / pl.col("cn_total")) / (pl.col("w") / pl.col("w_total"))).alias("value"),
+        formulas.revealed_comparative_advantage("cn", "cn_total", "w", "w_total").alias("value"),
         pl.lit("index").alias("unit"),
         pl.lit("value").alias("basis"),
         pl.format("comtrade:revealed_comparative_advantage:HS{}", "hs_code").alias("definition_id"),

@@ -32,6 +32,7 @@ import pandera.errors
 import polars as pl
 
 from mic2025.flows.errors import SourceFormatError
+from mic2025.flows.formulas import revealed_comparative_advantage, world_export_share
 from mic2025.flows.settings import quarantine_threshold
 
 COLUMNS = {
@@ -283,7 +284,8 @@ def china_trade_metrics(
     revision: str = "HS2017",
 ) -> pl.DataFrame:
     """world_export_share and revealed_comparative_advantage of China for the HS6 products of
-    the sector map (formulas in docs/metrics.md), computed in DuckDB over the whole table:
+    the sector map: DuckDB sums the whole table, the formulas (flows/formulas.py, shared with the
+    Comtrade path) apply to the sums:
 
         world_export_share = X_china,p / X_world,p
         RCA = (X_china,p / X_china,all) / (X_world,p / X_world,all)
@@ -334,7 +336,7 @@ def china_trade_metrics(
     share = frame.select(
         *common,
         pl.lit("world_export_share").alias("metric"),
-        (pl.col("china") / pl.col("world")).alias("value"),
+        world_export_share().alias("value"),
         pl.lit("ratio").alias("unit"),
         *tail,
         pl.format(
@@ -347,9 +349,7 @@ def china_trade_metrics(
     rca = frame.filter((pl.col("china_all") > 0) & (pl.col("world_all") > 0)).select(
         *common,
         pl.lit("revealed_comparative_advantage").alias("metric"),
-        ((pl.col("china") / pl.col("china_all")) / (pl.col("world") / pl.col("world_all"))).alias(
-            "value"
-        ),
+        revealed_comparative_advantage().alias("value"),
         pl.lit("index").alias("unit"),
         *tail,
         pl.format("Balassa RCA, HS {}", pl.col("k").cast(pl.String).str.zfill(6)).alias("method"),
