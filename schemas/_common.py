@@ -101,3 +101,19 @@ def at_most_for_unit(ceilings: dict[str, float], column: str = "value", unit_col
         + ")",
         lambda: limit.is_null() | (pl.col(column) <= limit),
     )
+
+
+def describe_failures(cases, limit: int = 5) -> str:
+    """pandera failure cases (polars, or pandas from the ibis backend) as one line:
+    ``column: check (found 'value', row N); ...``. The one formatter for every error message
+    built from a pandera failure (load, build, bulk files, metric specs)."""
+    records = cases.to_dicts() if hasattr(cases, "to_dicts") else cases.to_dict("records")
+    parts = []
+    for r in records[:limit]:
+        row = r.get("index")
+        where = "" if row is None or row != row else f", row {int(row)}"  # NaN from pandas
+        parts.append(
+            f"{r.get('column')}: {r.get('check')} (found {r.get('failure_case')!r}{where})"
+        )
+    more = len(records) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from mic2025.schemas._common import describe_failures
+
 BASES = ["quantity", "value"]
 SECTOR_ID = {"str_matches": r"^[a-z][a-z0-9_]*$"}
 SERIES_ID = {"str_matches": r"^[A-Z][A-Z0-9_]+$"}
@@ -166,10 +168,6 @@ def validate_spec(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     try:
         return SPECS[name].validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        first = exc.failure_cases.row(0, named=True)
         raise ValidationFailed(
-            "facts",
-            f"facts/metrics/{name}",
-            f"row {first['index']}, column {first['column']}: {first['check']} "
-            f"(found {first['failure_case']!r})",
+            "facts", f"facts/metrics/{name}", describe_failures(exc.failure_cases)
         ) from None

@@ -3,7 +3,11 @@ nightly deployment and one webhook block; running the setup again replaces them.
 
 from datetime import timedelta
 
+import pytest
+
 from mic2025.flows.alerts import BLOCK_NAME, DID_NOT_COMPLETE, FAILED_OR_STALE, setup_alerts
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
 
 
 def test_alerts_watch_the_nightly_deployment_for_failed_stale_and_missing_runs(prefect_server):

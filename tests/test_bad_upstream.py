@@ -9,6 +9,8 @@ import pytest
 from mic2025.flows.refresh import refresh
 from mic2025.flows.snapshots import latest_snapshot, write_snapshot
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
+
 SOLAR = "owid_solar_capacity"
 
 

@@ -15,6 +15,8 @@ import pytest
 from mic2025.flows.failpoints import POINTS
 from mic2025.warehouse.checksums import table_checksums
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -1,9 +1,12 @@
 """The Dask task runner (2-worker LocalCluster) publishes the same warehouse as the default."""
 
 import duckdb
+import pytest
 
 from mic2025.flows.refresh import refresh, with_task_runner
 from mic2025.warehouse.checksums import table_checksums
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
 
 
 def test_dask_runner_gives_the_same_warehouse(prefect_server, tmp_path, monkeypatch):

@@ -46,8 +46,8 @@ def test_a_bad_metric_spec_fails_with_its_file_row_and_rule():
     with pytest.raises(ValidationFailed) as exc:
         validate_spec("world_shares.csv", broken)
     assert str(exc.value) == (
-        "facts -> facts/metrics/world_shares.csv: row 2, column annual_from_cumulative: "
-        "isin(['true', 'false']) (found 'yes')"
+        "facts -> facts/metrics/world_shares.csv: annual_from_cumulative: "
+        "isin(['true', 'false']) (found 'yes', row 2)"
     )
 
 

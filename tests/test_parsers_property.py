@@ -13,6 +13,8 @@ from mic2025.flows.errors import FetchError, Mic2025Error, SourceFormatError
 from mic2025.flows.sources import comtrade, worldbank
 from mic2025.warehouse.units import UnknownUnit, parse_unit
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda children: (

@@ -11,6 +11,8 @@ from mic2025.flows.errors import WarehouseBusy
 from mic2025.flows.refresh import refresh
 from mic2025.warehouse.publish import writer_lock
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
+
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from mic2025.flows.cli import app
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
+
 ATTACKS = [
     ("select * from read_text('/etc/hostname')", "nothing else"),
     ("select * from read_csv('/etc/passwd')", "nothing else"),

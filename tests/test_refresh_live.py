@@ -8,6 +8,8 @@ from prefect.client.schemas.objects import StateType
 
 from mic2025.flows.errors import SourcesStale
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

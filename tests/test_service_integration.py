@@ -17,7 +17,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 WORKER_LOG: list[Path] = []  # the worker's log, shown when a run does not complete
 
 

@@ -19,6 +19,7 @@ from mic2025.schemas import core as core_schemas
 from mic2025.schemas import facts as fact_schemas
 from mic2025.schemas import marts as mart_schemas
 from mic2025.schemas import meta as meta_schemas
+from mic2025.schemas._common import describe_failures
 from mic2025.warehouse import claim_checks, conform, metrics, scorecard, sector_summary
 from mic2025.warehouse.changes import metric_changes
 from mic2025.warehouse.load import QUARANTINE_COLUMNS, raw_schema
@@ -93,11 +94,7 @@ def _validate(table: str, frame: pl.DataFrame, schema) -> None:
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.head(5)
-        summary = "; ".join(
-            f"{r['column']}: {r['check']} (value {r['failure_case']!r}, row {r['index']})"
-            for r in cases.iter_rows(named=True)
-        )
+        summary = describe_failures(exc.failure_cases)
         raise ValidationFailed("warehouse", table, f"failed its schema: {summary}") from None
 
 

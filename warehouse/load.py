@@ -18,6 +18,7 @@ from mic2025.flows.errors import SourceFormatError, ValidationFailed
 from mic2025.flows.settings import min_row_share, quarantine_threshold
 from mic2025.flows.snapshots import Snapshot
 from mic2025.flows.sources import SOURCES, get_source
+from mic2025.schemas._common import describe_failures
 from mic2025.schemas.meta import QUARANTINE_COLUMNS
 
 
@@ -124,10 +125,7 @@ def split_valid(
         found = exc.failure_cases
         schema_level = found.filter(pl.col("index").is_null())
         if schema_level.height:
-            described = "; ".join(
-                f"column {r['column']!r}: {r['check']} (found {r['failure_case']!r})"
-                for r in schema_level.iter_rows(named=True)
-            )
+            described = describe_failures(schema_level, limit=10)
             raise SourceFormatError(source, f"schema drift in {table}: {described}") from None
         duplicates = found.filter(pl.col("check").str.ends_with("uniqueness"))
         if duplicates.height:

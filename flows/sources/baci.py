@@ -34,6 +34,7 @@ import polars as pl
 from mic2025.flows.errors import SourceFormatError
 from mic2025.flows.formulas import revealed_comparative_advantage, world_export_share
 from mic2025.flows.settings import quarantine_threshold
+from mic2025.schemas._common import describe_failures
 
 COLUMNS = {
     "t": "INTEGER",
@@ -201,7 +202,7 @@ def validate_table(
     schema_errors = cases[cases["check"] != "rows_meet_the_rules"] if "check" in cases else cases
     if len(schema_errors):
         con.execute(f"DELETE FROM {table}")
-        return _empty_quarantine(), {}, f"schema drift: {schema_errors.to_dict('records')[:5]}"
+        return _empty_quarantine(), {}, f"schema drift: {describe_failures(schema_errors)}"
     files = f"{table.rsplit('_', 1)[0]}_files"
     failing = con.sql(
         " UNION ALL ".join(
