@@ -58,3 +58,21 @@ def test_every_source_is_one_complete_declaration():
     for path in shared:
         text = (ROOT / path).read_text()
         assert 'startswith("owid' not in text and "OWID_PUBLISHER" not in text, path
+
+
+def test_published_values_are_unchanged_by_code_changes(published_warehouse):
+    """Every raw, core and mart table built from the committed snapshots has the content it had
+    when tests/golden_checksums.json was written (load ids and times left out). A refactor must
+    leave it green; a change that is meant to change published values rewrites the file:
+    `python -c "import json, sys; from pathlib import Path; from mic2025.warehouse.checksums
+    import table_checksums as t; print(json.dumps(t(Path(sys.argv[1]), ('raw', 'core',
+    'marts')), indent=2, sort_keys=True))" warehouse/mic2025.duckdb > tests/golden_checksums.json`
+    after an offline refresh, and the commit says which values changed and why."""
+    import json
+
+    from mic2025.warehouse.checksums import table_checksums
+
+    golden = json.loads((ROOT / "tests" / "golden_checksums.json").read_text())
+    built = table_checksums(published_warehouse, schemas=("raw", "core", "marts"))
+    changed = sorted(t for t in set(golden) | set(built) if golden.get(t) != built.get(t))
+    assert changed == [], f"tables whose published content changed: {changed}"
