@@ -47,6 +47,9 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table, csv, json or markdown")]
+
+
 def _source_names() -> str:
     from mic2025.flows.sources import SOURCES
 
@@ -224,9 +227,7 @@ def _print_refresh(summary: dict) -> None:
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the published warehouse")],
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv, json or markdown")] = (
-        OutputFormat.table
-    ),
+    fmt: FormatOpt = OutputFormat.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Query the published warehouse (read-only)."""
@@ -269,9 +270,7 @@ def _fmt(value) -> str:
 
 @app.command()
 def scorecard(
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="table, csv, json or markdown")
-    ] = OutputFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """MIC2025 targets against the latest actuals (from the published warehouse)."""
@@ -326,9 +325,7 @@ def scorecard(
 
 @app.command()
 def sectors(
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="table, csv, json or markdown")
-    ] = OutputFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The sector-by-sector answer (marts.sector_summary): domestic supply, world position,
@@ -380,9 +377,7 @@ def sectors(
 
 @app.command()
 def tables(
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="table, csv, json or markdown")
-    ] = OutputFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Every table of the warehouse: schema, table, rows and what it holds."""
@@ -674,7 +669,7 @@ def main() -> None:  # pragma: no cover - entry point
     try:
         app()
     except OSError as exc:  # a file-system fault in any command: one line unless --debug
-        if debug_enabled() or "--debug" in sys.argv:
+        if debug_enabled():  # --debug sets it (the app callback)
             raise
         err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         sys.exit(1)

@@ -179,12 +179,12 @@ def load_all(
         record = published.get(choice["source"])
         previous = ingest.recorded_choice(record) if record else None
         if previous is None or previous["path"] == choice["path"]:
-            kept = keep_published(target, choice["source"], Path(staging), str(error))
+            kept = keep_published(target, record, Path(staging), str(error)) if record else None
             if kept is None:
                 raise error
             get_run_logger().error("%s: %s", choice["source"], kept.message)
             reports.append(kept.to_dict())
-            used.append({**choice, "record": published[choice["source"]]})
+            used.append({**choice, "record": record})
             continue
         previous.update(
             status="failed",

@@ -162,3 +162,22 @@ def test_a_flag_that_is_not_true_or_false_is_quarantined_with_its_text(published
         published,
         f'select "column", "check", failing_value from meta.quarantine where source = \'{source}\'',
     ) == [("is_forecast", "dtype('Boolean')", "maybe")]
+
+
+def test_a_tampered_snapshot_of_a_shared_raw_table_keeps_only_its_own_rows(
+    published, snapshot_store
+):
+    """The seven World Bank indicators share raw.worldbank_wdi: keeping one indicator's published
+    rows must not copy the other six (their duplicates would fail the build)."""
+    source = "wdi_tx_val_tech_mf_zs"
+    snap = latest_snapshot(source)
+    path = snapshot_store / source / snap.version / snap.files[0].name
+    path.write_bytes(path.read_bytes() + b"\n")
+    before = query(published, "select count(*) from raw.worldbank_wdi")[0][0]
+
+    summary = refresh(warehouse=str(published))
+
+    wdi = status_of(summary, source)
+    assert wdi["status"] == "failed" and "kept the published rows" in wdi["message"]
+    assert wdi["rows_loaded"] == snap.rows
+    assert query(published, "select count(*) from raw.worldbank_wdi")[0][0] == before

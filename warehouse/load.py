@@ -119,8 +119,9 @@ def split_valid(
     """
     typed, cast_failures = cast_to_schema(frame, schema)
     cases = cast_failures.with_columns(pl.col("index").cast(pl.Int64))
+    validated = None
     try:
-        schema.validate(typed, lazy=True)
+        validated = schema.validate(typed, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         found = exc.failure_cases
         schema_level = found.filter(pl.col("index").is_null())
@@ -152,8 +153,8 @@ def split_valid(
         found = found.select(pl.col("index").cast(pl.Int64), "column", "check", "failure_case")
         # a cell that is not a number is reported once, as such (not also as a null)
         cases = pl.concat([cases, found.join(cases, on=["index", "column"], how="anti")])
-    if cases.height == 0:
-        return schema.validate(typed), pl.DataFrame(schema=QUARANTINE_COLUMNS)
+    if cases.height == 0:  # validated once: the common path pays for one validation
+        return validated, pl.DataFrame(schema=QUARANTINE_COLUMNS)
     bad_index = cases.get_column("index").unique().sort()
     indexed = frame.with_row_index("__row")
     bad_rows = indexed.filter(pl.col("__row").is_in(bad_index.implode()))
@@ -282,43 +283,33 @@ def load_source(
     )
 
 
-def keep_published(target: Path, source_name: str, staging: Path, error: str) -> LoadReport | None:
+def keep_published(target: Path, record: dict, staging: Path, error: str) -> LoadReport | None:
     """When a source cannot be loaded from any snapshot (its committed snapshot was tampered
     with, say), stage the raw rows the published warehouse holds for it, unchanged (their load id
-    still says when they were loaded). None when nothing is published for the source."""
-    from mic2025.warehouse.query import open_reader
+    still says when they were loaded). ``record``: the source's row of the published
+    meta.snapshots; its rows are those read from that snapshot (a raw table may hold several
+    sources, as the World Bank indicators share one). None when nothing is published for it."""
+    from mic2025.warehouse.publish import read_published
 
-    source = get_source(source_name)
-    if not target.exists():
+    source = get_source(record["source"])
+    published = read_published(target, f"raw.{source.raw_table}")
+    if published is None:
         return None
-    con = open_reader(target)
-    try:
-        found = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = ?",
-            [source.raw_table],
-        ).fetchall()[0][0]
-        if not found:
-            return None
-        frame = con.sql(f"SELECT * FROM raw.{source.raw_table}").pl()  # name from the registry
-        version, sha = con.execute(
-            "SELECT version, sha256 FROM meta.snapshots WHERE source = ?", [source_name]
-        ).fetchall()[0]
-    finally:
-        con.close()
+    frame = published.filter(pl.col("snapshot_sha256") == record["sha256"])
     started = now()
     (staging / "raw").mkdir(parents=True, exist_ok=True)
-    raw_path = staging / "raw" / f"{source_name}.parquet"
+    raw_path = staging / "raw" / f"{source.name}.parquet"
     frame.write_parquet(raw_path)
     return LoadReport(
-        source=source_name,
+        source=source.name,
         table=source.raw_table,
-        snapshot_version=version,
-        snapshot_sha256=sha,
+        snapshot_version=record["version"],
+        snapshot_sha256=record["sha256"],
         rows_read=0,
         rows_loaded=frame.height,
         rows_quarantined=0,
         status="failed",
-        message=f"load failed: {error}; kept the published rows (snapshot {version})",
+        message=f"load failed: {error}; kept the published rows (snapshot {record['version']})",
         started_at=started,
         finished_at=now(),
         raw_path=str(raw_path),
