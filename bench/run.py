@@ -88,6 +88,7 @@ def timed(cmd: list[str], env: dict) -> float:
 def stage_times(work: Path) -> dict[str, float]:
     """The refresh's steps, called directly (no Prefect), each timed."""
     from mic2025.flows import ingest
+    from mic2025.flows.payloads import LoadReport, RunInfo
     from mic2025.flows.snapshots import read_snapshot
     from mic2025.flows.sources import SOURCES, get_source
     from mic2025.warehouse import build as wh
@@ -127,32 +128,24 @@ def stage_times(work: Path) -> dict[str, float]:
         good.write_parquet(path)
         times["load"] += time.perf_counter() - t
         reports.append(
-            {
-                "source": snap.source,
-                "table": source.raw_table,
-                "raw_path": str(path),
-                "snapshot_version": snap.version,
-                "snapshot_sha256": snap.sha256,
-                "rows_read": frame.height,
-                "rows_loaded": good.height,
-                "rows_quarantined": 0,
-                "status": "loaded",
-                "message": None,
-                "started_at": "2026-01-01T00:00:00+00:00",
-                "finished_at": "2026-01-01T00:00:00+00:00",
-                "quarantine_path": None,
-            }
+            LoadReport(
+                source=snap.source,
+                table=source.raw_table,
+                snapshot_version=snap.version,
+                snapshot_sha256=snap.sha256,
+                rows_read=frame.height,
+                rows_loaded=good.height,
+                rows_quarantined=0,
+                status="loaded",
+                message=None,
+                started_at="2026-01-01T00:00:00+00:00",
+                finished_at="2026-01-01T00:00:00+00:00",
+                raw_path=str(path),
+            )
         )
     from datetime import UTC, datetime
 
-    run = {
-        "load_id": "bench",
-        "flow_run_id": None,
-        "mode": "full",
-        "live": False,
-        "inputs_fingerprint": "bench",
-        "started_at": datetime.now(UTC),
-    }
+    run = RunInfo(load_id="bench", inputs_fingerprint="bench", started_at=datetime.now(UTC))
     tmp = work / "bench.duckdb.tmp"
     t = time.perf_counter()
     wh.build_warehouse(

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mic2025.flows import http
 from mic2025.flows.errors import FetchError, Mic2025Error, SnapshotError
+from mic2025.flows.payloads import SnapshotChoice
 from mic2025.flows.settings import shared_dir, snapshots_dir
 from mic2025.flows.snapshots import (
     Snapshot,
@@ -24,21 +24,6 @@ from mic2025.flows.snapshots import (
 from mic2025.flows.sources import SOURCES, get_source
 
 log = logging.getLogger("mic2025.ingest")
-
-
-@dataclass
-class SnapshotChoice:
-    """Which snapshot a refresh loads for one source, and why."""
-
-    source: str
-    path: str
-    version: str
-    sha256: str
-    status: str  # loaded, fresh, unchanged, stale (see schemas/meta.py LOAD_STATUS)
-    message: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def import_bundled(
@@ -172,13 +157,13 @@ def snapshot_record(path: str, root: Path | None = None) -> dict:
     }
 
 
-def recorded_choice(record: dict, root: Path | None = None) -> dict | None:
+def recorded_choice(record: dict, root: Path | None = None) -> SnapshotChoice | None:
     """The snapshot a meta.snapshots row names (the published warehouse's, say), if it is still
     in the store; None otherwise."""
     path = (root or snapshots_dir()) / record["path"]
     if not (path / "snapshot.json").is_file():
         return None
-    return _choice(read_snapshot(path), "loaded").to_dict()
+    return _choice(read_snapshot(path), "loaded")
 
 
 #: Files whose content decides what a build produces, besides the snapshots.
@@ -191,14 +176,14 @@ FINGERPRINT_GLOBS = [
 ]
 
 
-def inputs_fingerprint(choices: list[dict]) -> str:
+def inputs_fingerprint(choices: list[SnapshotChoice]) -> str:
     """sha256 over the chosen snapshots, the curated facts and the code that builds the
     warehouse: equal fingerprints give identical warehouses (incremental refresh skips them)."""
     from mic2025.flows.settings import PROJECT_ROOT, facts_dir
 
     digest = hashlib.sha256()
-    for c in sorted(choices, key=lambda c: c["source"]):
-        digest.update(f"snapshot {c['source']} {c['sha256']}\n".encode())
+    for c in sorted(choices, key=lambda c: c.source):
+        digest.update(f"snapshot {c.source} {c.sha256}\n".encode())
     from mic2025.flows.sources import baci
 
     folder = baci.baci_dir()

@@ -1,7 +1,7 @@
 """The refresh flow: snapshots -> raw -> core -> marts -> publish, as coarse Prefect tasks.
 
 One task per source for the snapshot and the raw load, one for the build, one for the publish.
-Tasks pass paths and small report dicts, never data frames. The steps themselves are plain
+Tasks pass paths and small typed records (flows/payloads.py), never data frames. The steps themselves are plain
 functions in flows/ingest.py and warehouse/ (they do not import Prefect).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +31,13 @@ from pydantic import BaseModel, Field
 from mic2025.flows import ingest
 from mic2025.flows.errors import FetchError, Mic2025Error, SourcesStale
 from mic2025.flows.failpoints import failpoint
+from mic2025.flows.payloads import (
+    BuildResult,
+    LoadReport,
+    RefreshSummary,
+    RunInfo,
+    SnapshotChoice,
+)
 from mic2025.flows.settings import (
     debug_enabled,
     fetch_concurrency,
@@ -49,16 +57,6 @@ from mic2025.warehouse.load import keep_published, load_source
 from mic2025.warehouse.query import run_query
 from mic2025.warehouse.report import build_report
 from mic2025.warehouse.report_text import run_summary_markdown
-
-SUMMARY_FIELDS = (
-    "source",
-    "snapshot_version",
-    "status",
-    "rows_read",
-    "rows_loaded",
-    "rows_quarantined",
-    "message",
-)
 
 
 def new_load_id() -> str:
@@ -85,15 +83,15 @@ def _retry_fetch(task, task_run, state) -> bool:
 
 
 @task(name="fetch", retry_condition_fn=_retry_fetch)
-def fetch_task(source: str, years: tuple[int, int] | None = None) -> dict:
+def fetch_task(source: str, years: tuple[int, int] | None = None) -> SnapshotChoice:
     choice = ingest.fetched_choice(source, years=years)
     get_run_logger().info("%s: %s snapshot %s", source, choice.status, choice.version)
-    return choice.to_dict()
+    return choice
 
 
 def choose_snapshots(
     names: list[str], live_sources: set[str], years: tuple[int, int] | None = None
-) -> list[dict]:
+) -> list[SnapshotChoice]:
     """Live sources are fetched concurrently (``MIC2025_FETCH_CONCURRENCY`` at once, one task
     each, retried on transient errors within ``MIC2025_SOURCE_DEADLINE``; all within
     ``MIC2025_FETCH_DEADLINE``); a source whose fetch fails or is not done in time falls back to
@@ -112,7 +110,7 @@ def choose_snapshots(
     choices = []
     for name in names:
         if name not in futures:
-            choices.append(ingest.local_choice(name).to_dict())
+            choices.append(ingest.local_choice(name))
             continue
         if futures[name] in done:
             try:
@@ -122,22 +120,24 @@ def choose_snapshots(
                 error = str(exc)
         else:
             error = f"{name}: not fetched within the run's fetch deadline ({deadline:g} s)"
-        choices.append(ingest.stale_choice(name, error).to_dict())
-        stale = choices[-1]  # one line per source: name, status, snapshot kept, short reason
-        logger.warning("%s: stale snapshot %s (%s)", name, stale["version"], stale["message"])
+        stale = ingest.stale_choice(name, error)
+        choices.append(stale)  # one line per source: name, status, snapshot kept, short reason
+        logger.warning("%s: stale snapshot %s (%s)", name, stale.version, stale.message)
     return choices
 
 
 @task(name="load-raw")
-def load_task(choice: dict, staging: str, load_id: str, previous_rows: int | None = None) -> dict:
-    snap = read_snapshot(Path(choice["path"]), verify=True)
+def load_task(
+    choice: SnapshotChoice, staging: str, load_id: str, previous_rows: int | None = None
+) -> LoadReport:
+    snap = read_snapshot(Path(choice.path), verify=True)
     report = load_source(
-        choice["source"],
+        choice.source,
         snap,
         Path(staging),
         load_id,
-        status=choice["status"],
-        message=choice["message"],
+        status=choice.status,
+        message=choice.message,
         previous_rows=previous_rows,
     )
     get_run_logger().info(
@@ -147,12 +147,12 @@ def load_task(choice: dict, staging: str, load_id: str, previous_rows: int | Non
         report.rows_loaded,
         report.rows_quarantined,
     )
-    return report.to_dict()
+    return report
 
 
 def load_all(
-    choices: list[dict], staging: str, load_id: str, target: Path
-) -> tuple[list[dict], list[dict]]:
+    choices: list[SnapshotChoice], staging: str, load_id: str, target: Path
+) -> tuple[list[LoadReport], list[SnapshotChoice]]:
     """Load every source. A source whose load fails (too many bad rows, a duplicate key, schema
     drift, a truncated or tampered snapshot) keeps the snapshot the published warehouse was built
     from, or when that is the one failing, the published raw rows themselves: its previous good
@@ -176,21 +176,22 @@ def load_all(
             state.result()
         except Exception as exc:  # noqa: BLE001 - reported below, or re-raised
             error = exc
-        record = published.get(choice["source"])
+        record = published.get(choice.source)
         previous = ingest.recorded_choice(record) if record else None
-        if previous is None or previous["path"] == choice["path"]:
+        if previous is None or previous.path == choice.path:
             kept = keep_published(target, record, Path(staging), str(error)) if record else None
             if kept is None:
                 raise error
-            get_run_logger().error("%s: %s", choice["source"], kept.message)
-            reports.append(kept.to_dict())
-            used.append({**choice, "record": record})
+            get_run_logger().error("%s: %s", choice.source, kept.message)
+            reports.append(kept)
+            used.append(replace(choice, record=record))
             continue
-        previous.update(
+        previous = replace(
+            previous,
             status="failed",
-            message=f"load failed: {error}; kept the published snapshot {previous['version']}",
+            message=f"load failed: {error}; kept the published snapshot {previous.version}",
         )
-        get_run_logger().error("%s: %s", choice["source"], previous["message"])
+        get_run_logger().error("%s: %s", choice.source, previous.message)
         reports.append(load_task(previous, staging, load_id))
         used.append(previous)
     return reports, used
@@ -205,8 +206,13 @@ def bulk_files() -> list[Path]:
 
 @task(name="build-warehouse")
 def build_task(
-    tmp: str, run: dict, reports: list[dict], snapshots: list[dict], target: str, staging: str
-) -> dict:
+    tmp: str,
+    run: RunInfo,
+    reports: list[LoadReport],
+    snapshots: list[dict],
+    target: str,
+    staging: str,
+) -> BuildResult:
     result = wh.build_warehouse(
         Path(tmp),
         run=run,
@@ -218,7 +224,7 @@ def build_task(
     )
     failpoint("transform")
     pub.check_built(Path(tmp), list(result.tables))
-    return result.to_dict()
+    return result
 
 
 @task(name="publish")
@@ -229,7 +235,7 @@ def publish_task(tmp: str, target: str) -> str:
 
 
 @task(name="publish-artifacts")
-def artifacts_task(summary: dict) -> None:
+def artifacts_task(summary: RefreshSummary) -> None:
     """Run summary (markdown) and the scorecard (table + markdown) as Prefect artifacts."""
     create_markdown_artifact(
         key="mic2025-run-summary",
@@ -320,7 +326,7 @@ def run_refresh(
     mode: RefreshMode,
     warehouse: str | None,
     wait_seconds: float,
-) -> dict | State:
+) -> RefreshSummary | State:
     """The refresh flow's steps (called inside the flow; see :func:`refresh`)."""
     target = warehouse_path(warehouse)
     pub.check_target(target)  # before fetching or building: a bad path is found in a second
@@ -337,7 +343,7 @@ def run_refresh(
     # fetching only adds snapshots, so it holds no lock: an on-demand run is not blocked by a
     # nightly run waiting on the network, and only build + publish are serialised
     choices = choose_snapshots(names, set(selected) if live else set(), span)
-    fetched = sum(c["status"] != "loaded" for c in choices)  # fetched live, or tried
+    fetched = sum(c.status != "loaded" for c in choices)  # fetched live, or tried
     with pub.writer_lock(target, wait_seconds):
         leftovers = pub.clean_leftovers(target)
         if leftovers:
@@ -352,20 +358,20 @@ def run_refresh(
                 summary = unchanged_summary(load_id, run_id, target, choices)
                 artifacts_task(summary)
                 return final_state(summary, fetched)
-            loaded = [c["path"] for c in choices]
+            loaded = [c.path for c in choices]
             reports, choices = load_all(choices, str(staging), load_id, target)
-            if [c["path"] for c in choices] != loaded:  # a failed load kept an older snapshot
+            if [c.path for c in choices] != loaded:  # a failed load kept an older snapshot
                 fingerprint = ingest.inputs_fingerprint(choices)
             failpoint("load")
-            snapshots = [c.get("record") or ingest.snapshot_record(c["path"]) for c in choices]
-            run = {
-                "load_id": load_id,
-                "flow_run_id": run_id,
-                "mode": str(mode),
-                "live": live,
-                "inputs_fingerprint": fingerprint,
-                "started_at": started,
-            }
+            snapshots = [c.record or ingest.snapshot_record(c.path) for c in choices]
+            run = RunInfo(
+                load_id=load_id,
+                inputs_fingerprint=fingerprint,
+                started_at=started,
+                flow_run_id=run_id,
+                mode=str(mode),
+                live=live,
+            )
             built = build_task(str(tmp), run, reports, snapshots, str(target), str(staging))
             failpoint("before-publish")
             publish_task(str(tmp), str(target))
@@ -373,20 +379,20 @@ def run_refresh(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             pub.remove_temp(tmp)
-    summary = {
+    summary: RefreshSummary = {
         "load_id": load_id,
         "flow_run_id": run_id,
         "warehouse": str(target),
         "published": True,
-        "sources": [{k: r[k] for k in SUMMARY_FIELDS} for r in reports + built["bulk_reports"]],
-        "tables": built["tables"],
-        "metric_changes": built["metric_changes"],
+        "sources": [r.summary_row() for r in reports + built.bulk_reports],
+        "tables": built.tables,
+        "metric_changes": built.metric_changes,
     }
     artifacts_task(summary)
     return final_state(summary, fetched)
 
 
-def final_state(summary: dict, fetched: int) -> State:
+def final_state(summary: RefreshSummary, fetched: int) -> State:
     """What the run's state says. Every source refreshed or loaded: Completed. Some stale or
     failed (they keep their last good snapshot, so the warehouse is whole but not current):
     Completed named "Stale", message naming them; more than ``MIC2025_STALE_FAIL_SHARE`` of the
@@ -405,7 +411,9 @@ def final_state(summary: dict, fetched: int) -> State:
     return Completed(name="Stale", message=message, data=summary)
 
 
-def unchanged_summary(load_id: str, run_id: str | None, target: Path, choices: list[dict]) -> dict:
+def unchanged_summary(
+    load_id: str, run_id: str | None, target: Path, choices: list[SnapshotChoice]
+) -> RefreshSummary:
     return {
         "load_id": load_id,
         "flow_run_id": run_id,
@@ -413,13 +421,13 @@ def unchanged_summary(load_id: str, run_id: str | None, target: Path, choices: l
         "published": False,
         "sources": [
             {
-                "source": c["source"],
-                "snapshot_version": c["version"],
-                "status": "unchanged" if c["status"] != "stale" else "stale",
+                "source": c.source,
+                "snapshot_version": c.version,
+                "status": "unchanged" if c.status != "stale" else "stale",
                 "rows_read": 0,
                 "rows_loaded": 0,
                 "rows_quarantined": 0,
-                "message": c.get("message") or "same snapshot as the published warehouse",
+                "message": c.message or "same snapshot as the published warehouse",
             }
             for c in choices
         ],

@@ -76,3 +76,26 @@ def test_published_values_are_unchanged_by_code_changes(published_warehouse):
     built = table_checksums(published_warehouse, schemas=("raw", "core", "marts"))
     changed = sorted(t for t in set(golden) | set(built) if golden.get(t) != built.get(t))
     assert changed == [], f"tables whose published content changed: {changed}"
+
+
+def test_tasks_hand_each_other_typed_records_not_dicts():
+    """Every refresh task takes and returns the records of flows/payloads.py (or paths and
+    plain values), never an untyped dict."""
+    import dataclasses
+    import typing
+
+    from mic2025.flows import payloads, refresh
+
+    tasks = {
+        "fetch_task": payloads.SnapshotChoice,
+        "load_task": payloads.LoadReport,
+        "build_task": payloads.BuildResult,
+    }
+    for name, returned in tasks.items():
+        hints = typing.get_type_hints(getattr(refresh, name).fn, vars(refresh))
+        assert hints["return"] is returned, name
+        assert dict not in hints.values(), f"{name} takes an untyped dict"
+        assert dataclasses.is_dataclass(returned)
+    build = typing.get_type_hints(refresh.build_task.fn, vars(refresh))
+    assert build["run"] is payloads.RunInfo
+    assert build["reports"] == list[payloads.LoadReport]

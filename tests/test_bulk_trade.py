@@ -42,7 +42,7 @@ def test_world_export_share_and_rca_hand_computed(tmp_path, hs_map):
     path = tmp_path / "tiny.csv"
     path.write_text(TINY)
     con, (report,), quarantine = load(tmp_path, path)
-    assert (report["rows_read"], report["rows_loaded"], report["rows_quarantined"]) == (5, 5, 0)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 5, 0)
     assert quarantine.height == 0
     m = baci.china_trade_metrics(con, hs_map)
     values = {r["metric"]: r["value"] for r in m.iter_rows(named=True)}
@@ -62,7 +62,7 @@ def test_bad_rows_are_quarantined_with_their_rule(tmp_path):
     )
     path.write_text("\n".join(lines) + "\n")
     con, (report,), quarantine = load(tmp_path, path)
-    assert report["rows_quarantined"] == 3 and report["rows_loaded"] == report["rows_read"] - 3
+    assert report.rows_quarantined == 3 and report.rows_loaded == report.rows_read - 3
     by_column = {r["column"]: r for r in quarantine.iter_rows(named=True)}
     assert by_column["v"]["failing_value"] == "-5.0" and "v >= 0" in by_column["v"]["check"]
     assert by_column["t"]["failing_value"] == "2031999"
@@ -75,7 +75,7 @@ def test_too_many_bad_rows_fail_the_bulk_source_only(tmp_path):
     path = tmp_path / "worse.csv"
     path.write_text(TINY + "2022,156,842,854231,-5,1\n" * 5)
     con, (report,), quarantine = load(tmp_path, path)
-    assert report["status"] == "failed" and "failed checks" in report["message"]
+    assert report.status == "failed" and "failed checks" in report.message
     assert con.sql("select count(*) from raw.baci_trade").fetchall()[0][0] == 0
 
 
@@ -85,20 +85,20 @@ def test_wrong_layout_fails_that_file_only(tmp_path):
     good = tmp_path / "y.csv"
     good.write_text(TINY)
     con, reports, _ = load(tmp_path, bad, good)
-    assert reports[0]["status"] == "failed" and "not the BACI layout" in reports[0]["message"]
-    assert reports[1]["status"] == "loaded" and reports[1]["rows_loaded"] == 5
+    assert reports[0].status == "failed" and "not the BACI layout" in reports[0].message
+    assert reports[1].status == "loaded" and reports[1].rows_loaded == 5
     # a file that breaks mid-way leaves none of its rows
     broken = tmp_path / "z.csv"
     broken.write_text(TINY + "2022,156,842,notanumber,1,1\n")
     con, reports, _ = load(tmp_path, good, broken)
-    assert [r["status"] for r in reports] == ["loaded", "failed"]
+    assert [r.status for r in reports] == ["loaded", "failed"]
     assert con.sql("select count(*) from raw.baci_trade").fetchall()[0][0] == 5
 
 
 def test_synthetic_files_load_in_one_table(tmp_path):
     files = generate(tmp_path / "in", rows=60_000, years=2)
     con, reports, _ = load(tmp_path, *files)
-    assert sum(r["rows_loaded"] for r in reports) == 60_000
+    assert sum(r.rows_loaded for r in reports) == 60_000
     names = con.sql("select source_file from raw.baci_files order by file_id").fetchall()
     assert [n[0] for n in names] == [f.name for f in files]
 
@@ -161,6 +161,6 @@ def test_hostile_file_names_are_quoted_not_pasted(tmp_path, hs_map):
     path = folder / "o'brien') TO 'evil.csv"
     path.write_text(TINY)
     con, (report,), _ = load(tmp_path, path)
-    assert report["rows_loaded"] == 5
+    assert report.rows_loaded == 5
     assert con.sql("select source_file from raw.baci_files").fetchall() == [(path.name,)]
     assert not (folder / "evil").exists() and not Path("evil").exists()

@@ -4,7 +4,6 @@ publishes it with warehouse/publish.py)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pandera.errors
 import polars as pl
 
 from mic2025.flows.errors import ValidationFailed
+from mic2025.flows.payloads import BuildResult, LoadReport, RunInfo
 from mic2025.flows.settings import facts_dir, storage_version
 from mic2025.flows.sources import baci, get_source
 from mic2025.schemas import core as core_schemas
@@ -51,22 +51,6 @@ TABLE_SCHEMAS = {
 }
 
 
-@dataclass
-class BuildResult:
-    path: str
-    tables: dict[str, int] = field(default_factory=dict)
-    metric_changes: dict = field(default_factory=dict)
-    bulk_reports: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "path": self.path,
-            "tables": self.tables,
-            "metric_changes": self.metric_changes,
-            "bulk_reports": self.bulk_reports,
-        }
-
-
 # --------------------------------------------------------------------------- facts
 
 
@@ -98,14 +82,17 @@ def _validate(table: str, frame: pl.DataFrame, schema) -> None:
         raise ValidationFailed("warehouse", table, f"failed its schema: {summary}") from None
 
 
-def _runs(run: dict, reports: list[dict], previous: Path | None) -> pl.DataFrame:
-    statuses = [r["status"] for r in reports]
+def _runs(run: RunInfo, reports: list[LoadReport], previous: Path | None) -> pl.DataFrame:
+    statuses = [r.status for r in reports]
     row = pl.DataFrame(
         [
             {
-                **{k: run.get(k) for k in ("load_id", "flow_run_id", "mode", "live")},
-                "inputs_fingerprint": run["inputs_fingerprint"],
-                "started_at": run["started_at"],
+                "load_id": run.load_id,
+                "flow_run_id": run.flow_run_id,
+                "mode": run.mode,
+                "live": run.live,
+                "inputs_fingerprint": run.inputs_fingerprint,
+                "started_at": run.started_at,
                 "finished_at": datetime.now(UTC),
                 "sources": len(reports),
                 "sources_fresh": statuses.count("fresh"),
@@ -203,8 +190,8 @@ def mart_tables(
 def build_warehouse(
     tmp: Path,
     *,
-    run: dict,
-    reports: list[dict],
+    run: RunInfo,
+    reports: list[LoadReport],
     snapshots: list[dict],
     previous: Path | None = None,
     staging: Path | None = None,
@@ -212,8 +199,8 @@ def build_warehouse(
 ) -> BuildResult:
     """Create every layer in ``tmp`` from the staged raw parquet files and validate it.
 
-    ``run``: load_id, flow_run_id, mode, live, inputs_fingerprint, started_at (meta.runs)."""
-    load_id, flow_run_id = run["load_id"], run.get("flow_run_id")
+    ``snapshots``: the meta.snapshots rows of the snapshots loaded."""
+    load_id, flow_run_id = run.load_id, run.flow_run_id
     tmp.unlink(missing_ok=True)
     result = BuildResult(path=str(tmp))
     # written in a storage format that DuckDB 1.x clients open too (flows/settings.py)
@@ -229,9 +216,9 @@ def build_warehouse(
             bulk = pool.submit(baci.load_bulk, con, bulk_files, load_id)
             pool.shutdown(wait=False)
         raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
-        for rep in [r for r in reports if r.get("raw_path")]:
-            frame = pl.read_parquet(rep["raw_path"], glob=False)  # a path, not a pattern
-            raw.setdefault(rep["table"], []).append((rep["source"], frame))
+        for rep in [r for r in reports if r.raw_path]:
+            frame = pl.read_parquet(rep.raw_path, glob=False)  # a path, not a pattern
+            raw.setdefault(rep.table, []).append((rep.source, frame))
         core = core_tables(raw, load_id)
         bulk_quarantine, extra = None, None
         if bulk is not None:
@@ -284,23 +271,23 @@ _SNAPSHOT_COLUMNS = {
 
 
 def _ledger(
-    reports: list[dict], load_id: str, flow_run_id: str | None, previous: Path | None
+    reports: list[LoadReport], load_id: str, flow_run_id: str | None, previous: Path | None
 ) -> pl.DataFrame:
     rows = pl.DataFrame(
         [
             {
                 "load_id": load_id,
                 "flow_run_id": flow_run_id,
-                "source": r["source"],
-                "snapshot_version": r["snapshot_version"],
-                "snapshot_sha256": r["snapshot_sha256"],
-                "rows_read": r["rows_read"],
-                "rows_loaded": r["rows_loaded"],
-                "rows_quarantined": r["rows_quarantined"],
-                "status": r["status"],
-                "message": r["message"],
-                "started_at": datetime.fromisoformat(r["started_at"]),
-                "finished_at": datetime.fromisoformat(r["finished_at"]),
+                "source": r.source,
+                "snapshot_version": r.snapshot_version,
+                "snapshot_sha256": r.snapshot_sha256,
+                "rows_read": r.rows_read,
+                "rows_loaded": r.rows_loaded,
+                "rows_quarantined": r.rows_quarantined,
+                "status": r.status,
+                "message": r.message,
+                "started_at": datetime.fromisoformat(r.started_at),
+                "finished_at": datetime.fromisoformat(r.finished_at),
                 "published": True,
             }
             for r in reports
@@ -314,12 +301,8 @@ def _ledger(
     return rows
 
 
-def _quarantine(reports: list[dict], bulk: pl.DataFrame | None = None) -> pl.DataFrame:
-    frames = [
-        pl.read_parquet(r["quarantine_path"], glob=False)
-        for r in reports
-        if r.get("quarantine_path")
-    ]
+def _quarantine(reports: list[LoadReport], bulk: pl.DataFrame | None = None) -> pl.DataFrame:
+    frames = [pl.read_parquet(r.quarantine_path, glob=False) for r in reports if r.quarantine_path]
     if bulk is not None and bulk.height:
         frames.append(bulk.select(list(QUARANTINE_COLUMNS)).cast(QUARANTINE_COLUMNS))
     return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_COLUMNS)

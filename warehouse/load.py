@@ -7,7 +7,6 @@ small :class:`LoadReport` (the flow passes paths and reports between tasks, neve
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandera.errors
 import polars as pl
 
 from mic2025.flows.errors import SourceFormatError, ValidationFailed
+from mic2025.flows.payloads import LoadReport
 from mic2025.flows.settings import min_row_share, quarantine_threshold
 from mic2025.flows.snapshots import Snapshot
 from mic2025.flows.sources import SOURCES, get_source
@@ -28,26 +28,6 @@ def raw_schema(table: str):
     if len(models) != 1:
         raise KeyError(f"raw table {table!r} is declared by {len(models)} models, not 1")
     return models.pop()
-
-
-@dataclass
-class LoadReport:
-    source: str
-    table: str
-    snapshot_version: str
-    snapshot_sha256: str
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    status: str
-    message: str | None
-    started_at: str
-    finished_at: str
-    raw_path: str | None
-    quarantine_path: str | None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def now() -> str:

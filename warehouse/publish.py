@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from mic2025.flows.errors import Mic2025Error, ValidationFailed, WarehouseBusy, WarehousePathError
+from mic2025.flows.payloads import SnapshotChoice
 from mic2025.warehouse.query import open_reader
 
 
@@ -195,10 +196,10 @@ def published_snapshots(target: Path) -> dict[str, dict]:
     return {} if frame is None else {r["source"]: r for r in frame.iter_rows(named=True)}
 
 
-def previous_rows(choice: dict, published: dict[str, dict]) -> int | None:
+def previous_rows(choice: SnapshotChoice, published: dict[str, dict]) -> int | None:
     """Rows of the snapshot the published warehouse loaded for this source, when the refresh is
     about to load a different one (for the truncation check); None otherwise."""
-    record = published.get(choice["source"])
-    if record is None or record["sha256"] == choice["sha256"]:
+    record = published.get(choice.source)
+    if record is None or record["sha256"] == choice.sha256:
         return None
     return record["rows"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +33,7 @@ import polars as pl
 
 from mic2025.flows.errors import SourceFormatError
 from mic2025.flows.formulas import revealed_comparative_advantage, world_export_share
+from mic2025.flows.payloads import LoadReport
 from mic2025.flows.settings import quarantine_threshold
 from mic2025.schemas._common import describe_failures
 
@@ -97,6 +98,8 @@ def baci_model():
 
 @dataclass
 class BaciReport:
+    """One bulk file's parse (:func:`load_bulk` turns it into the file's LoadReport)."""
+
     file: str
     rows_read: int
     rows_loaded: int
@@ -105,9 +108,6 @@ class BaciReport:
     message: str = ""
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     finished_at: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sql_string(text: str) -> str:
@@ -246,7 +246,7 @@ def _empty_quarantine() -> pl.DataFrame:
 
 def load_bulk(
     con: duckdb.DuckDBPyConnection, files: list[Path], load_id: str, table: str = TABLE
-) -> tuple[list[dict], pl.DataFrame]:
+) -> tuple[list[LoadReport], pl.DataFrame]:
     """Load, validate and quarantine the bulk files: (meta.loads reports, quarantine rows)."""
     reports = load_files(con, files, table)
     quarantine, per_file, error = validate_table(con, load_id, table)
@@ -259,21 +259,19 @@ def load_bulk(
             r.rows_quarantined = int(per_file.get(file_id, 0))
             r.rows_loaded = r.rows_read - r.rows_quarantined
         out.append(
-            {
-                "source": source,
-                "table": "baci_trade",
-                "snapshot_version": r.file,
-                "snapshot_sha256": None,
-                "rows_read": r.rows_read,
-                "rows_loaded": r.rows_loaded,
-                "rows_quarantined": r.rows_quarantined,
-                "status": r.status,
-                "message": r.message or f"bulk file {r.file}",
-                "started_at": r.started_at,
-                "finished_at": r.finished_at,
-                "raw_path": None,
-                "quarantine_path": None,
-            }
+            LoadReport(
+                source=source,
+                table="baci_trade",
+                snapshot_version=r.file,
+                snapshot_sha256=None,
+                rows_read=r.rows_read,
+                rows_loaded=r.rows_loaded,
+                rows_quarantined=r.rows_quarantined,
+                status=r.status,
+                message=r.message or f"bulk file {r.file}",
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+            )
         )
     return out, quarantine
 
