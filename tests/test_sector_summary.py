@@ -149,3 +149,53 @@ def test_summary_schema_rejects_a_share_above_one(published_warehouse):
     bad = frame.with_columns(pl.lit(1.2).alias("world_position_value"))
     with pytest.raises(pandera.errors.SchemaError, match="world_position_value"):
         SectorSummary.validate(bad)
+
+
+def test_the_trade_basket_is_the_world_position_only_where_nothing_published(published_warehouse):
+    """With live UN Comtrade data (every map code, world totals) each sector gets a basket
+    world export share; the summary takes it only where no published share exists."""
+    from mic2025.warehouse.metrics import SECTOR_BASKET
+    from mic2025.warehouse.sector_summary import sector_summary
+
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    try:
+        metrics = con.sql("select * from marts.sector_metrics").pl()
+        sectors = con.sql("select * from core.sectors").pl()
+        card = con.sql("select * from marts.scorecard").pl()
+    finally:
+        con.close()
+    template = metrics.row(0, named=True)
+    basket = pl.DataFrame(
+        [
+            {
+                **template,
+                "sector": sector,
+                "product": SECTOR_BASKET,
+                "year": 2022,
+                "period": "FY",
+                "metric": "world_export_share",
+                "value": share,
+                "unit": "ratio",
+                "basis": "value",
+                "bound": "exact",
+                "definition_id": "comtrade:world_export_share:basket:HS2017",
+                "headline": True,
+                "publisher": "UN Comtrade",
+            }
+            for sector, share in [
+                ("Agricultural machinery and equipment", 0.125),
+                ("Ocean engineering equipment and high-tech ships", 0.4),
+            ]
+        ],
+        schema=metrics.schema,
+    )
+    rows = {
+        r["sector_id"]: r
+        for r in sector_summary(sectors, pl.concat([metrics, basket]), card, "test").to_dicts()
+    }
+    agri, ships = rows["agri_machinery"], rows["ships"]
+    assert (agri["world_position_product"], agri["world_position_value"]) == (SECTOR_BASKET, 0.125)
+    assert agri["world_position_year"] == 2022
+    # ships keep MIIT's published share of world completions (55.7% in 2024)
+    assert ships["world_position_metric"] == "china_share_of_world_production"
+    assert ships["world_position_value"] == pytest.approx(0.557)

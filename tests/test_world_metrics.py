@@ -171,3 +171,68 @@ def test_the_trade_formulas_are_written_once_and_used_by_both_paths():
             "from mic2025.flows.formulas import" in text
         ), path
         assert '/ pl.col("world")' not in text and '/ pl.col("w_total")' not in text, path
+
+
+def _trade_rows(rows):
+    """core.trade rows from (reporter, flow, hs_code, year, value_usd) tuples, partner World."""
+    return pl.DataFrame(
+        [
+            {
+                "year": year,
+                "reporter_code": reporter,
+                "partner_code": 0,
+                "flow": flow,
+                "hs_code": code,
+                "hs_revision": "HS2017",
+                "value_usd": value,
+            }
+            for reporter, flow, code, year, value in rows
+        ]
+    )
+
+
+def test_a_sector_basket_counts_each_good_once_and_only_when_whole():
+    hs_map = pl.DataFrame(
+        {
+            "sector": ["Ships"] * 3,
+            "product": ["Cargo ships", "Floating structures", "Drilling platforms"],
+            "hs_code": ["8901", "8905", "890520"],
+            "hs_revision": ["HS2017"] * 3,
+        }
+    )
+    basket = metrics.sector_basket_codes(hs_map)
+    assert sorted(basket["hs_code"]) == ["8901", "8905"]  # 890520 lies within 8905
+    trade = _trade_rows(
+        [
+            (156, "exports", "8901", 2022, 20.0),
+            (156, "imports", "8901", 2022, 2.0),
+            (156, "exports", "8905", 2022, 5.0),
+            (156, "imports", "8905", 2022, 3.0),
+            (156, "exports", "890520", 2022, 4.0),  # already inside 8905: not added again
+            (410, "exports", "8901", 2022, 30.0),
+            (392, "exports", "8905", 2022, 15.0),
+            (156, "exports", "8901", 2023, 25.0),  # 2023: no 8905 row -> no basket that year
+            (156, "imports", "8901", 2023, 1.0),
+            (410, "exports", "8901", 2023, 30.0),
+        ]
+    )
+    m = metrics.sector_trade_metrics(trade, hs_map, min_reporters=2)
+    # world exports: 8901 = 20 + 30 = 50, 8905 = 5 + 15 = 20; China 20 + 5 = 25
+    # share = 25 / 70 = 0.357142...; TBI = (25 - 5) / (25 + 5) = 0.6667
+    share = value(m, metric="world_export_share", year=2022)
+    assert share == pytest.approx(25 / 70)
+    assert value(m, metric="trade_balance_index", year=2022) == pytest.approx(20 / 30)
+    assert set(m["product"]) == {metrics.SECTOR_BASKET} and set(m["year"]) == {2022}
+    assert "8901 8905" in m["method"][0]
+    # a world total of fewer reporters than asked for is no world total: no share, TBI stays
+    thin = metrics.sector_trade_metrics(trade, hs_map, min_reporters=3)
+    assert thin.filter(pl.col("metric") == "world_export_share").is_empty()
+    assert thin.filter(pl.col("metric") == "trade_balance_index").height == 1
+
+
+def test_the_bundled_comtrade_snapshot_completes_no_sector_basket():
+    """Offline the snapshot holds the semiconductor codes only: no basket is whole, so no
+    sector figure is made up from part of a sector."""
+    trade = conform.trade(raw("comtrade_trade"))
+    hs_map = conform.sector_hs_map(raw("sector_hs_map"), read_sectors())
+    assert metrics.sector_trade_metrics(trade, hs_map).is_empty()

@@ -727,6 +727,141 @@ def trade_share_metrics(
     return pl.concat([share, tbi])
 
 
+#: The product name of a sector's HS basket in marts.sector_metrics.
+SECTOR_BASKET = "Sector HS basket"
+
+
+def sector_basket_codes(hs_map: pl.DataFrame) -> pl.DataFrame:
+    """(sector, map_revision, hs_code): each sector's map codes without their descendants, so
+    that a basket sum counts every good once (8905 is kept, 890520 beneath it is dropped)."""
+    codes = hs_map.select("sector", pl.col("hs_revision").alias("map_revision"), "hs_code").unique()
+    keep = []
+    for (sector, revision), group in codes.group_by("sector", "map_revision", maintain_order=True):
+        listed = set(group["hs_code"].to_list())
+        for code in sorted(listed):
+            if not any(code != other and code.startswith(other) for other in listed):
+                keep.append({"sector": sector, "map_revision": revision, "hs_code": code})
+    return pl.DataFrame(
+        keep, schema={"sector": pl.String, "map_revision": pl.String, "hs_code": pl.String}
+    )
+
+
+def sector_trade_metrics(
+    trade: pl.DataFrame, hs_map: pl.DataFrame, min_reporters: int = 30
+) -> pl.DataFrame:
+    """Each sector's whole HS basket (every map code, none counted twice), from core.trade:
+
+    world_export_share  = sum_p X_china,p / sum_p X_world,p                 [ratio]
+    trade_balance_index = (sum_p X_china,p - sum_p M_china,p) / (sum_p X + sum_p M)  [ratio]
+
+    p = the sector's basket codes (:func:`sector_basket_codes`) of the HS edition the year was
+    reported in. A year counts only when China's value is there for **every** basket code (and,
+    for the share, a world total of at least ``min_reporters`` reporters for every code): a
+    basket with a missing code is never summed as if it were whole. The live Comtrade client
+    asks for every map code (world totals with ``MIC2025_COMTRADE_WORLD_TOTALS=1``), so with
+    network access every sector gets both measures for every year; the bundled snapshot holds
+    the semiconductor codes only, so offline no basket is complete.
+    """
+    if trade.is_empty():
+        return _empty_metrics()
+    revision = (
+        pl.when(pl.col("hs_revision") == "HS2022")
+        .then(pl.lit("HS2022"))
+        .otherwise(pl.lit("HS2017"))
+    )
+    basket = sector_basket_codes(hs_map)
+    size = basket.group_by("sector", "map_revision").agg(pl.len().alias("codes"))
+    to_world = trade.filter(pl.col("partner_code") == 0).with_columns(
+        revision.alias("map_revision")
+    )
+    china = (
+        to_world.filter(pl.col("reporter_code") == 156)
+        .group_by("hs_code", "year", "map_revision", "flow")
+        .agg(pl.col("value_usd").sum())
+        .pivot(on="flow", index=["hs_code", "year", "map_revision"], values="value_usd")
+    )
+    for flow in ("exports", "imports"):
+        if flow not in china.columns:
+            china = china.with_columns(pl.lit(None, dtype=pl.Float64).alias(flow))
+    world = (
+        to_world.filter(pl.col("flow") == "exports")
+        .group_by("hs_code", "year", "map_revision")
+        .agg(
+            pl.col("value_usd").sum().alias("world"), pl.col("reporter_code").n_unique().alias("n")
+        )
+    )
+    joined = basket.join(china, on=["hs_code", "map_revision"]).join(
+        world, on=["hs_code", "year", "map_revision"], how="left"
+    )
+    per_year = (
+        joined.group_by("sector", "map_revision", "year")
+        .agg(
+            pl.col("exports").sum().alias("exports"),
+            pl.col("imports").sum().alias("imports"),
+            pl.col("world").sum().alias("world"),
+            pl.col("exports").is_not_null().sum().alias("with_x"),
+            (pl.col("exports").is_not_null() & pl.col("imports").is_not_null())
+            .sum()
+            .alias("with_xm"),
+            ((pl.col("n") >= min_reporters) & (pl.col("world") > 0)).sum().alias("with_world"),
+            pl.col("n").min().alias("min_n"),
+            pl.col("hs_code").sort().str.join(" ").alias("codes_used"),
+        )
+        .join(size, on=["sector", "map_revision"])
+    )
+    common = [
+        pl.col("sector"),
+        pl.lit(SECTOR_BASKET).alias("product"),
+        pl.col("year"),
+    ]
+    share = per_year.filter(
+        (pl.col("with_x") == pl.col("codes")) & (pl.col("with_world") == pl.col("codes"))
+    ).select(
+        *common,
+        pl.lit("world_export_share").alias("metric"),
+        formulas.world_export_share("exports", "world").alias("value"),
+        pl.lit("ratio").alias("unit"),
+        pl.lit("value").alias("basis"),
+        pl.format("comtrade:world_export_share:basket:{}", "map_revision").alias("definition_id"),
+        pl.lit("UN Comtrade").alias("publisher"),
+        pl.format(
+            "China's exports / all reporters' exports to World (at least {} reporters a code), "
+            "summed over the sector's {} map codes ({}: {})",
+            "min_n",
+            "codes",
+            "map_revision",
+            "codes_used",
+        ).alias("method"),
+        pl.format("basket:{} CHN exports={} USD, world={} USD", "year", "exports", "world").alias(
+            "inputs"
+        ),
+        pl.lit("snapshot comtrade_trade (UN Comtrade)").alias("sources"),
+    )
+    tbi = per_year.filter(
+        (pl.col("with_xm") == pl.col("codes")) & ((pl.col("exports") + pl.col("imports")) > 0)
+    ).select(
+        *common,
+        pl.lit("trade_balance_index").alias("metric"),
+        trade_balance_index().alias("value"),
+        pl.lit("ratio").alias("unit"),
+        pl.lit("value").alias("basis"),
+        pl.format("comtrade:trade_balance_index:basket:{}", "map_revision").alias("definition_id"),
+        pl.lit("UN Comtrade").alias("publisher"),
+        pl.format(
+            "(exports - imports) / (exports + imports) of China with the World, summed over the "
+            "sector's {} map codes ({}: {})",
+            "codes",
+            "map_revision",
+            "codes_used",
+        ).alias("method"),
+        pl.format("basket:{} CHN exports={} imports={} USD", "year", "exports", "imports").alias(
+            "inputs"
+        ),
+        pl.lit("snapshot comtrade_trade (UN Comtrade)").alias("sources"),
+    )
+    return pl.concat([share, tbi])
+
+
 def revealed_comparative_advantage(trade: pl.DataFrame, hs_map: pl.DataFrame) -> pl.DataFrame:
     """Balassa RCA of China, for map products where the all-goods totals exist:
 
@@ -908,6 +1043,7 @@ def sector_metrics(
         production_metrics(official, sectors),
         world_share_metrics(observations, sectors),
         trade_share_metrics(trade, hs_map),
+        sector_trade_metrics(trade, hs_map),
         revealed_comparative_advantage(trade, hs_map),
         china_series_metrics(observations, sectors),
         *([extra] if extra is not None and extra.height else []),

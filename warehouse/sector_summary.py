@@ -248,11 +248,12 @@ def sector_summary(
             "short_name": s["short_name"],
         }
         sources = []
+        own = metrics.filter(pl.col("sector") == s["sector"])  # a product name may recur
         for role in ROLES:
             role_specs = specs.filter(
                 (pl.col("sector_id") == s["sector_id"]) & (pl.col("role") == role)
             ).to_dicts()
-            chosen = pick(metrics, role_specs)
+            chosen = pick(own, role_specs)
             gap = gaps.filter((pl.col("sector_id") == s["sector_id"]) & (pl.col("role") == role))[
                 "note"
             ].to_list()
