@@ -295,6 +295,15 @@ def test_around_means_within_ten_percent():
     )
 
 
+def test_two_definitions_of_one_publisher_that_disagree_decide_nothing():
+    """Two rows of one publisher (two definitions, e.g. IEA via two datasets) are two pieces of
+    evidence: when one says 0.45 and the other 0.59 for '> 0.5', the claim is not decided."""
+    two = pl.concat([METRICS, METRICS.filter(pl.col("year") == 2023).with_columns(value=0.45)])
+    r = check_one(claim(), two, EMPTY, EMPTY)
+    assert r["verdict"] == "unverifiable" and "disagree" in r["reason"]
+    assert "P: 59.0%; P: 45.0%" in r["reason"]
+
+
 def test_missing_data_is_unverifiable_with_a_reason():
     r = check_one(claim(year=2019), METRICS, EMPTY, EMPTY)
     assert r["verdict"] == "unverifiable" and "2019" in r["reason"]

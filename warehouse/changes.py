@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-KEY = ["sector", "product", "year", "metric", "basis", "publisher"]
+#: One marts.sector_metrics value: the table's own unique key (warehouse/metrics.py). A shorter key
+#: pairs two definitions of one metric (IC Insights' and NBS' ratio for the same year) with each
+#: other and reports them as changed on every refresh.
+KEY = ["sector", "product", "year", "period", "metric", "basis", "publisher", "definition_id"]
 
 
 def metric_changes(before: pl.DataFrame | None, after: pl.DataFrame, limit: int = 20) -> dict:

@@ -329,10 +329,10 @@ def check_one(
             f"units differ: claim in {claim_unit}, {label} in {sorted(set(at_year['unit']))}",
             metric_used=label,
         )
-    decisions = {
-        r["publisher"]: decide_claim(r["value"], r["bound"], claim["comparator"], claimed)
+    decisions = [  # one per definition: two definitions of one publisher both count
+        decide_claim(r["value"], r["bound"], claim["comparator"], claimed)
         for r in at_year.iter_rows(named=True)
-    }
+    ]
     values = "; ".join(
         f"{r['publisher']}: {format_value(r['value'], r['unit'], r['bound'])}"
         for r in at_year.iter_rows(named=True)
@@ -344,12 +344,12 @@ def check_one(
         "year_used": year,
         "evidence_sources": " | ".join(sorted(set(at_year["sources"].to_list()))),
     }
-    verdicts = {k: v for k, v in decisions.items() if v is not None}
+    verdicts = {v for v in decisions if v is not None}
     if not verdicts:
         return unverifiable(f"the {year} bounds do not decide the claim ({values})", **evidence)
-    if len(set(verdicts.values())) > 1:
+    if len(verdicts) > 1:
         return unverifiable(f"sources disagree for {year} ({values})", **evidence)
-    ok = next(iter(verdicts.values()))
+    ok = verdicts.pop()
     reason = (
         f"{year} ({how}): {values} {'satisfies' if ok else 'fails'} "
         f"{claim['comparator']} {claimed:.4g}"

@@ -1059,5 +1059,16 @@ def sector_metrics(
     return (
         long.with_columns(headline_flags(long), pl.lit(load_id).alias("load_id"))
         .select(SECTOR_METRIC_COLUMNS)
-        .sort("sector", "product", "metric", "year", "period", "basis", "publisher")
+        # ties keep the order of the parts and specs (deterministic: readers that take the
+        # first of several definitions get the same one on every refresh)
+        .sort(
+            "sector",
+            "product",
+            "metric",
+            "year",
+            "period",
+            "basis",
+            "publisher",
+            maintain_order=True,
+        )
     )
