@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-11-29.2"
+VERSION = "2026-12-02"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -241,6 +241,7 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "caam_auto_sales": "CAAM_AUTO_SALES",
     "caam_nev_production": "CAAM_NEV_PRODUCTION",
     "caam_nev_sales": "CAAM_NEV_SALES",
+    "caam_nev_exports": "CAAM_NEV_EXPORTS",
     "caam_nev_domestic_sales_share": "CAAM_NEV_DOMESTIC_SALES_SHARE",
     "cn_airlines_aircraft_received": "CN_AIRLINES_AIRCRAFT_RECEIVED",
     "boeing_deliveries_to_china": "BOEING_DELIVERIES_TO_CHINA",
@@ -555,7 +556,7 @@ def import_bundled(shared: Path) -> SnapshotPayload:
         title="Official and industry figures for the MIC2025 sectors, curated with quotes",
         url="https://www.stats.gov.cn/sj/ndsj/ (and the source_url of each row)",
         licence="Facts from public statistical releases; short quotes only (see each row)",
-        retrieved="2026-11",
+        retrieved="2026-12",
         method="import",
         citation="Each row: publisher_cited, source_url, quote",
         vintage="releases 2006-2026",
