@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from bench.synthetic_baci import generate
@@ -45,11 +46,12 @@ def test_world_export_share_and_rca_hand_computed(tmp_path, hs_map):
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 5, 0)
     assert quarantine.height == 0
     m = baci.china_trade_metrics(con, hs_map)
-    values = {r["metric"]: r["value"] for r in m.iter_rows(named=True)}
+    product = m.filter(pl.col("product") == "ICs - processors & controllers")
+    values = {r["metric"]: r["value"] for r in product.iter_rows(named=True)}
     # share = 40 / (40 + 60) = 0.4; RCA = (40 / 100) / (100 / 200) = 0.8
     assert values["world_export_share"] == pytest.approx(0.4)
     assert values["revealed_comparative_advantage"] == pytest.approx(0.8)
-    assert set(m["product"]) == {"ICs - processors & controllers"}
+    assert set(m["product"]) == {"ICs - processors & controllers", "Sector HS basket"}
     assert set(m["publisher"]) == {"CEPII"} and set(m["year"]) == {2022}
 
 
@@ -118,11 +120,12 @@ def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
         rows = con.sql("select count(*) from raw.baci_trade").fetchall()[0][0]
         share = con.sql(
             "select value from marts.sector_metrics where publisher = 'CEPII' "
-            "and metric = 'world_export_share'"
+            "and metric = 'world_export_share' order by product"
         ).fetchall()
     finally:
         con.close()
-    assert rows == 5 and share == [(pytest.approx(0.4),)]
+    # HS 854231 and the IT basket it falls in (the only code of the file in a basket): 40 / 100
+    assert rows == 5 and share == [(pytest.approx(0.4),), (pytest.approx(0.4),)]
 
 
 def test_refresh_puts_rejected_bulk_rows_in_meta_quarantine(prefect_server, tmp_path, monkeypatch):
@@ -164,3 +167,19 @@ def test_hostile_file_names_are_quoted_not_pasted(tmp_path, hs_map):
     assert report.rows_loaded == 5
     assert con.sql("select source_file from raw.baci_files").fetchall() == [(path.name,)]
     assert not (folder / "evil").exists() and not Path("evil").exists()
+
+
+def test_sector_baskets_from_bulk_files_hand_computed(tmp_path, hs_map):
+    """The IT basket holds 8542 (4 digits) among others: BACI's HS6 rows of 854231 sum into it.
+    China exports 40 and imports 60 of 854231; the world exports 100 (40 + 60)."""
+    path = tmp_path / "tiny.csv"
+    path.write_text(TINY)
+    con, _, _ = load(tmp_path, path)
+    m = baci.china_basket_metrics(con, hs_map)
+    it = m.filter(pl.col("sector") == "New-generation information technology")
+    values = {r["metric"]: r["value"] for r in it.iter_rows(named=True)}
+    assert values["world_export_share"] == pytest.approx(40 / 100)
+    assert values["trade_balance_index"] == pytest.approx((40 - 60) / (40 + 60))
+    assert set(m["product"]) == {"Sector HS basket"}
+    # 100199 (wheat) is in no basket: no other sector gets a row from it
+    assert set(m["sector"]) == {"New-generation information technology"}

@@ -23,7 +23,7 @@ import polars as pl
 
 from mic2025.flows import formulas
 from mic2025.flows.errors import Mic2025Error
-from mic2025.flows.formulas import trade_balance_index
+from mic2025.flows.formulas import SECTOR_BASKET, sector_basket_codes, trade_balance_index
 from mic2025.flows.settings import facts_dir
 from mic2025.schemas.specs import validate_spec
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
@@ -725,25 +725,6 @@ def trade_share_metrics(
         pl.lit("snapshot comtrade_trade (UN Comtrade)").alias("sources"),
     )
     return pl.concat([share, tbi])
-
-
-#: The product name of a sector's HS basket in marts.sector_metrics.
-SECTOR_BASKET = "Sector HS basket"
-
-
-def sector_basket_codes(hs_map: pl.DataFrame) -> pl.DataFrame:
-    """(sector, map_revision, hs_code): each sector's map codes without their descendants, so
-    that a basket sum counts every good once (8905 is kept, 890520 beneath it is dropped)."""
-    codes = hs_map.select("sector", pl.col("hs_revision").alias("map_revision"), "hs_code").unique()
-    keep = []
-    for (sector, revision), group in codes.group_by("sector", "map_revision", maintain_order=True):
-        listed = set(group["hs_code"].to_list())
-        for code in sorted(listed):
-            if not any(code != other and code.startswith(other) for other in listed):
-                keep.append({"sector": sector, "map_revision": revision, "hs_code": code})
-    return pl.DataFrame(
-        keep, schema={"sector": pl.String, "map_revision": pl.String, "hs_code": pl.String}
-    )
 
 
 def sector_trade_metrics(

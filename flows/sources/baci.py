@@ -32,7 +32,13 @@ import pandera.errors
 import polars as pl
 
 from mic2025.flows.errors import SourceFormatError
-from mic2025.flows.formulas import revealed_comparative_advantage, world_export_share
+from mic2025.flows.formulas import (
+    SECTOR_BASKET,
+    revealed_comparative_advantage,
+    sector_basket_codes,
+    trade_balance_index,
+    world_export_share,
+)
 from mic2025.flows.payloads import LoadReport
 from mic2025.flows.settings import quarantine_threshold
 from mic2025.schemas._common import describe_failures
@@ -316,8 +322,9 @@ def china_trade_metrics(
         ).pl()
     finally:
         con.unregister("sector_products")
+    basket = china_basket_metrics(con, hs_map, table, revision)
     if frame.is_empty():
-        return frame
+        return basket
     common = [pl.col("sector"), pl.col("product"), pl.col("year").cast(pl.Int64)]
     inputs = pl.format(
         "HS {}:{} CHN={} world={} CHN all={} world all={} (thousand USD)",
@@ -355,4 +362,86 @@ def china_trade_metrics(
         inputs.alias("inputs"),
         pl.lit("BACI bulk files (MIC2025_BACI_DIR)").alias("sources"),
     )
-    return pl.concat([share, rca])
+    return pl.concat([share, rca, basket])
+
+
+def china_basket_metrics(
+    con: duckdb.DuckDBPyConnection,
+    hs_map: pl.DataFrame,
+    table: str = "raw.baci_trade",
+    revision: str = "HS2017",
+) -> pl.DataFrame:
+    """world_export_share and trade_balance_index of each sector's whole HS basket (the rule of
+    flows/formulas.py::sector_basket_codes, the same as the Comtrade path's):
+
+        world_export_share  = sum_p X_china,p / sum_p X_world,p
+        trade_balance_index = (sum_p X_china,p - sum_p M_china,p) / (sum_p X + sum_p M)
+
+    BACI holds every exporter and product, so a basket is always whole: a product with no row
+    was not traded. A 4-digit basket code sums the HS6 products beneath it (k // 100), a 6-digit
+    one is its product; within a basket no code lies inside another, so nothing counts twice.
+    """
+    codes = sector_basket_codes(hs_map).filter(pl.col("map_revision") == revision)
+    basket = codes.select(
+        "sector",
+        pl.col("hs_code").str.len_chars().cast(pl.Int32).alias("digits"),
+        pl.col("hs_code").cast(pl.Int32).alias("code"),
+    )
+    con.register("sector_baskets", basket.to_arrow())
+    try:
+        frame = con.sql(
+            f"""
+            WITH matched AS (
+                SELECT b.sector, t.t, t.i, t.j, t.v FROM {table} t
+                JOIN sector_baskets b ON b.digits = 6 AND t.k = b.code
+                UNION ALL
+                SELECT b.sector, t.t, t.i, t.j, t.v FROM {table} t
+                JOIN sector_baskets b ON b.digits = 4 AND t.k // 100 = b.code)
+            SELECT sector, t AS year, sum(v) AS world,
+                   coalesce(sum(v) FILTER (WHERE i = {CHINA}), 0) AS exports,
+                   coalesce(sum(v) FILTER (WHERE j = {CHINA}), 0) AS imports
+            FROM matched GROUP BY sector, t
+            """
+        ).pl()
+    finally:
+        con.unregister("sector_baskets")
+    if frame.is_empty():
+        return frame
+    common = [
+        pl.col("sector"),
+        pl.lit(SECTOR_BASKET).alias("product"),
+        pl.col("year").cast(pl.Int64),
+    ]
+    tail = [
+        pl.lit("ratio").alias("unit"),
+        pl.lit("value").alias("basis"),
+        pl.lit("CEPII").alias("publisher"),
+    ]
+    sources = pl.lit("BACI bulk files (MIC2025_BACI_DIR)").alias("sources")
+    share = frame.filter(pl.col("world") > 0).select(
+        *common,
+        pl.lit("world_export_share").alias("metric"),
+        world_export_share("exports", "world").alias("value"),
+        *tail,
+        pl.lit(f"China exports / all exporters' exports, the sector's {revision} map codes").alias(
+            "method"
+        ),
+        pl.format("basket:{} CHN={} world={} (thousand USD)", "year", "exports", "world").alias(
+            "inputs"
+        ),
+        sources,
+    )
+    tbi = frame.filter((pl.col("exports") + pl.col("imports")) > 0).select(
+        *common,
+        pl.lit("trade_balance_index").alias("metric"),
+        trade_balance_index().alias("value"),
+        *tail,
+        pl.lit(
+            f"(exports - imports) / (exports + imports) of China, the sector's {revision} map codes"
+        ).alias("method"),
+        pl.format(
+            "basket:{} CHN exports={} imports={} (thousand USD)", "year", "exports", "imports"
+        ).alias("inputs"),
+        sources,
+    )
+    return pl.concat([share, tbi])
