@@ -291,6 +291,101 @@ def test_comtrade_fetch_is_hs_revision_aware(ct, monkeypatch, tmp_path):
     assert "854140" in by_year["2021"] and "854140" not in by_year["2022"]  # HS2017 only
 
 
+#: 30 reporters besides China (real M49 codes and ISO3): with China, 31 >= the 30 that make a
+#: world total for world_export_share.
+OTHER_REPORTERS = [
+    (36, "AUS"), (40, "AUT"), (56, "BEL"), (76, "BRA"), (124, "CAN"), (152, "CHL"),
+    (203, "CZE"), (208, "DNK"), (246, "FIN"), (250, "FRA"), (276, "DEU"), (300, "GRC"),
+    (348, "HUN"), (356, "IND"), (360, "IDN"), (372, "IRL"), (376, "ISR"), (380, "ITA"),
+    (392, "JPN"), (410, "KOR"), (458, "MYS"), (484, "MEX"), (528, "NLD"), (554, "NZL"),
+    (578, "NOR"), (616, "POL"), (620, "PRT"), (702, "SGP"), (724, "ESP"), (752, "SWE"),
+]  # fmt: skip
+
+
+def _comtrade_answer(request):
+    """A preview answer in Comtrade's own record shape for whatever was asked: China exports
+    10 and imports 4 (USD) of every code; each other reporter exports 3."""
+    template = PREVIEW["data"][0]
+    args = request.args
+    china_only = args.get("reporterCode") == "156"
+    reporters = [(156, "CHN")] + ([] if china_only else OTHER_REPORTERS)
+    records = []
+    for code in args["cmdCode"].split(","):
+        for reporter, iso3 in reporters:
+            for flow in args["flowCode"].split(","):
+                if reporter != 156 and flow != "X":
+                    continue
+                value = {"X": 10, "M": 4}[flow] if reporter == 156 else 3
+                records.append(
+                    {
+                        **template,
+                        "period": args["period"],
+                        "refYear": int(args["period"]),
+                        "reporterCode": reporter,
+                        "reporterISO": iso3,
+                        "reporterDesc": iso3,
+                        "flowCode": flow,
+                        "flowDesc": {"X": "Export", "M": "Import"}[flow],
+                        "partnerCode": 0,
+                        "partnerISO": "W00",
+                        "partnerDesc": "World",
+                        "classificationCode": "H6",
+                        "cmdCode": code,
+                        "cmdDesc": code,
+                        "aggrLevel": len(code),
+                        "isLeaf": len(code) == 6,
+                        "primaryValue": value,
+                        "cifvalue": value,
+                        "fobvalue": value,
+                        "isAggregate": False,
+                    }
+                )
+    return Response(
+        json.dumps(
+            {"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""}
+        ),
+        content_type="application/json",
+    )
+
+
+def test_live_comtrade_with_world_totals_gives_every_sector_its_basket(ct, monkeypatch, tmp_path):
+    """A live fetch asks for every level of the map's codes (headings and subheadings), so each
+    sector's HS basket is whole: 10 sectors, each with China's share of world exports and its
+    trade balance index. Hand-computed: share = 10 / (10 + 30 x 3) = 0.1 for every basket;
+    TBI = (10 - 4) / (10 + 4) = 0.4286."""
+    import shutil
+
+    import polars as pl
+
+    from mic2025.flows.ingest import choose_snapshot
+    from mic2025.flows.snapshots import latest_snapshot, read_snapshot
+    from mic2025.warehouse import conform, metrics
+    from mic2025.warehouse.build import read_sectors
+    from mic2025.warehouse.load import read_raw
+
+    store = tmp_path / "snapshots"
+    monkeypatch.setenv("MIC2025_SNAPSHOTS_DIR", str(store))
+    monkeypatch.setenv("MIC2025_COMTRADE_YEARS", "2022:2022")
+    monkeypatch.setenv("MIC2025_COMTRADE_WORLD_TOTALS", "1")
+    for name in ("comtrade_trade", "sector_hs_map"):
+        shutil.copytree(Path(__file__).parents[1] / "snapshots" / name, store / name)
+    ct.expect_request("/public/v1/preview/C/A/HS").respond_with_handler(_comtrade_answer)
+    choice = choose_snapshot("comtrade_trade", live=True)
+    assert choice.status == "fresh", choice.message
+    asked = {c for r in requests_to(ct, "/preview/C/A/HS") for c in r.args["cmdCode"].split(",")}
+    assert {"8901", "8432", "8701", "8542", "890520"} <= asked  # headings and subheadings
+    trade = conform.trade(read_raw("comtrade_trade", read_snapshot(Path(choice.path))))
+    hs_map = conform.sector_hs_map(
+        read_raw("sector_hs_map", latest_snapshot("sector_hs_map")), read_sectors()
+    )
+    m = metrics.sector_trade_metrics(trade, hs_map)
+    share = m.filter(pl.col("metric") == "world_export_share")
+    tbi = m.filter(pl.col("metric") == "trade_balance_index")
+    assert share["sector"].n_unique() == 10 and set(share["year"]) == {2022}
+    assert share["value"].to_list() == pytest.approx([0.1] * 10)
+    assert tbi["value"].to_list() == pytest.approx([6 / 14] * 10)
+
+
 def test_planted_key_never_reaches_snapshots_or_errors(ct, monkeypatch, tmp_path, caplog):
     from mic2025.flows.ingest import choose_snapshot
 

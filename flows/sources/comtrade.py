@@ -289,9 +289,12 @@ class TokenBucket:
 
 
 def hs_codes_from_map(
-    map_csv: Path | None = None, revision: str = "HS2022", level: int = 6
+    map_csv: Path | None = None, revision: str = "HS2022", level: int | None = None
 ) -> list[str]:
-    """The HS codes of the sector map for one revision (6-digit subheadings by default)."""
+    """The HS codes of the sector map for one revision: every level (4-digit headings and
+    6-digit subheadings) by default, or only ``level``. A sector's basket is made of its
+    headings where the map lists them (8901 ... 8906 for ships), so the live fetch asks for
+    every level, not the subheadings alone."""
     if map_csv is None:
         from mic2025.flows.snapshots import latest_snapshot
 
@@ -301,7 +304,7 @@ def hs_codes_from_map(
             {
                 r["hs_code"]
                 for r in csv.DictReader(fh)
-                if r["hs_revision"] == revision and int(r["level"]) == level
+                if r["hs_revision"] == revision and (level is None or int(r["level"]) == level)
             }
         )
 
