@@ -24,10 +24,15 @@ def test_nev_rows_are_published_and_checkable(published_warehouse):
     )
     by_year = {r["year"]: r for r in rows}
     assert min(by_year) == 2013 and max(by_year) == 2025
-    # CAAM 2025: production 1662.6万 but no 2025 export figure: no ratio, and the row says why
-    assert by_year[2025]["production"] == 16_626_000
-    assert by_year[2025]["self_sufficiency_ratio"] is None
-    assert "no ratio computed" in by_year[2025]["assumptions"]
+    # CAAM 2025: production 1662.6万, exports 261.5万 (China Press / Xinhua); no NEV import
+    # series, so 16,626,000 / (16,626,000 - 2,615,000) = 1.1866 is an upper bound
+    y2025 = by_year[2025]
+    assert (y2025["production"], y2025["exports"]) == (16_626_000, 2_615_000)
+    assert y2025["self_sufficiency_ratio"] == pytest.approx(16_626_000 / 14_011_000)
+    assert y2025["ratio_bound"] == "upper"
+    # the earliest year has production but no export figure: no ratio, and the row says why
+    assert by_year[2013]["self_sufficiency_ratio"] is None
+    assert "no ratio computed" in by_year[2013]["assumptions"]
     r = by_year[2022]
     # CAAM 2022: production 705.8万 = 7,058,000; exports 67.9万 = 679,000 -> 7,058,000 / 6,379,000
     assert r["production"] == 7_058_000 and r["exports"] == 679_000
