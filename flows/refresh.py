@@ -1,8 +1,8 @@
 """The refresh flow: snapshots -> raw -> core -> marts -> publish, as coarse Prefect tasks.
 
 One task per source for the snapshot and the raw load, one for the build, one for the publish.
-Tasks pass paths and small typed records (flows/payloads.py), never data frames. The steps themselves are plain
-functions in flows/ingest.py and warehouse/ (they do not import Prefect).
+Tasks pass paths and small typed records (flows/payloads.py), never data frames. The steps
+themselves are plain functions in flows/ingest.py and warehouse/ (they do not import Prefect).
 """
 
 from __future__ import annotations

@@ -650,21 +650,13 @@ def world_share_metrics(obs: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFram
     return pl.concat(frames) if frames else _empty_metrics()
 
 
-def trade_share_metrics(
-    trade: pl.DataFrame, hs_map: pl.DataFrame, min_reporters: int = 30
-) -> pl.DataFrame:
-    """From core.trade (values in USD, partner World), for HS codes in the sector map:
+def china_and_world_by_code(trade: pl.DataFrame) -> pl.DataFrame:
+    """core.trade with the World, one row per HS code, year and map revision: China's
+    ``exports`` and ``imports`` (USD, null when not reported), the ``world``'s exports (sum over
+    reporters, every HS edition) and ``n``, the number of reporters in that sum.
 
-    world_export_share  = China's exports / sum of all reporters' exports   [ratio]
-        only where at least ``min_reporters`` reporters are present for that code and year
-        (so that the sum is a world total; the count is stated in ``method``);
-    trade_balance_index = (X - M) / (X + M) of China's exports and imports  [ratio].
-
-    HS revisions: Comtrade H4/H5 codes are matched to the map's HS2017 rows and H6 to HS2022;
-    the codes used here (8486, 848620, 903082, 8541, 8542) are unchanged across those revisions.
+    HS revisions: Comtrade H4/H5 codes are matched to the map's HS2017 rows and H6 to HS2022.
     """
-    if trade.is_empty():
-        return _empty_metrics()
     revision = (
         pl.when(pl.col("hs_revision") == "HS2022")
         .then(pl.lit("HS2022"))
@@ -684,12 +676,28 @@ def trade_share_metrics(
     for flow in ("exports", "imports"):
         if flow not in china_wide.columns:
             china_wide = china_wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(flow))
+    return china_wide.join(totals, on=["hs_code", "year"], how="left")
+
+
+def trade_share_metrics(
+    trade: pl.DataFrame, hs_map: pl.DataFrame, min_reporters: int = 30
+) -> pl.DataFrame:
+    """From core.trade (values in USD, partner World), for HS codes in the sector map:
+
+    world_export_share  = China's exports / sum of all reporters' exports   [ratio]
+        only where at least ``min_reporters`` reporters are present for that code and year
+        (so that the sum is a world total; the count is stated in ``method``);
+    trade_balance_index = (X - M) / (X + M) of China's exports and imports  [ratio].
+
+    HS revisions: Comtrade H4/H5 codes are matched to the map's HS2017 rows and H6 to HS2022;
+    the codes used here (8486, 848620, 903082, 8541, 8542) are unchanged across those revisions.
+    """
+    if trade.is_empty():
+        return _empty_metrics()
     products = hs_map.select(
         "sector", "product", "hs_code", pl.col("hs_revision").alias("map_revision")
     ).unique(["hs_code", "map_revision"])
-    joined = china_wide.join(products, on=["hs_code", "map_revision"]).join(
-        totals, on=["hs_code", "year"], how="left"
-    )
+    joined = china_and_world_by_code(trade).join(products, on=["hs_code", "map_revision"])
     common = [pl.col("sector"), pl.col("product"), pl.col("year")]
     share = joined.filter(
         pl.col("exports").is_not_null() & (pl.col("n") >= min_reporters) & (pl.col("world") > 0)
@@ -745,35 +753,9 @@ def sector_trade_metrics(
     """
     if trade.is_empty():
         return _empty_metrics()
-    revision = (
-        pl.when(pl.col("hs_revision") == "HS2022")
-        .then(pl.lit("HS2022"))
-        .otherwise(pl.lit("HS2017"))
-    )
     basket = sector_basket_codes(hs_map)
     size = basket.group_by("sector", "map_revision").agg(pl.len().alias("codes"))
-    to_world = trade.filter(pl.col("partner_code") == 0).with_columns(
-        revision.alias("map_revision")
-    )
-    china = (
-        to_world.filter(pl.col("reporter_code") == 156)
-        .group_by("hs_code", "year", "map_revision", "flow")
-        .agg(pl.col("value_usd").sum())
-        .pivot(on="flow", index=["hs_code", "year", "map_revision"], values="value_usd")
-    )
-    for flow in ("exports", "imports"):
-        if flow not in china.columns:
-            china = china.with_columns(pl.lit(None, dtype=pl.Float64).alias(flow))
-    world = (
-        to_world.filter(pl.col("flow") == "exports")
-        .group_by("hs_code", "year", "map_revision")
-        .agg(
-            pl.col("value_usd").sum().alias("world"), pl.col("reporter_code").n_unique().alias("n")
-        )
-    )
-    joined = basket.join(china, on=["hs_code", "map_revision"]).join(
-        world, on=["hs_code", "year", "map_revision"], how="left"
-    )
+    joined = basket.join(china_and_world_by_code(trade), on=["hs_code", "map_revision"])
     per_year = (
         joined.group_by("sector", "map_revision", "year")
         .agg(

@@ -282,6 +282,17 @@ def load_bulk(
     return out, quarantine
 
 
+def _query_with(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, sql: str
+) -> pl.DataFrame:
+    """Run ``sql`` with ``frame`` visible to DuckDB as the view ``name``, for that query only."""
+    con.register(name, frame.to_arrow())
+    try:
+        return con.sql(sql).pl()
+    finally:
+        con.unregister(name)
+
+
 def china_trade_metrics(
     con: duckdb.DuckDBPyConnection,
     hs_map: pl.DataFrame,
@@ -304,10 +315,11 @@ def china_trade_metrics(
         .select("sector", "product", pl.col("hs_code").cast(pl.Int32).alias("k"))
         .unique("k")
     )
-    con.register("sector_products", products.to_arrow())
-    try:
-        frame = con.sql(
-            f"""
+    frame = _query_with(
+        con,
+        "sector_products",
+        products,
+        f"""
             WITH by_product AS (
                 SELECT t, k, sum(v) AS world, sum(v) FILTER (WHERE i = {CHINA}) AS china
                 FROM {table} WHERE k IN (SELECT k FROM sector_products) GROUP BY t, k),
@@ -318,10 +330,8 @@ def china_trade_metrics(
                    o.china_all
             FROM by_product p JOIN totals o USING (t) JOIN sector_products s USING (k)
             WHERE p.china IS NOT NULL AND p.world > 0
-            """
-        ).pl()
-    finally:
-        con.unregister("sector_products")
+            """,
+    )
     basket = china_basket_metrics(con, hs_map, table, revision)
     if frame.is_empty():
         return basket
@@ -387,10 +397,11 @@ def china_basket_metrics(
         pl.col("hs_code").str.len_chars().cast(pl.Int32).alias("digits"),
         pl.col("hs_code").cast(pl.Int32).alias("code"),
     )
-    con.register("sector_baskets", basket.to_arrow())
-    try:
-        frame = con.sql(
-            f"""
+    frame = _query_with(
+        con,
+        "sector_baskets",
+        basket,
+        f"""
             WITH matched AS (
                 SELECT b.sector, t.t, t.i, t.j, t.v FROM {table} t
                 JOIN sector_baskets b ON b.digits = 6 AND t.k = b.code
@@ -401,10 +412,8 @@ def china_basket_metrics(
                    coalesce(sum(v) FILTER (WHERE i = {CHINA}), 0) AS exports,
                    coalesce(sum(v) FILTER (WHERE j = {CHINA}), 0) AS imports
             FROM matched GROUP BY sector, t
-            """
-        ).pl()
-    finally:
-        con.unregister("sector_baskets")
+            """,
+    )
     if frame.is_empty():
         return frame
     common = [
