@@ -75,6 +75,36 @@ class OfficialStats(pa.DataFrameModel):
         return known_publishers(data)
 
 
+class NationalSeries(pa.DataFrameModel):
+    """China's national statistics (NBS national database), one row per series, vintage and
+    year: annual tables as published, monthly tables by their December year-to-date value."""
+
+    series_id: str = pa.Field(description="Series key (facts/nbs_catalogue.csv)")
+    sector_id: str = pa.Field(description="MIC2025 sector (core.sectors)")
+    product: str = pa.Field(description="Product group")
+    measure: str = pa.Field(description="production, exports, imports, revenue ...")
+    year: int = pa.Field(ge=1990, le=2035, description="Calendar year")
+    period_as_published: str = pa.Field(description="NBS period: YYYY, or YYYY-12 (year to date)")
+    value_as_published: float = pa.Field(description="Value as NBS publishes it")
+    unit_as_published: str = pa.Field(description="NBS's unit")
+    value: float = pa.Field(description="Value in base units (`unit`)")
+    unit: str = pa.Field(description="Base unit")
+    indicator: str = pa.Field(description="NBS indicator name")
+    table: str = pa.Field(description="NBS table (path in its indicator tree)")
+    dbcode: str = pa.Field(description="hgnd (annual) or hgyd (monthly)")
+    vintage: str = pa.Field(description="Which scrape or fetch of the database")
+    is_latest_vintage: bool = pa.Field(
+        description="The vintage the metrics read for this series (never two spliced)"
+    )
+    read_from: str = pa.Field(description="Where the value was read (mirror @ commit: cell)")
+    load_id: str = pa.Field(description="Load that wrote the row")
+    snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
+
+    class Config:
+        strict = True
+        unique = ["series_id", "vintage", "year"]
+
+
 class Publishers(pa.DataFrameModel):
     """The publisher vocabulary (facts/publishers.csv): every value's publisher is one of these."""
 

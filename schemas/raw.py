@@ -130,6 +130,47 @@ class ChinaOfficialStats(Lineage):
         unique = ["origin_file", "origin_row"]
 
 
+class NbsNationalData(Lineage):
+    """NBS national database cells: one per series, vintage and period (flows/sources/nbs.py)."""
+
+    series_id: str = pa.Field(
+        str_matches=r"^[A-Z][A-Z0-9_]+$", description="facts/nbs_catalogue.csv"
+    )
+    dbcode: str = pa.Field(isin=["hgnd", "hgyd"], description="hgnd annual, hgyd monthly table")
+    table: str = pa.Field(str_length={"min_value": 1}, description="Table path in NBS's tree")
+    indicator_code: str = pa.Field(description="NBS indicator code (live answers; '' in mirrors)")
+    indicator: str = pa.Field(str_length={"min_value": 1}, description="Indicator name as NBS")
+    period: str = pa.Field(
+        str_matches=r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2]))?$", description="YYYY or YYYY-MM"
+    )
+    value: float = pa.Field(description="Value in `unit`, as NBS publishes it")
+    unit: str = pa.Field(str_length={"min_value": 1}, description="NBS's unit (百万美元, 万台 ...)")
+    unit_source: str = pa.Field(description="Where the unit was read")
+    vintage: str = pa.Field(str_length={"min_value": 1}, description="Which scrape or fetch")
+    read_from: str = pa.Field(str_length={"min_value": 1}, description="Where the cell was read")
+
+    _value_finite = finite("value")
+    _value_positive = row_rule(
+        "value",
+        "greater than 0 (NBS and its mirrors write a missing cell as 0; no catalogued series "
+        "is really zero)",
+        lambda: pl.col("value") > 0,
+    )
+    _no_future = row_rule(
+        "period",
+        "not after the current year",
+        lambda: (
+            pl.col("period").str.slice(0, 4).cast(pl.Int64, strict=False)
+            <= pl.lit(__import__("datetime").date.today().year)
+        ),
+    )
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["series_id", "vintage", "period"]
+
+
 class ComtradeTrade(Lineage):
     """UN Comtrade rows, normalised (one per year, reporter, partner, flow, HS code)."""
 

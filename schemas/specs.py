@@ -146,6 +146,46 @@ class SectorGap(pa.DataFrameModel):
         unique = ["sector_id", "role"]
 
 
+class ValuedDomesticShare(pa.DataFrameModel):
+    """valued_domestic_shares.csv: a domestic share of demand where output is counted in units
+    and trade in money (warehouse/domestic_shares.py)."""
+
+    metric: str = pa.Field(description="Metric name")
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    product: str = pa.Field(description="Product")
+    export_value: str = pa.Field(**SERIES_ID, description="Exports, money")
+    import_value: str = pa.Field(**SERIES_ID, description="Imports, money (same currency)")
+    completions: str = pa.Field(**SERIES_ID, description="Output, units")
+    export_completions: str = pa.Field(**SERIES_ID, description="Output exported, same units")
+    publisher: str = pa.Field(description="Publisher ids ('; '-separated)")
+    definition_id: str = pa.Field(unique=True, description="Definition id")
+    note: str = pa.Field(description="What it counts and assumes")
+
+    class Config:
+        strict = True
+
+
+class NbsCatalogue(pa.DataFrameModel):
+    """facts/nbs_catalogue.csv: the NBS national-database series the project reads, where each
+    sits in NBS's indicator tree, and the series id it becomes in core.official_stats."""
+
+    series_id: str = pa.Field(unique=True, **SERIES_ID, description="Series id")
+    dbcode: str = pa.Field(isin=["hgnd", "hgyd"], description="hgnd annual, hgyd monthly")
+    table: str = pa.Field(description="Path of names in NBS's indicator tree, '/'-separated")
+    indicator: str = pa.Field(description="Indicator name exactly as NBS writes it")
+    frequency: str = pa.Field(isin=["annual", "monthly"], description="Of the table")
+    sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
+    product: str = pa.Field(description="Product group (says 'NBS' so definitions stay apart)")
+    measure: str = pa.Field(description="production, exports, imports, revenue ...")
+    base_unit: str = pa.Field(description="Unit in core.official_stats")
+    mirror_unit: str = pa.Field(description="NBS's unit for the table (the mirrors kept none)")
+    description: str = pa.Field(description="Definition")
+
+    class Config:
+        strict = True
+        unique = ["dbcode", "table", "indicator"]
+
+
 #: file of facts/metrics/ -> its model
 SPECS: dict[str, type[pa.DataFrameModel]] = {
     "balances.csv": Balance,
@@ -156,18 +196,22 @@ SPECS: dict[str, type[pa.DataFrameModel]] = {
     "series_ratios.csv": SeriesRatio,
     "sector_measures.csv": SectorMeasure,
     "sector_gaps.csv": SectorGap,
+    "valued_domestic_shares.csv": ValuedDomesticShare,
 }
 
+#: catalogue files of facts/ (not metric specs) -> their model
+CATALOGUES: dict[str, type[pa.DataFrameModel]] = {"nbs_catalogue.csv": NbsCatalogue}
 
-def validate_spec(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+
+def validate_spec(name: str, frame: pl.DataFrame, folder: str = "facts/metrics") -> pl.DataFrame:
     """Check a spec file's rows; raise ValidationFailed naming the file, row and rule."""
     import pandera.errors
 
     from mic2025.flows.errors import ValidationFailed
 
     try:
-        return SPECS[name].validate(frame, lazy=True)
+        return (SPECS.get(name) or CATALOGUES[name]).validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         raise ValidationFailed(
-            "facts", f"facts/metrics/{name}", describe_failures(exc.failure_cases)
+            "facts", f"{folder}/{name}", describe_failures(exc.failure_cases)
         ) from None

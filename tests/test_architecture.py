@@ -43,7 +43,7 @@ def test_every_source_is_one_complete_declaration():
     from mic2025.warehouse.conform import CONFORMERS
     from mic2025.warehouse.load import raw_schema
 
-    assert len(SOURCES) == 17
+    assert len(SOURCES) == 18
     for source in SOURCES.values():
         assert issubclass(source.raw_model, pa.DataFrameModel), source.name
         assert source.core in CONFORMERS, source.name

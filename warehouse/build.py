@@ -15,6 +15,7 @@ from mic2025.flows.errors import ValidationFailed
 from mic2025.flows.payloads import BuildResult, LoadReport, RunInfo
 from mic2025.flows.settings import facts_dir, storage_version
 from mic2025.flows.sources import baci, get_source
+from mic2025.flows.sources import nbs as nbs_source
 from mic2025.schemas import core as core_schemas
 from mic2025.schemas import facts as fact_schemas
 from mic2025.schemas import marts as mart_schemas
@@ -34,6 +35,7 @@ TABLE_SCHEMAS = {
     "core.publishers": core_schemas.Publishers,
     "core.official_series": core_schemas.OfficialSeries,
     "core.official_stats": core_schemas.OfficialStats,
+    "core.national_series": core_schemas.NationalSeries,
     "core.observations": core_schemas.Observations,
     "core.trade": core_schemas.Trade,
     "core.sector_hs_map": core_schemas.SectorHsMap,
@@ -59,7 +61,11 @@ def read_sectors(root: Path | None = None) -> pl.DataFrame:
 
 
 def read_official_series(root: Path | None = None) -> pl.DataFrame:
-    return pl.read_csv((root or facts_dir()) / "official_series.csv", infer_schema_length=0)
+    """The series catalogue: curated series (facts/official_series.csv) and the NBS national
+    database series (facts/nbs_catalogue.csv), one row each."""
+    curated = pl.read_csv((root or facts_dir()) / "official_series.csv", infer_schema_length=0)
+    nbs = nbs_source.read_catalogue(root).with_columns(pl.lit("NBS").alias("publisher"))
+    return pl.concat([curated, nbs.select(curated.columns)])
 
 
 # --------------------------------------------------------------------------- build
@@ -119,7 +125,8 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
     (``Source.core``, warehouse/conform.py ``CONFORMERS``); a core table no source fed is empty."""
     sectors = read_sectors()
     series = read_official_series()
-    refs = {"sectors": sectors, "series": series}
+    nbs_catalogue = nbs_source.read_catalogue()
+    refs = {"sectors": sectors, "series": series, "nbs_catalogue": nbs_catalogue}
     parts: dict[str, list[pl.DataFrame]] = {c.table: [] for c in conform.CONFORMERS.values()}
     for _, frames in sorted(raw.items()):
         for source_name, frame in frames:
@@ -130,6 +137,11 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
         table: pl.concat(frames) if frames else empty_frame(TABLE_SCHEMAS[table])
         for table, frames in parts.items()
     }
+    # NBS national series feed the metrics as official figures (latest vintage only).
+    nbs_rows = conform.official_from_national(conformed["core.national_series"], nbs_catalogue)
+    if nbs_rows.height:
+        official = conformed["core.official_stats"]
+        conformed["core.official_stats"] = pl.concat([official, nbs_rows.cast(official.schema)])
     return {
         "core.sectors": sectors,
         "core.publishers": conform.read_publishers(),

@@ -425,6 +425,179 @@ def targets(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# --------------------------------------------------------------------------- NBS national series
+
+#: The date in a vintage label ("... scraped 2023-08", "... fetched 2026-12-02"): vintages sort
+#: by it, the latest being the one the metrics read.
+_VINTAGE_DATE = re.compile(r"(\d{4}(?:-\d{2}){0,2})")
+
+
+def _vintage_date(vintage: str) -> str:
+    found = _VINTAGE_DATE.findall(vintage)
+    return found[0] if found else ""
+
+
+def national_series(raw: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """NBS cells -> one row per series, vintage and year, in base units.
+
+    An annual table's value is the year's; of a monthly table only December's year-to-date
+    value (``_累计值``) is kept, as the year's figure. ``value = value_as_published * factor``
+    (warehouse/units.py), converting exactly to the catalogue's base unit or failing the row's
+    source. ``is_latest_vintage`` marks, per series, the newest vintage: the metrics read that
+    one only, so a series is never spliced from two scrapes that NBS revised in between.
+    """
+    joined = raw.join(
+        catalogue.select("series_id", "sector_id", "product", "measure", "base_unit"),
+        on="series_id",
+        how="left",
+    )
+    unknown = joined.filter(pl.col("base_unit").is_null())
+    if unknown.height:
+        raise SourceFormatError(
+            "nbs_national_data",
+            f"series_id {unknown['series_id'][0]!r} is not in facts/nbs_catalogue.csv",
+        )
+    yearly = joined.filter(
+        (pl.col("period").str.len_chars() == 4) | pl.col("period").str.ends_with("-12")
+    )
+    factors: list[float] = []
+    for unit, base, series in yearly.select("unit", "base_unit", "series_id").iter_rows():
+        spec = parse_unit(unit)
+        if not (spec.base_unit == base or (spec.dimension == "count" and base in COUNT_UNITS)):
+            raise SourceFormatError(
+                "nbs_national_data",
+                f"{series}: unit {unit!r} converts to {spec.base_unit!r}, but the series is in "
+                f"{base!r}",
+            )
+        factors.append(spec.factor)
+    latest = (
+        yearly.with_columns(
+            pl.col("vintage")
+            .map_elements(_vintage_date, return_dtype=pl.String)
+            .alias("_vintage_date")
+        )
+        .group_by("series_id")
+        .agg(pl.col("_vintage_date").max().alias("_latest"))
+    )
+    return (
+        yearly.with_columns(
+            pl.col("period").str.slice(0, 4).cast(pl.Int64).alias("year"),
+            pl.col("period").alias("period_as_published"),
+            pl.col("value").alias("value_as_published"),
+            pl.col("unit").alias("unit_as_published"),
+            pl.Series(
+                "value",
+                [
+                    _exact_product(v, f)
+                    for v, f in zip(yearly["value"].to_list(), factors, strict=True)
+                ],
+                dtype=pl.Float64,
+            ),
+            pl.col("base_unit").alias("unit_base"),
+            pl.col("vintage")
+            .map_elements(_vintage_date, return_dtype=pl.String)
+            .alias("_vintage_date"),
+        )
+        .join(latest, on="series_id")
+        .with_columns((pl.col("_vintage_date") == pl.col("_latest")).alias("is_latest_vintage"))
+        .drop("unit")
+        .rename({"unit_base": "unit"})
+        .select(
+            "series_id",
+            "sector_id",
+            "product",
+            "measure",
+            "year",
+            "period_as_published",
+            "value_as_published",
+            "unit_as_published",
+            "value",
+            "unit",
+            "indicator",
+            "table",
+            "dbcode",
+            "vintage",
+            "is_latest_vintage",
+            "read_from",
+            "load_id",
+            "snapshot_sha256",
+        )
+        .sort("series_id", "vintage", "year")
+    )
+
+
+def _mirror_url(read_from: str) -> str:
+    """'github.com/owner/repo@commit:path cell' -> the file's address on GitHub; a live read
+    ('https://... hgnd A0xxx ...') -> the query address."""
+    where = read_from.split(" ", 1)[0]
+    if where.startswith("github.com/") and "@" in where and ":" in where:
+        repo, rest = where.split("@", 1)
+        commit, path = rest.split(":", 1)
+        return f"https://{repo}/blob/{commit}/{path}"
+    return where
+
+
+def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """The latest vintage of each NBS series as core.official_stats rows (publisher NBS, read on
+    the mirror or on NBS's own site), so that metric specs name NBS series like any other."""
+    latest = national.filter(pl.col("is_latest_vintage")).join(
+        catalogue.select("series_id", "description", "frequency"), on="series_id", how="left"
+    )
+    urls = [_mirror_url(r) for r in latest["read_from"].to_list()]
+    return latest.with_columns(
+        pl.lit("NBS").alias("publisher"),
+        pl.lit("FY").alias("period"),
+        pl.lit(False).alias("is_forecast"),
+        pl.lit("exact").alias("qualifier"),
+        pl.lit("NBS").alias("publisher_id"),
+        pl.Series("source_url", urls, dtype=pl.String),
+        pl.Series(
+            "via",
+            [
+                _host(u) if _host(u) not in ("data.stats.gov.cn", "stats.gov.cn") else None
+                for u in urls
+            ],
+            dtype=pl.String,
+        ),
+        pl.lit("国家统计局 national database (data.stats.gov.cn)").alias("publisher_cited"),
+        pl.when(pl.col("frequency") == "monthly")
+        .then(pl.format("{}; {}; December year-to-date = the year", "description", "vintage"))
+        .otherwise(pl.format("{}; {}", "description", "vintage"))
+        .alias("definition"),
+        pl.format("NBS national data ({}): {}", "dbcode", "table").alias("source_title"),
+        pl.col("vintage").map_elements(_vintage_date, return_dtype=pl.String).alias("source_date"),
+        pl.col("read_from").str.split(" ").list.slice(1).list.join(" ").alias("quote"),
+        pl.lit("nbs_national_data.csv").alias("origin_file"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("origin_row"),
+    ).select(
+        "series_id",
+        "sector_id",
+        "product",
+        "measure",
+        "publisher",
+        "year",
+        "period",
+        "is_forecast",
+        "value_as_published",
+        "unit_as_published",
+        "value",
+        "unit",
+        "qualifier",
+        "publisher_id",
+        "via",
+        "publisher_cited",
+        "definition",
+        "source_title",
+        "source_url",
+        "source_date",
+        "quote",
+        "origin_file",
+        "origin_row",
+        "load_id",
+        "snapshot_sha256",
+    )
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -449,6 +622,9 @@ CONFORMERS: dict[str, Conformer] = {
     ),
     "official_stats": Conformer(
         "core.official_stats", lambda src, raw, refs: official_stats(raw, refs["series"])
+    ),
+    "national_series": Conformer(
+        "core.national_series", lambda src, raw, refs: national_series(raw, refs["nbs_catalogue"])
     ),
     "trade": Conformer("core.trade", lambda src, raw, refs: trade(raw)),
     "sector_hs_map": Conformer(

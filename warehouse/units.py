@@ -38,6 +38,7 @@ class UnitSpec:
 #: Scale words, longest first so that 万亿 wins over 万 and 亿.
 SCALES: list[tuple[str, float]] = [
     ("万亿", 1e12),
+    ("百万", 1e6),
     ("trillion", 1e12),
     ("billion", 1e9),
     ("million", 1e6),
@@ -85,6 +86,7 @@ BASES: list[tuple[str, str, str, float]] = [
     ("公里", "km", "length", 1.0),
     ("km", "km", "length", 1.0),
     ("架", "aircraft", "count", 1.0),
+    ("艘", "vessels", "count", 1.0),
     ("aircraft", "aircraft", "count", 1.0),
     ("aircraft per year", "aircraft per year", "capacity", 1.0),
     ("drugs", "products", "count", 1.0),
@@ -165,7 +167,17 @@ def to_base(value: float, unit: str) -> tuple[float, str]:
 
 
 #: Count-like base units that a series may rename (e.g. IC "units" are pieces).
-COUNT_UNITS = {"vehicles", "pieces", "units", "sets", "aircraft", "products", "items", "count"}
+COUNT_UNITS = {
+    "vehicles",
+    "pieces",
+    "units",
+    "sets",
+    "aircraft",
+    "vessels",
+    "products",
+    "items",
+    "count",
+}
 
 
 #: How a bound is shown in front of a value: the reader must never mistake a bound for a value.
