@@ -169,7 +169,11 @@ class SectorSummary(pa.DataFrameModel):
     domestic_supply_metric: str = pa.Field(nullable=True, description="Metric of the measure")
     domestic_supply_product: str = pa.Field(nullable=True, description="Product of the measure")
     domestic_supply_value: float = pa.Field(
-        nullable=True, ge=0, description="Latest value in 2021-2024 (ratio)"
+        nullable=True,
+        ge=0,
+        le=1,
+        description="Share of China's own demand supplied by domestic makers, latest in "
+        "2021-2024 (ratio, 0-1: higher is more self-reliant)",
     )
     domestic_supply_year: int = pa.Field(nullable=True, description="Its year")
     domestic_supply_basis: str = pa.Field(nullable=True, isin=BASES, description="Basis")

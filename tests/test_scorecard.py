@@ -164,3 +164,29 @@ def test_flow_run_publishes_scorecard_and_summary_artifacts(published_warehouse)
     assert by_key["mic2025-scorecard"].type == "table"
     assert "T16" in str(by_key["mic2025-scorecard"].data)
     assert "china_official_stats" in by_key["mic2025-run-summary"].data
+
+
+def test_met_when_an_earlier_year_already_reached_the_target():
+    # T03: quality competitiveness index about 84.5 by 2020; SAMR stated 84.78 (read as 2019)
+    # and no 2020 value -> met, the row saying the year that reached it
+    r = evaluate(84.5, ">=", 2020, measure({2019: 84.78}), AS_OF)
+    assert r["status"] == "met" and r["actual_year"] == 2019
+    assert "2019 = 84.78" in r["rule"] and "reached before the 2020 deadline" in r["rule"]
+    assert r["gap"] == pytest.approx(0.28)
+
+
+def test_an_earlier_reach_is_met_and_a_miss_needs_the_target_years_value():
+    # reached 52% in 2018, fell to 35% in 2020: "reach 50% by 2020" was reached -> met (2018)
+    r = evaluate(0.50, ">=", 2020, measure({2018: 0.52, 2020: 0.35}), AS_OF, "ratio")
+    assert r["status"] == "met" and r["actual_year"] == 2018
+    # never reached, and the 2020 value misses -> missed from 2020's own value
+    r = evaluate(0.50, ">=", 2020, measure({2018: 0.31, 2020: 0.35}), AS_OF, "ratio")
+    assert r["status"] == "missed" and r["actual_year"] == 2020
+    # never reached and no 2020 value -> no_data, not missed
+    r = evaluate(0.50, ">=", 2020, measure({2018: 0.31}), AS_OF, "ratio")
+    assert r["status"] == "no_data"
+    # a lower bound that already meets it earlier decides too; an upper bound does not
+    assert evaluate(0.5, ">=", 2020, measure({2019: 0.6}, bound="lower"), AS_OF)["status"] == "met"
+    assert evaluate(0.5, ">=", 2020, measure({2019: 0.6}, bound="upper"), AS_OF)["status"] == (
+        "no_data"
+    )

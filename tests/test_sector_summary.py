@@ -36,11 +36,12 @@ def test_semiconductors_value_basis_and_baseline(summary):
 
 def test_robots_change_within_one_definition(summary):
     robots = summary["cnc_machine_tools_robots"]
-    # CMIF/CRIA: Chinese brands 33% of China's robot market in 2016, 48.4% in 2023 (+15.4 pts);
-    # MIIT's 58.5% (2024) is another definition and has no baseline, so CMIF is shown
+    # CMIF/CRIA: Chinese brands 33% of China's robot market in 2016; CMIF via People's Daily:
+    # 58.5% in 2024 (+25.5 pts). The latest value of the definition that has a baseline.
     assert robots["domestic_supply_definition"] == "ROBOT_DOMESTIC_BRAND_SHARE:CMIF"
-    assert (robots["baseline_year"], robots["domestic_supply_year"]) == (2016, 2023)
-    assert robots["change_since_baseline"] == pytest.approx(0.154)
+    assert (robots["baseline_year"], robots["domestic_supply_year"]) == (2016, 2024)
+    assert robots["domestic_supply_value"] == pytest.approx(0.585)
+    assert robots["change_since_baseline"] == pytest.approx(0.255)
 
 
 def test_aerospace_bounds_are_kept(summary):
@@ -58,17 +59,48 @@ def test_new_materials_and_biomedicine(summary):
     assert nm["domestic_supply_value"] == pytest.approx(0.47)  # carbon fibre 国产化率 2021
     assert nm["world_position_value"] == pytest.approx(270 / 390)  # USGS MCS 2025, 2024
     bio = summary["biomedicine"]
-    # medical-device import dependence: 24% (2015) -> 14% (2023) = -10 points
-    assert bio["change_since_baseline"] == pytest.approx(-0.10)
-    assert "down 10.0 points" in bio["reading"]
+    # medical-device import dependence 24% (2015) -> 14% (2023), read in the summary's one
+    # orientation: domestic share 1 - 0.24 = 76% -> 1 - 0.14 = 86%, +10 points
+    assert bio["domestic_supply_metric"] == "domestic_share"
+    assert bio["domestic_supply_value"] == pytest.approx(0.86)
+    assert bio["baseline_value"] == pytest.approx(0.76)
+    assert bio["change_since_baseline"] == pytest.approx(0.10)
+    assert "up 10.0 points" in bio["reading"]
 
 
 def test_gaps_say_why(summary):
-    for sector in ("ships", "rail"):
-        row = summary[sector]
-        assert row["domestic_supply_value"] is None
-        assert "searched" in row["domestic_supply_note"]
+    row = summary["rail"]
+    assert row["domestic_supply_value"] is None
+    assert "searched" in row["domestic_supply_note"]
     assert summary["ships"]["world_position_value"] == pytest.approx(0.557)  # MIIT 2024
+
+
+def test_every_domestic_supply_answer_is_a_share_of_demand(summary):
+    """One orientation: a value in [0, 1], higher is more self-reliant; a ratio above 1 is
+    said as 'net exporter' in the note, never given as the answer."""
+    values = [r["domestic_supply_value"] for r in summary.values()]
+    assert all(0 <= v <= 1 for v in values if v is not None)
+    nev = summary["nev"]
+    # CAAM: Chinese brands 79.9% of China's NEV market (2022); production / domestic use 1.11
+    assert (nev["domestic_supply_metric"], nev["domestic_supply_year"]) == (
+        "domestic_brand_share",
+        2022,
+    )
+    assert nev["domestic_supply_value"] == pytest.approx(0.799)
+    assert "net exporter" in nev["domestic_supply_note"]
+    solar = summary["power_equipment"]
+    assert (
+        solar["domestic_supply_value"] is None and "net exporter" in solar["domestic_supply_note"]
+    )
+
+
+def test_ships_domestic_supply_from_nbs_trade_and_miit_tonnage(summary):
+    ships = summary["ships"]
+    # 2021: D = 21,709.47m USD x (3970.3 - 3593) / 3593 = 2,279.7m USD of home deliveries;
+    # D / (D + NBS imports 2,972.77m) = 0.4340, approximate (value per DWT assumed equal)
+    assert ships["domestic_supply_value"] == pytest.approx(0.434025, abs=1e-6)
+    assert (ships["domestic_supply_year"], ships["domestic_supply_bound"]) == (2021, "approximate")
+    assert ships["domestic_supply_publisher"] == "NBS; MIIT"
 
 
 def test_evaluator_verdicts_sit_next_to_ours(summary, published_warehouse):

@@ -26,6 +26,7 @@ from mic2025.flows.errors import Mic2025Error
 from mic2025.flows.formulas import SECTOR_BASKET, sector_basket_codes, trade_balance_index
 from mic2025.flows.settings import facts_dir
 from mic2025.schemas.specs import validate_spec
+from mic2025.warehouse import domestic_shares
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
 
 SELF_SUFFICIENCY_COLUMNS = [
@@ -115,8 +116,12 @@ def significant_digits(value: float) -> int:
     return len(text.rstrip("0")) if text else 0
 
 
-def best_figures(official: pl.DataFrame, *, allow_partial_year: bool = False) -> pl.DataFrame:
-    """One figure per (series_id, year), forecasts never included.
+def best_figures(
+    official: pl.DataFrame, *, allow_partial_year: bool = False, per_publisher: bool = False
+) -> pl.DataFrame:
+    """One figure per (series_id, year), forecasts never included; with ``per_publisher``, one
+    per (series_id, publisher, year): where a series' definition is its publisher's (published
+    shares), two publishers' figures for one year are two definitions, both kept.
 
     Full-year figures only, unless ``allow_partial_year`` (used for shares, where a first-half
     share is still a share; the period is then stated in the metric's ``method``): a full-year
@@ -127,6 +132,7 @@ def best_figures(official: pl.DataFrame, *, allow_partial_year: bool = False) ->
     rows = official.filter(~pl.col("is_forecast"))
     if not allow_partial_year:
         rows = rows.filter(pl.col("period") == "FY")
+    key = ["series_id", "publisher_id", "year"] if per_publisher else ["series_id", "year"]
     return (
         rows.with_columns(
             (pl.col("period") != "FY").alias("_partial"),
@@ -138,7 +144,7 @@ def best_figures(official: pl.DataFrame, *, allow_partial_year: bool = False) ->
             ["series_id", "year", "_partial", "_digits", "origin_file", "origin_row"],
             descending=[False, False, False, True, False, False],
         )
-        .unique(["series_id", "year"], keep="first", maintain_order=True)
+        .unique(key, keep="first", maintain_order=True)
         .drop("_partial", "_digits")
     )
 
@@ -384,7 +390,7 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
 def share_figures(official: pl.DataFrame) -> pl.DataFrame:
     """Best figures where a partial-year figure may stand in for a missing full year (its
     ``period`` says so; part-year values are shown, never trended or scored as years)."""
-    return best_figures(official, allow_partial_year=True)
+    return best_figures(official, allow_partial_year=True, per_publisher=True)
 
 
 def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
@@ -1009,12 +1015,18 @@ def sector_metrics(
         sector_trade_metrics(trade, hs_map),
         revealed_comparative_advantage(trade, hs_map),
         china_series_metrics(observations, sectors),
+        domestic_shares.valued_domestic_share_metrics(best_figures(official), sectors),
         *([extra] if extra is not None and extra.height else []),
     ]
     columns = [c for c in SECTOR_METRIC_COLUMNS if c not in ("load_id", "headline")]
     long = pl.concat(
-        [_complete(p).select(columns).cast({"year": pl.Int64, "value": pl.Float64}) for p in parts]
+        [
+            _complete(p).select(columns).cast({"year": pl.Int64, "value": pl.Float64})
+            for p in parts
+            if p.width
+        ]
     )
+    long = pl.concat([long, domestic_shares.domestic_share_metrics(long)])
     long = long.with_columns(publisher_ids(long, read_publishers()))
     key = ["sector", "product", "year", "period", "metric", "basis", "publisher", "definition_id"]
     long = long.unique(key, keep="first", maintain_order=True)  # a published figure wins over

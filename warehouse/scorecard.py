@@ -258,6 +258,32 @@ def _nearest(
     return prior, "; ".join(parts) if parts else "no actual of any year"
 
 
+def _decided(
+    out: dict,
+    a: Actual,
+    m: Measure,
+    met: bool,
+    year: int,
+    unit: str | None,
+    cmp_text: str,
+    target: float,
+) -> dict:
+    """A passed deadline decided by actual ``a`` (of the target year, or an earlier year that
+    already reached the target)."""
+    when = "" if a.year == year else f" (reached before the {year} deadline)"
+    return {
+        **out,
+        "actual_value": a.value,
+        "actual_year": a.year,
+        "actual_bound": a.bound,
+        "gap": a.value - target,
+        "definition_id": a.definition,
+        "status": "met" if met else "missed",
+        "rule": f"deadline {year} has passed: actual {_describe(a, unit)}{when} "
+        f"{'meets' if met else 'misses'} {cmp_text}. Measure: {m.note}",
+    }
+
+
 def evaluate(
     target: float,
     comparator: str,
@@ -287,8 +313,12 @@ def evaluate(
     cmp_text = f"{comparator} {format_value(target, unit, show_unit=True)}" + (
         f" (about: >= {APPROX_TOLERANCE:.0%} of target)" if comparator == "~" else ""
     )
-    if year < as_of:  # the deadline has passed: met or missed from the target year's actual
+    if year < as_of:  # the deadline has passed: met or missed, never "on track"
+        # "Reach X by Y": met when a value of the target's definition reached X in any year up
+        # to Y (the target year's own value first, then the latest earlier year that did);
+        # missed only from the target year's own value.
         undecided = []
+        missed: tuple[Actual, Measure] | None = None
         for m in measures:
             candidates = sorted(
                 (a for a in m.actuals if a.year == year), key=lambda a: a.bound != "exact"
@@ -297,18 +327,21 @@ def evaluate(
                 verdict = decide(a.value, a.bound, comparator, target)
                 if verdict is None:
                     undecided.append(_describe(a, unit))
-                    continue
-                return {
-                    **out,
-                    "actual_value": a.value,
-                    "actual_year": year,
-                    "actual_bound": a.bound,
-                    "gap": a.value - target,
-                    "definition_id": a.definition,
-                    "status": "met" if verdict else "missed",
-                    "rule": f"deadline {year} has passed: actual {_describe(a, unit)} "
-                    f"{'meets' if verdict else 'misses'} {cmp_text}. Measure: {m.note}",
-                }
+                elif verdict:
+                    return _decided(out, a, m, True, year, unit, cmp_text, target)
+                elif missed is None:
+                    missed = (a, m)
+        if comparator != "=":
+            for m in measures:
+                earlier = sorted(
+                    (a for a in m.actuals if a.year < year),
+                    key=lambda a: (-a.year, a.bound != "exact"),
+                )
+                for a in earlier:
+                    if decide(a.value, a.bound, comparator, target):
+                        return _decided(out, a, m, True, year, unit, cmp_text, target)
+        if missed is not None:
+            return _decided(out, *missed, False, year, unit, cmp_text, target)
         prior, nearest = _nearest(measures, year, unit)
         why = (
             f"the {year} bounds do not decide it ({'; '.join(undecided)})"

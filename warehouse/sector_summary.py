@@ -94,6 +94,9 @@ class Pick:
 
 
 def _candidates(metrics: pl.DataFrame, spec: dict) -> pl.DataFrame:
+    """A measure's full-year headline values. For the domestic-supply answer only shares of
+    China's own demand count (0 to 1): a ratio above 1 says "net exporter", not how much of
+    the demand domestic makers supply (see :func:`net_exporter_note`)."""
     rows = metrics.filter(
         (pl.col("metric") == spec["metric"])
         & (pl.col("product") == spec["product"])
@@ -101,6 +104,8 @@ def _candidates(metrics: pl.DataFrame, spec: dict) -> pl.DataFrame:
         & pl.col("headline")
         & pl.col("value").is_not_null()
     )
+    if spec.get("role") == "domestic_supply":
+        rows = rows.filter(pl.col("value").is_between(0, 1))
     if spec["publisher"]:
         rows = rows.filter(pl.col("publisher").str.contains(f"^(?:{spec['publisher']})$"))
     return rows
@@ -144,6 +149,26 @@ def pick(metrics: pl.DataFrame, specs: list[dict]) -> Pick | None:
             best["sources"],
         )
     return None
+
+
+def net_exporter_note(metrics: pl.DataFrame) -> str | None:
+    """The sector's latest production / domestic use above 1 in the recent window, said as
+    what it is: production is N times domestic use (an upper bound where imports are missing)."""
+    rows = metrics.filter(
+        (pl.col("metric") == "self_sufficiency_ratio")
+        & (pl.col("period") == "FY")
+        & pl.col("headline")
+        & pl.col("year").is_between(*RECENT)
+        & (pl.col("value") > 1)
+    )
+    if rows.is_empty():
+        return None
+    r = rows.sort(["year", "product"], descending=[True, False]).row(0, named=True)
+    bound = {"upper": "at most ", "lower": "at least "}.get(r["bound"], "")
+    return (
+        f"net exporter: {r['product']} production is {bound}{r['value']:.2f} times domestic use "
+        f"in {r['year']} ({r['publisher']}); not a share of demand, so not the answer"
+    )
 
 
 def baseline(metrics: pl.DataFrame, chosen: Pick) -> dict | None:
@@ -272,6 +297,9 @@ def sector_summary(
             )
             if chosen:
                 sources.append(chosen.sources)
+            if role == "domestic_supply" and (exporter := net_exporter_note(own)):
+                note = row["domestic_supply_note"]
+                row["domestic_supply_note"] = f"{note}; {exporter}" if note else exporter
             if role == "domestic_supply":
                 base = baseline(metrics, chosen) if chosen else None
                 base_gap = gaps.filter(

@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-02"
+VERSION = "2026-12-02.2"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -261,6 +261,10 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "eu_provisional_duty_chinese_bevs_max": "EU_PROVISIONAL_DUTY_CHINESE_BEVS_MAX",
     "pc_fleet_avg_fuel_consumption": "MIIT_PC_FLEET_FUEL_CONSUMPTION_NEDC",
     "national_manufacturing_innovation_centres": "MIIT_NATIONAL_MFG_INNOVATION_CENTRES",
+    "shipbuilding_export_completions": "MIIT_SHIP_EXPORT_COMPLETIONS",
+    "mfg_quality_competitiveness_index": "SAMR_MFG_QUALITY_INDEX",
+    "key_process_nc_rate": "MIIT_KEY_PROCESS_NC_RATE",
+    "digital_rd_tool_penetration": "MIIT_DIGITAL_RD_TOOL_PENETRATION",
 }
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
