@@ -39,9 +39,18 @@ class SelfSufficiency(pa.DataFrameModel):
     )
     ratio_bound: str = pa.Field(
         nullable=True,
-        isin=["exact", "upper", "lower"],
-        description="exact, or upper/lower bound when a trade flow is missing (see assumptions)",
+        isin=BOUNDS,
+        description="Bound of self_sufficiency_ratio, from its inputs' bounds and the formula's "
+        "direction (a missing flow counts as a lower bound of 0; warehouse/bounds.py)",
     )
+    import_dependence_bound: str = pa.Field(
+        nullable=True, isin=BOUNDS, description="Bound of import_dependence, likewise"
+    )
+    production_bound: str = pa.Field(
+        nullable=True, isin=BOUNDS, description="Production as published: exact or a bound"
+    )
+    imports_bound: str = pa.Field(nullable=True, isin=BOUNDS, description="Imports, likewise")
+    exports_bound: str = pa.Field(nullable=True, isin=BOUNDS, description="Exports, likewise")
     missing_inputs: str = pa.Field(
         nullable=True, description="Inputs with no data, comma-separated"
     )

@@ -95,7 +95,7 @@ def test_significant_digits(value, digits):
     assert metrics.significant_digits(value) == digits
 
 
-def synthetic(production, imports, exports):
+def synthetic(production, imports, exports, production_bound="exact"):
     rows = []
     for series, value in (("P", production), ("M", imports), ("X", exports)):
         if value is not None:
@@ -104,6 +104,7 @@ def synthetic(production, imports, exports):
                     "series_id": series,
                     "year": 2020,
                     "value": value,
+                    "qualifier": production_bound if series == "P" else "exact",
                     "unit": "units",
                     "source_url": f"https://example.org/{series}",
                 }
@@ -125,7 +126,31 @@ def test_missing_exports_give_lower_bounds():
     # exports assumed 0: SSR >= 60 / 100 = 0.6, import dependence >= 40 / 100 = 0.4
     assert r["self_sufficiency_ratio"] == pytest.approx(0.6)
     assert r["import_dependence"] == pytest.approx(0.4)
-    assert r["ratio_bound"] == "lower"
+    assert r["ratio_bound"] == "lower" and r["import_dependence_bound"] == "lower"
+
+
+def test_a_lower_bound_production_bounds_every_ratio_by_the_formula_direction():
+    balance = metrics.Balance("x", "Widgets", "quantity", "P", "M", "X", "test")
+    # "more than 100" produced, 10 imported, 40 exported (a net exporter):
+    # SSR = 100 / 70 = 1.4286, falls as production rises -> an upper bound
+    # import dependence = 10 / 70 = 0.1429, falls as production rises -> an upper bound
+    r = metrics.supply_balance(synthetic(100.0, 10.0, 40.0, "lower"), balance).row(0, named=True)
+    assert r["self_sufficiency_ratio"] == pytest.approx(100 / 70)
+    assert (r["ratio_bound"], r["import_dependence_bound"]) == ("upper", "upper")
+    # a net importer (60 imported, 20 exported): SSR = 100 / 140 rises with production -> lower
+    r = metrics.supply_balance(synthetic(100.0, 60.0, 20.0, "lower"), balance).row(0, named=True)
+    assert (r["ratio_bound"], r["import_dependence_bound"]) == ("lower", "upper")
+
+
+def test_solar_export_ratios_over_more_than_production_are_upper_bounds(wide):
+    # CPIA/MIIT 2023: modules "超过499GW" produced, 211.7 GW exported: 0.4242 at most
+    long = metrics.balance_metrics(wide)
+    ratios = long.filter((pl.col("metric") == "export_ratio") & (pl.col("year") == 2023)).filter(
+        pl.col("product").is_in(["Solar PV modules", "Solar cells", "Silicon wafers"])
+    )
+    assert set(ratios["bound"].to_list()) == {"upper"}
+    modules = ratios.filter(pl.col("product") == "Solar PV modules").row(0, named=True)
+    assert modules["value"] == pytest.approx(0.4242, abs=5e-5)
 
 
 def test_trade_balance_index_and_export_ratio(wide):

@@ -26,10 +26,9 @@ import polars as pl
 
 from mic2025.flows.settings import facts_dir
 from mic2025.schemas.specs import validate_spec
+from mic2025.warehouse.bounds import FLIP
 
 SPEC = "valued_domestic_shares.csv"
-
-FLIP = {"upper": "lower", "lower": "upper", "exact": "exact", "approximate": "approximate"}
 
 
 def domestic_share_metrics(rows: pl.DataFrame) -> pl.DataFrame:

@@ -26,7 +26,8 @@ from mic2025.flows.errors import Mic2025Error
 from mic2025.flows.formulas import SECTOR_BASKET, sector_basket_codes, trade_balance_index
 from mic2025.flows.settings import facts_dir
 from mic2025.schemas.specs import validate_spec
-from mic2025.warehouse import domestic_shares
+from mic2025.warehouse import bounds, domestic_shares
+from mic2025.warehouse.bounds import ratio_bound, sum_bound
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
 
 SELF_SUFFICIENCY_COLUMNS = [
@@ -43,6 +44,10 @@ SELF_SUFFICIENCY_COLUMNS = [
     "self_sufficiency_ratio",
     "import_dependence",
     "ratio_bound",
+    "import_dependence_bound",
+    "production_bound",
+    "imports_bound",
+    "exports_bound",
     "missing_inputs",
     "assumptions",
     "flags",
@@ -153,6 +158,7 @@ def _term(best: pl.DataFrame, series_id: str | None, name: str) -> pl.DataFrame:
     schema = {
         "year": pl.Int64,
         name: pl.Float64,
+        f"{name}_bound": pl.String,
         f"{name}_unit": pl.String,
         f"{name}_input": pl.String,
         f"{name}_source": pl.String,
@@ -162,10 +168,26 @@ def _term(best: pl.DataFrame, series_id: str | None, name: str) -> pl.DataFrame:
     return best.filter(pl.col("series_id") == series_id).select(
         pl.col("year"),
         pl.col("value").alias(name),
+        pl.col("qualifier").alias(f"{name}_bound"),
         pl.col("unit").alias(f"{name}_unit"),
         pl.format("{}:{}={} {}", "series_id", "year", "value", "unit").alias(f"{name}_input"),
         pl.col("source_url").alias(f"{name}_source"),
     )
+
+
+def _balance_bounds(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Bounds of self-sufficiency and import dependence per year (warehouse/bounds.py): each
+    input's published bound, a missing flow as a lower bound of 0."""
+    ssr, dep = [], []
+    for r in frame.iter_rows(named=True):
+        p, m, x = r["production"], r["imports"], r["exports"]
+        bp = r["production_bound"]
+        bm = r["imports_bound"] if m is not None else "lower"
+        bx = r["exports_bound"] if x is not None else "lower"
+        p, m, x = p or 0.0, m or 0.0, x or 0.0
+        ssr.append(bounds.self_sufficiency_bound(p, m, x, bp, bm, bx))
+        dep.append(bounds.import_dependence_bound(p, m, x, bp, bm, bx))
+    return pl.Series(ssr, dtype=pl.String), pl.Series(dep, dtype=pl.String)
 
 
 def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
@@ -201,14 +223,7 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
     consumption = pl.when(has_p & (has_m | has_x)).then(consumption)
     negative = (consumption <= 0).fill_null(False)
     ratio_ok = has_p & (has_m | has_x) & ~negative
-    bound = (
-        pl.when(has_m & has_x)
-        .then(pl.lit("exact"))
-        .when(has_x)
-        .then(pl.lit("upper"))
-        .when(has_m)
-        .then(pl.lit("lower"))
-    )
+    ssr_bounds, dep_bounds = _balance_bounds(frame)
     missing = pl.concat_str(
         [
             pl.when(~has_p).then(pl.lit("production")),
@@ -261,7 +276,11 @@ def supply_balance(best: pl.DataFrame, balance: Balance) -> pl.DataFrame:
         consumption.alias("apparent_consumption"),
         pl.when(ratio_ok).then(pl.col("production") / consumption).alias("self_sufficiency_ratio"),
         pl.when(ratio_ok & has_m).then(pl.col("imports") / consumption).alias("import_dependence"),
-        pl.when(ratio_ok).then(bound).alias("ratio_bound"),
+        pl.when(ratio_ok).then(ssr_bounds).alias("ratio_bound"),
+        pl.when(ratio_ok & has_m).then(dep_bounds).alias("import_dependence_bound"),
+        pl.col("production_bound"),
+        pl.col("imports_bound"),
+        pl.col("exports_bound"),
         pl.when(missing != "").then(missing).alias("missing_inputs"),
         assumption.alias("assumptions"),
         pl.when(negative).then(pl.lit("negative_apparent_consumption")).alias("flags"),
@@ -333,6 +352,11 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(""))
         .otherwise(pl.format(" [{} bound: {}]", "ratio_bound", "assumptions"))
     )
+    dep_note = (
+        pl.when(pl.col("import_dependence_bound") == "exact")
+        .then(pl.lit(""))
+        .otherwise(pl.format(" [{} bound: {}]", "import_dependence_bound", "assumptions"))
+    )
     common = [pl.col("sector"), pl.col("product"), pl.col("year")]
     tail = [pl.col("basis"), pl.col("publisher"), pl.col("inputs"), pl.col("sources")]
     ssr = wide.filter(pl.col("self_sufficiency_ratio").is_not_null()).select(
@@ -349,8 +373,8 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         *common,
         pl.lit("import_dependence").alias("metric"),
         pl.col("import_dependence").alias("value"),
-        pl.col("ratio_bound").alias("bound"),
-        pl.concat_str([pl.lit("imports / apparent consumption"), bound_note]).alias("method"),
+        pl.col("import_dependence_bound").alias("bound"),
+        pl.concat_str([pl.lit("imports / apparent consumption"), dep_note]).alias("method"),
         *tail,
     )
     both = pl.col("imports").is_not_null() & pl.col("exports").is_not_null()
@@ -358,7 +382,12 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         *common,
         pl.lit("trade_balance_index").alias("metric"),
         trade_balance_index().alias("value"),
-        pl.lit("exact").alias("bound"),
+        pl.struct("exports_bound", "imports_bound")
+        .map_elements(
+            lambda r: bounds.trade_balance_bound(r["exports_bound"], r["imports_bound"]),
+            return_dtype=pl.String,
+        )
+        .alias("bound"),
         pl.lit("(exports - imports) / (exports + imports)").alias("method"),
         *tail,
     )
@@ -366,7 +395,12 @@ def balance_metrics(wide: pl.DataFrame) -> pl.DataFrame:
         *common,
         pl.lit("export_ratio").alias("metric"),
         (pl.col("exports") / pl.col("production")).alias("value"),
-        pl.lit("exact").alias("bound"),
+        pl.struct("exports_bound", "production_bound")
+        .map_elements(
+            lambda r: bounds.export_ratio_bound(r["exports_bound"], r["production_bound"]),
+            return_dtype=pl.String,
+        )
+        .alias("bound"),
         pl.lit("exports / production").alias("method"),
         *tail,
     )
@@ -422,29 +456,6 @@ def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl
         ).alias("inputs"),
         pl.col("source_url").alias("sources"),
     )
-
-
-def ratio_bound(numerator: str, denominator: str) -> str:
-    """Bound of n / d from the bounds of n and d: a lower-bound numerator over an exact
-    denominator is a lower bound; a lower-bound denominator makes the ratio an upper bound;
-    conflicting directions give no bound (shown as approximate)."""
-    flip = {"lower": "upper", "upper": "lower"}
-    parts = {numerator, flip.get(denominator, denominator)} - {"exact"}
-    if not parts:
-        return "exact"
-    if parts == {"lower"}:
-        return "lower"
-    if parts == {"upper"}:
-        return "upper"
-    return "approximate"
-
-
-def sum_bound(bounds: list[str]) -> str:
-    """Bound of a sum: lower if any term is a lower bound (and none an upper), and so on."""
-    kinds = set(bounds) - {"exact"}
-    if not kinds:
-        return "exact"
-    return kinds.pop() if len(kinds) == 1 else "approximate"
 
 
 def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:

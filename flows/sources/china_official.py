@@ -273,7 +273,7 @@ MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 #: (``_BEFORE``) or right after (``_AFTER``) the number in its quote.
 _QUALIFIERS_BEFORE: list[tuple[str, str]] = [
     (
-        r"(超过|超|逾|突破|多于|大于|高于|more than|over|above|exceeds?|exceeding|at least|>)\s*$",
+        r"(超过|超|逾|突破|多于|大于|高于|more than|over|above|exceed(?:s|ed|ing)?|at least|>)\s*$",
         "lower",
     ),
     (r"(不足|不到|少于|低于|less than|under|below|fewer than|<)\s*$", "upper"),
@@ -287,7 +287,9 @@ _QUALIFIERS_AFTER: list[tuple[str, str]] = [
 
 
 def _number_forms(value: str) -> list[str]:
-    """How a published value may be written in its quote: '1288.8', '12,888', '49.0' -> '49'."""
+    """How a published value may be written in its quote: '1288.8', '12,888', '49.0' -> '49';
+    then, for a value transcribed in units, the same value in the quote's scale words
+    (7740000 -> '7.74' of "about 7.74 million", 10500000 -> '1050' of "1050万")."""
     forms = [value]
     try:
         number = float(value)
@@ -297,6 +299,8 @@ def _number_forms(value: str) -> list[str]:
         forms += [f"{int(number)}", f"{int(number):,}"]
     else:
         forms += [f"{number:,}", f"{number:g}"]
+    if abs(number) >= 1000:
+        forms += [f"{number / scale:g}" for scale in (1e9, 1e8, 1e6, 1e4, 1e3)]
     return list(dict.fromkeys(f for f in forms if f))
 
 
