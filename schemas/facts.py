@@ -5,7 +5,20 @@ from __future__ import annotations
 import pandera.polars as pa
 
 COMPARATORS = ["=", ">", ">=", "<", "<=", "~"]
-VERDICTS = ["supported", "contradicted", "unverifiable"]
+#: supported / contradicted: decided by a measure of what the claim states; outdated: the figure
+#: was superseded before the article's date (the later value is given); not_measurable: the claim
+#: restates a date or the existence of a target; unverifiable: no measure, or the measures do not
+#: decide it. Evaluator verdicts also: partly_agrees (one category apart), circular (our reading
+#: rests on the evaluator's own figure, so it is not counted).
+VERDICTS = [
+    "supported",
+    "contradicted",
+    "outdated",
+    "not_measurable",
+    "unverifiable",
+    "partly_agrees",
+    "circular",
+]
 
 
 class ArticleClaims(pa.DataFrameModel):
@@ -57,7 +70,11 @@ class ClaimChecks(pa.DataFrameModel):
     claim_unit: str = pa.Field(description="Unit of claim_value")
     comparator: str = pa.Field(isin=COMPARATORS, description="Comparator of the claim")
     claim_year: int = pa.Field(nullable=True, description="Year stated in the claim")
-    verdict: str = pa.Field(isin=VERDICTS, description="supported, contradicted or unverifiable")
+    verdict: str = pa.Field(
+        isin=VERDICTS,
+        description="supported, contradicted, outdated, not_measurable, "
+        "unverifiable; for evaluator verdicts also partly_agrees, circular",
+    )
     computed_value: float = pa.Field(nullable=True, description="Warehouse value compared")
     computed_unit: str = pa.Field(nullable=True, description="Unit of computed_value")
     metric_used: str = pa.Field(nullable=True, description="Metric / series / target compared")

@@ -36,6 +36,7 @@ import yaml
 
 from mic2025.flows.errors import SourceFormatError
 from mic2025.flows.settings import facts_dir
+from mic2025.warehouse.conform import read_publishers, resolve_publisher
 from mic2025.warehouse.metrics import best_figures
 from mic2025.warehouse.units import format_value
 
@@ -222,7 +223,75 @@ def _year_for(claim: dict) -> tuple[int | None, str]:
     return None, f"latest year up to {limit} (article published {claim['published']})"
 
 
+def read_superseded(root=None) -> pl.DataFrame:
+    """facts/superseded_series.csv: a series replaced by another from a date (a provisional
+    duty by the definitive one)."""
+    return pl.read_csv((root or facts_dir()) / "superseded_series.csv", infer_schema_length=0)
+
+
 def check_one(
+    claim: dict, sector_metrics: pl.DataFrame, official: pl.DataFrame, targets: pl.DataFrame
+) -> dict:
+    """One claim's verdict. A verdict rests on a measure of what the claim states:
+
+    - a claim that restates a date, or the existence of a target, is ``not_measurable`` (the
+      reason still says whether the date or the target is as stated);
+    - a figure superseded before the article's date is ``outdated``, with the later value;
+    - otherwise ``supported`` / ``contradicted`` by the measure, or ``unverifiable``.
+    """
+    result = _measure_claim(claim, sector_metrics, official, targets)
+    kind, _, spec = claim["metric_key"].partition(":")
+    if kind == "target":
+        return {
+            **result,
+            "verdict": "not_measurable",
+            "reason": "states a MIC2025 target: that a target exists is not evidence of what was "
+            f"achieved ({result['reason']})",
+        }
+    if claim["unit"].strip().lower() == "year":
+        return {
+            **result,
+            "verdict": "not_measurable",
+            "reason": f"restates a date, which measures nothing of the plan's results "
+            f"({result['reason']})",
+        }
+    if kind == "series" and result["verdict"] in ("supported", "contradicted"):
+        later = read_superseded().filter(pl.col("series_id") == spec)
+        if later.height:
+            successor = later.row(0, named=True)
+            published = str(claim["published"])
+            if successor["in_force_from"] <= published:
+                replacement = _measure_claim(
+                    {**claim, "metric_key": f"series:{successor['superseded_by']}"},
+                    sector_metrics,
+                    official,
+                    targets,
+                )
+                value = replacement["computed_value"]
+                shown = (
+                    format_value(value, replacement["computed_unit"])
+                    if value is not None
+                    else "no value"
+                )
+                return {
+                    **result,
+                    "verdict": "outdated",
+                    "computed_value": value,
+                    "computed_unit": replacement["computed_unit"],
+                    "metric_used": replacement["metric_used"],
+                    "evidence_sources": " | ".join(
+                        x
+                        for x in (result["evidence_sources"], replacement["evidence_sources"])
+                        if x
+                    ),
+                    "reason": f"{result['reason']}; but {spec} was superseded on "
+                    f"{successor['in_force_from']}, before the article ({published}), by "
+                    f"{successor['superseded_by']} = {shown}. {successor['note']}",
+                }
+    return result
+
+
+def _measure_claim(
     claim: dict, sector_metrics: pl.DataFrame, official: pl.DataFrame, targets: pl.DataFrame
 ) -> dict:
     kind, _, spec = claim["metric_key"].partition(":")
@@ -441,6 +510,14 @@ def _sector_numbers(row: dict) -> str:
     return ", ".join(parts)
 
 
+def _evaluator_id(publisher: str, publishers: pl.DataFrame) -> str | None:
+    """The vocabulary id of an evaluator ('MERICS (Andreas Mischer)' -> MERICS), if listed."""
+    try:
+        return resolve_publisher(publisher, "", publishers)
+    except SourceFormatError:
+        return None
+
+
 def evaluator_verdicts(
     claims: pl.DataFrame, summary: pl.DataFrame, sectors: pl.DataFrame, load_id: str
 ) -> pl.DataFrame:
@@ -452,20 +529,28 @@ def evaluator_verdicts(
     rows = []
     by_sector = {r["sector_id"]: r for r in summary.iter_rows(named=True)}
     verdict_claims = claims.filter(pl.col("metric_key").str.starts_with("verdict:"))
+    publishers = read_publishers()
     for claim in verdict_claims.iter_rows(named=True):
         sector_id = claim["metric_key"].split(":", 1)[1]
         theirs = int(claim["value"])
         row = by_sector.get(sector_id)
         ours, label = our_reading(row) if row else (None, "unknown sector")
         numbers = _sector_numbers(row) if row else ""
-        if ours is None:
+        own = _evaluator_id(claim["publisher"], publishers)
+        used = set()
+        for role in ("domestic_supply", "world_position"):
+            if row and row[f"{role}_publisher"]:
+                used |= set(row[f"{role}_publisher"].split("; "))
+        if ours is not None and own is not None and own in used:
+            verdict, how = "circular", f"not counted: our numbers use {own}'s own figure"
+        elif ours is None:
             verdict, how = "unverifiable", f"our numbers: {label}"
         elif ours == theirs:
             verdict, how = "supported", "agrees"
         elif abs(ours - theirs) == 2:
             verdict, how = "contradicted", "disagrees"
         else:
-            verdict, how = "unverifiable", "partly agrees"
+            verdict, how = "partly_agrees", "partly agrees"
         reason = (
             f"evaluator: {VERDICT_WORDS[theirs]}; our numbers: {label} ({numbers}); {how}. "
             f"Rule: strong if domestic supply >= {STRONG_DOMESTIC:.0%} or world share >= "

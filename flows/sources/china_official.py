@@ -259,6 +259,7 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "us_section301_china_tariffs_first_year": "US_SECTION301_FIRST_YEAR",
     "us_tariff_chinese_evs": "US_TARIFF_CHINESE_EVS",
     "eu_provisional_duty_chinese_bevs_max": "EU_PROVISIONAL_DUTY_CHINESE_BEVS_MAX",
+    "eu_definitive_duty_chinese_bevs_max": "EU_DEFINITIVE_DUTY_CHINESE_BEVS_MAX",
     "pc_fleet_avg_fuel_consumption": "MIIT_PC_FLEET_FUEL_CONSUMPTION_NEDC",
     "national_manufacturing_innovation_centres": "MIIT_NATIONAL_MFG_INNOVATION_CENTRES",
     "shipbuilding_export_completions": "MIIT_SHIP_EXPORT_COMPLETIONS",
