@@ -96,6 +96,12 @@ class PublishedShare(pa.DataFrameModel):
     series_id: str = pa.Field(**SERIES_ID, description="facts/official_series.csv")
     metric: str = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$", description="Metric name")
     basis: str = pa.Field(isin=BASES, description="quantity or value")
+    edition: str = pa.Field(
+        nullable=True,
+        isin=["report_year"],
+        description="report_year: each year's report is its own definition (IC Insights "
+        "changed its market definition between editions); empty: one definition",
+    )
     note: str = pa.Field(nullable=True, description="What the share measures")
 
     class Config:

@@ -210,3 +210,30 @@ def test_artifact_and_cli_formats_agree():
     (row,) = artifact_rows(card)
     assert row["target"] == ">= 5.0% by 2020" and row["actual"] == "5.7% (2020)"
     assert list(row)[:2] == ["target_id", "status"]
+
+
+def test_one_headline_per_publisher_and_year_the_original_before_its_copy(wh):
+    # IEA's own EV data and OWID's copy of it give 58.7% and 59.9% for 2023: one headline, IEA's
+    got = rows(
+        wh,
+        "select definition_id, headline from marts.sector_metrics where metric = "
+        "'china_share_of_world_demand' and product = 'Electric cars' and year = 2023",
+    )
+    heads = [r["definition_id"] for r in got if r["headline"]]
+    assert len(heads) == 1 and heads[0].startswith("iea_global_ev_data")
+    dup = rows(
+        wh,
+        "select count(*) n from (select sector, product, metric, year, period, publisher from "
+        "marts.sector_metrics where headline group by all having count(*) > 1)",
+    )
+    assert dup[0]["n"] == 0
+
+
+def test_ic_insights_editions_are_definitions_of_their_own(wh):
+    got = rows(
+        wh,
+        "select year, definition_id from marts.sector_metrics where metric = "
+        "'self_sufficiency_ratio' and publisher = 'IC_INSIGHTS' and year in (2013, 2021)",
+    )
+    ids = {r["year"]: r["definition_id"] for r in got}
+    assert ids[2013].endswith(":edition 2019") and ids[2021].endswith(":edition 2022")

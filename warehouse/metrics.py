@@ -433,8 +433,16 @@ def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl
     Spec: facts/metrics/published_shares.csv (series_id, metric, basis). The definition is the
     series (one publisher's one measure); ``bound`` is the published qualifier ("more than 80%"
     is a lower bound)."""
-    spec = metric_spec("published_shares.csv").select("series_id", "metric", "basis")
+    spec = metric_spec("published_shares.csv").select("series_id", "metric", "basis", "edition")
     figures = share_figures(official).join(spec, on="series_id", how="inner")
+    # A series whose publisher redefines it between report editions is one definition per
+    # edition: the report's year (of the page's date), or 'undated' where the page gives none.
+    edition = pl.when(pl.col("edition") == "report_year").then(
+        pl.format(
+            ":edition {}",
+            pl.col("source_date").str.slice(0, 4).fill_null("undated"),
+        )
+    )
     return figures.join(sectors.select("sector_id", "sector"), on="sector_id").select(
         pl.col("sector"),
         pl.col("product"),
@@ -445,7 +453,9 @@ def published_share_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl
         pl.lit("ratio").alias("unit"),
         pl.col("basis"),
         pl.col("qualifier").alias("bound"),
-        pl.format("{}:{}", "series_id", "publisher_id").alias("definition_id"),
+        pl.concat_str(
+            [pl.format("{}:{}", "series_id", "publisher_id"), edition.fill_null("")]
+        ).alias("definition_id"),
         pl.lit(None, dtype=pl.String).alias("caveat"),
         pl.col("publisher_id").alias("publisher"),
         pl.format(
@@ -995,12 +1005,16 @@ def publisher_ids(frame: pl.DataFrame, publishers: pl.DataFrame) -> pl.Series:
 
 
 def headline_flags(frame: pl.DataFrame) -> pl.Series:
-    """headline = the row to show first for its sector, product, metric and year: the value
-    basis wherever one exists (a quantity ratio of unlike goods is never the headline)."""
-    has_value = (
-        (pl.col("basis") == "value").any().over("sector", "product", "metric", "year", "period")
-    )
-    return frame.select(((pl.col("basis") == "value") | ~has_value).alias("headline")).to_series()
+    """headline = the one row to show for its sector, product, metric, year and publisher: the
+    value basis wherever one exists (a quantity ratio of unlike goods is never the headline),
+    then the first in spec order (a publisher's own data before a copy of it: IEA before OWID's
+    copy of IEA). Two publishers' figures stay two definitions, each with its headline."""
+    group = ["sector", "product", "metric", "year", "period"]
+    has_value = (pl.col("basis") == "value").any().over(group)
+    eligible = (pl.col("basis") == "value") | ~has_value
+    ranked = frame.with_row_index("_i").with_columns(eligible.alias("_ok"))
+    first = pl.col("_i").filter(pl.col("_ok")).min().over([*group, "publisher"])
+    return ranked.select((pl.col("_ok") & (pl.col("_i") == first)).alias("headline")).to_series()
 
 
 def sector_metrics(
