@@ -222,6 +222,11 @@ class Targets(pa.DataFrameModel):
     curator_note: str = pa.Field(
         nullable=True, description="This project's remark on the target (not the plan's words)"
     )
+    same_goal_as: str = pa.Field(
+        nullable=True,
+        description="Another target that states the same goal (in another document): the two "
+        "are scored alike and counted once",
+    )
     load_id: str = pa.Field(description="Load that wrote the row")
     snapshot_sha256: str = pa.Field(description="Snapshot the row comes from")
 

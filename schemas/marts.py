@@ -146,7 +146,9 @@ class Scorecard(pa.DataFrameModel):
     projected_value: float = pa.Field(nullable=True, description="Trend or interpolation value")
     gap: float = pa.Field(nullable=True, description="(actual or projected) - target")
     status: str = pa.Field(
-        isin=["met", "on_track", "off_track", "missed", "no_data"], description="Status"
+        isin=["met", "on_track", "off_track", "missed", "no_data", "disputed"],
+        description="Status; disputed: the target's wording is reported two ways and the two "
+        "readings give different results (both in rule)",
     )
     rule: str = pa.Field(description="How the status was reached, with the numbers")
     measure: str = pa.Field(nullable=True, description="Warehouse series that measures the target")
@@ -157,6 +159,9 @@ class Scorecard(pa.DataFrameModel):
     confidence: str = pa.Field(description="stated_in_source or secondary_source (the target)")
     curator_note: str = pa.Field(
         nullable=True, description="This project's remark on the target (not the plan's words)"
+    )
+    same_goal_as: str = pa.Field(
+        nullable=True, description="The target stating the same goal; this one is counted once"
     )
     target_source_url: str = pa.Field(description="Where the target was read")
     load_id: str = pa.Field(description="Refresh that computed the row")
@@ -216,6 +221,9 @@ class SectorSummary(pa.DataFrameModel):
     targets_on_track: int = pa.Field(ge=0, description="Future targets on track")
     targets_off_track: int = pa.Field(ge=0, description="Future targets off track")
     targets_no_data: int = pa.Field(ge=0, description="Targets without a decisive actual")
+    targets_disputed: int = pa.Field(
+        ge=0, description="Targets whose disputed wording gives two results"
+    )
     evaluator_verdicts: str = pa.Field(
         nullable=True, description="Third-party evaluators' verdicts and whether our numbers agree"
     )

@@ -68,7 +68,10 @@ def test_readme_coverage_matrix_is_current(published_warehouse):
 def test_describe_lists_columns_with_checks():
     result = CliRunner().invoke(app, ["describe", "marts.scorecard", "--format", "csv"])
     assert result.exit_code == 0
-    assert 'status,String,false,"in met, on_track, off_track, missed, no_data"' in result.stdout
+    assert (
+        'status,String,false,"in met, on_track, off_track, missed, no_data, disputed"'
+        in result.stdout
+    )
 
 
 def test_describe_unknown_table():

@@ -241,3 +241,13 @@ def test_the_trade_basket_is_the_world_position_only_where_nothing_published(pub
     # ships keep MIIT's published share of world completions (55.7% in 2024)
     assert ships["world_position_metric"] == "china_share_of_world_production"
     assert ships["world_position_value"] == pytest.approx(0.557)
+
+
+def test_one_goal_in_two_documents_is_counted_once(summary):
+    nev = summary["nev"]
+    # NEV targets T19-T34 less T34 (the same goal as T20): 15 counted
+    counted = sum(
+        nev[f"targets_{s}"]
+        for s in ("met", "missed", "on_track", "off_track", "no_data", "disputed")
+    )
+    assert counted == 15

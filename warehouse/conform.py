@@ -419,6 +419,7 @@ def targets(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
             "sector_id",
             *TARGET_COLUMNS[1:],
             "curator_note",
+            "same_goal_as",
             "load_id",
             "snapshot_sha256",
         )

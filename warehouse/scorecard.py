@@ -59,6 +59,7 @@ SCORECARD_COLUMNS = [
     "sources",
     "confidence",
     "curator_note",
+    "same_goal_as",
     "target_source_url",
     "load_id",
 ]
@@ -412,8 +413,10 @@ def scorecard(
 ) -> pl.DataFrame:
     """marts.scorecard: one row per target (targets without a measure stay, as no_data)."""
     by_target: dict[str, list[dict]] = {}
+    alternative: dict[str, list[dict]] = {}
     for r in measures.iter_rows(named=True):
-        by_target.setdefault(r["target_id"], []).append(r)
+        into = alternative if (r.get("reading") or "") == "alternative" else by_target
+        into.setdefault(r["target_id"], []).append(r)
     names = dict(sectors.select("sector_id", "sector").iter_rows())
     rows = []
     for t in targets.sort("target_id").iter_rows(named=True):
@@ -435,6 +438,22 @@ def scorecard(
         if not declared:
             note = next((x.get("note") for x in mappings if x.get("note")), None)
             result["rule"] = f"no_data: {note or result['rule']}"
+        if t["target_id"] in alternative:
+            result = _with_alternative_reading(
+                result,
+                alternative[t["target_id"]],
+                t,
+                target_value,
+                official,
+                sector_metrics,
+                as_of,
+                "ratio" if percent else t["unit"],
+            )
+        if t.get("same_goal_as"):
+            result["rule"] += (
+                f" Same goal as {t['same_goal_as']} (another document): counted once, as "
+                f"{t['same_goal_as']}."
+            )
         rows.append(
             {
                 "target_id": t["target_id"],
@@ -449,6 +468,7 @@ def scorecard(
                 "sources": " | ".join(m.sources for m in declared if m.sources) or None,
                 "confidence": t["confidence"],
                 "curator_note": t["curator_note"],
+                "same_goal_as": t.get("same_goal_as"),
                 "target_source_url": t["source_url"],
                 "load_id": load_id,
             }
@@ -468,6 +488,37 @@ def scorecard(
     return pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None).select(
         SCORECARD_COLUMNS
     )
+
+
+def _with_alternative_reading(
+    result: dict,
+    mappings: list[dict],
+    target: dict,
+    target_value: float,
+    official: pl.DataFrame,
+    sector_metrics: pl.DataFrame,
+    as_of: int | None,
+    unit: str,
+) -> dict:
+    """A target whose wording is reported two ways: scored under both readings. When the two
+    results differ the status is ``disputed`` and the rule gives both; when they agree, the
+    status stands and the rule says the dispute does not change it."""
+    declared = [m for m in (measure_for(x, official, sector_metrics) for x in mappings) if m]
+    other = evaluate(
+        target_value, target["comparator"], target["target_year"], declared, as_of, unit
+    )
+    why = mappings[0].get("note") or "the target's wording is disputed"
+    if other["status"] == result["status"]:
+        return {
+            **result,
+            "rule": f"{result['rule']} The other reading gives the same: {other['rule']} ({why})",
+        }
+    return {
+        **result,
+        "status": "disputed",
+        "rule": f"disputed: as compiled, {result['status']}: {result['rule']} Other reading, "
+        f"{other['status']}: {other['rule']} ({why})",
+    }
 
 
 def _series_of(mapping: dict, official: pl.DataFrame) -> list[str]:

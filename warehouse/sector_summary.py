@@ -62,6 +62,7 @@ SUMMARY_COLUMNS = [
     "targets_on_track",
     "targets_off_track",
     "targets_no_data",
+    "targets_disputed",
     "evaluator_verdicts",
     "reading",
     "sources",
@@ -245,11 +246,18 @@ def reading(row: dict) -> str:
     else:
         parts.append("no world-position measure for 2021-2024")
     scored = row["targets_met"] + row["targets_missed"]
-    total = scored + row["targets_on_track"] + row["targets_off_track"] + row["targets_no_data"]
+    total = (
+        scored
+        + row["targets_on_track"]
+        + row["targets_off_track"]
+        + row["targets_no_data"]
+        + row.get("targets_disputed", 0)
+    )
     if total:
         parts.append(
             f"{row['targets_met']} of {total} MIC2025 targets met, {row['targets_missed']} missed"
             + (f", {row['targets_no_data']} without data" if row["targets_no_data"] else "")
+            + (f", {row['targets_disputed']} disputed" if row.get("targets_disputed") else "")
         )
     return f"{name}: " + "; ".join(parts) + "."
 
@@ -324,8 +332,11 @@ def sector_summary(
                 )
                 if base:
                     sources.append(base["sources"])
-        statuses = card.filter(pl.col("sector") == s["sector"])["status"].to_list()
-        for status in ("met", "missed", "on_track", "off_track", "no_data"):
+        counted = card.filter(pl.col("sector") == s["sector"])
+        if "same_goal_as" in counted.columns:  # one goal in two documents counts once
+            counted = counted.filter(pl.col("same_goal_as").is_null())
+        statuses = counted["status"].to_list()
+        for status in ("met", "missed", "on_track", "off_track", "no_data", "disputed"):
             row[f"targets_{status}"] = statuses.count(status)
         verdict_text = None
         if verdicts is not None and verdicts.height:
