@@ -53,6 +53,12 @@ class OfficialStats(pa.DataFrameModel):
     via: str = pa.Field(
         nullable=True, description="Page or outlet that reposts the figure (null: the original)"
     )
+    read_on: str = pa.Field(
+        isin=["official", "major", "mirror", "repost", "unrelated"],
+        description="Where the figure was read: the publisher's own or a government site, a "
+        "major news or trade host, a public mirror of the publisher's database, another repost, "
+        "or a host unrelated to the subject (facts/hosts.csv; a bare IP address is unrelated)",
+    )
     publisher_cited: str = pa.Field(
         nullable=True, description="Releasing body as cited on the page"
     )

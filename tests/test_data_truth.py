@@ -237,3 +237,25 @@ def test_ic_insights_editions_are_definitions_of_their_own(wh):
     )
     ids = {r["year"]: r["definition_id"] for r in got}
     assert ids[2013].endswith(":edition 2019") and ids[2021].endswith(":edition 2022")
+
+
+def test_the_original_publisher_comes_first_and_the_copy_is_classified(wh):
+    got = rows(
+        wh,
+        "select series_id, year, publisher_id, read_on, via, publisher_cited from "
+        "core.official_stats where (series_id = 'NBS_INDUSTRIAL_ROBOT_OUTPUT' and year = 2020) "
+        "or (series_id = 'CARBON_FIBER_DOMESTIC_SUPPLY_SHARE' and year = 2021)",
+    )
+    by = {r["series_id"]: r for r in got}
+    # robot output is NBS's count, quoted by MIIT; carbon fibre is Saiao's (Lin Gang's report)
+    assert by["NBS_INDUSTRIAL_ROBOT_OUTPUT"]["publisher_id"] == "NBS"
+    assert "[original: NBS:" in by["NBS_INDUSTRIAL_ROBOT_OUTPUT"]["publisher_cited"]
+    assert by["CARBON_FIBER_DOMESTIC_SUPPLY_SHARE"]["publisher_id"] == "LINGANG"
+    kinds = {
+        r["via"]: r["read_on"]
+        for r in rows(wh, "select distinct via, read_on from core.official_stats")
+    }
+    assert kinds[None] == "official" and kinds["en.people.cn"] == "major"
+    assert kinds["javascriptjump.com"] == "unrelated"  # a programming site reposting news
+    assert kinds["58.221.163.238"] == "unrelated"  # a bare IP address
+    assert kinds["github.com"] == "mirror"

@@ -198,15 +198,25 @@ def official_stats(
             "publisher_cited", "publisher", "source_title"
         ).iter_rows()
     ]
+    overrides = read_publisher_overrides()
+    cited = joined["publisher_cited"].to_list()
+    for i, key in enumerate(joined.select("origin_file", "origin_row").iter_rows()):
+        if key in overrides:
+            pid, why = overrides[key]
+            ids[i] = pid
+            cited[i] = f"{cited[i] or ''} [original: {pid}: {why}]".strip()
     via = [
         repost_host(url, pid, publishers)
         for url, pid in zip(joined["source_url"].to_list(), ids, strict=True)
     ]
+    hosts = read_hosts()
     return joined.with_columns(
         pl.col("value").alias("value_as_published"),
         pl.col("unit").alias("unit_as_published"),
         pl.Series("publisher_id", ids, dtype=pl.String),
         pl.Series("via", via, dtype=pl.String),
+        pl.Series("read_on", [host_kind(v, hosts) for v in via], dtype=pl.String),
+        pl.Series("publisher_cited", cited, dtype=pl.String),
         pl.Series(
             "value",
             [_exact_product(v, f) for v, f in zip(joined["value"].to_list(), factors, strict=True)],
@@ -229,6 +239,7 @@ def official_stats(
         "qualifier",
         "publisher_id",
         "via",
+        "read_on",
         "publisher_cited",
         "definition",
         "source_title",
@@ -240,6 +251,40 @@ def official_stats(
         "load_id",
         "snapshot_sha256",
     )
+
+
+def read_publisher_overrides(root=None) -> dict[tuple[str, int], tuple[str, str]]:
+    """facts/publisher_overrides.csv: where a transcription names the reposter (or the ministry
+    that quoted a statistic), the original publisher, with the reason."""
+    frame = pl.read_csv((root or facts_dir()) / "publisher_overrides.csv", infer_schema_length=0)
+    return {
+        (r["origin_file"], int(r["origin_row"])): (r["publisher_id"], r["why"])
+        for r in frame.iter_rows(named=True)
+    }
+
+
+def read_hosts(root=None) -> dict[str, str]:
+    """facts/hosts.csv: host -> official, major (a major news or trade host), mirror,
+    unrelated (a host with nothing to do with the subject); any other host is a repost."""
+    frame = pl.read_csv((root or facts_dir()) / "hosts.csv", infer_schema_length=0)
+    return dict(frame.select("host", "kind").iter_rows())
+
+
+_IP_HOST = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+def host_kind(via: str | None, hosts: dict[str, str]) -> str:
+    """Where a figure was read: 'official' (the publisher's own site, or a government site),
+    'major', 'mirror', 'repost', or 'unrelated' (listed, or a bare IP address)."""
+    if via is None:
+        return "official"
+    host = via.removeprefix("www.")
+    for candidate in (via, host):
+        if candidate in hosts:
+            return hosts[candidate]
+    if _IP_HOST.match(host):
+        return "unrelated"
+    return "repost"
 
 
 #: Comtrade classification code -> HS revision.
@@ -560,6 +605,11 @@ def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> p
             ],
             dtype=pl.String,
         ),
+        pl.Series(
+            "read_on",
+            ["mirror" if _host(u) == "github.com" else "official" for u in urls],
+            dtype=pl.String,
+        ),
         pl.lit("国家统计局 national database (data.stats.gov.cn)").alias("publisher_cited"),
         pl.when(pl.col("frequency") == "monthly")
         .then(pl.format("{}; {}; December year-to-date = the year", "description", "vintage"))
@@ -586,6 +636,7 @@ def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> p
         "qualifier",
         "publisher_id",
         "via",
+        "read_on",
         "publisher_cited",
         "definition",
         "source_title",
