@@ -495,6 +495,84 @@ def query_bench(work: Path, reps: int = 50) -> str:
     )
 
 
+BARE_QUERY = (
+    "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+    "print(c.sql('select count(*) from marts.sector_metrics').fetchall())"
+)
+
+
+def cli_bench(work: Path, reps: int = 5) -> str:
+    """Start-to-exit time of the read commands against a bare Python DuckDB query (issue 28:
+    `mic2025 sql` at most 2.5x, each read command under 0.5 s)."""
+    target = work / "wh" / "mic2025.duckdb"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mic2025.flows.cli",
+                "refresh",
+                "--quiet",
+                "--warehouse",
+                str(target),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    commands = {
+        "bare Python DuckDB query": [sys.executable, "-c", BARE_QUERY, str(target)],
+        "mic2025 sql": [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "sql",
+            "select count(*) from marts.sector_metrics",
+            "--warehouse",
+            str(target),
+        ],
+        "mic2025 sectors": [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "sectors",
+            "--warehouse",
+            str(target),
+        ],
+        "mic2025 scorecard": [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "scorecard",
+            "--warehouse",
+            str(target),
+        ],
+        "mic2025 tables": [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "tables",
+            "--warehouse",
+            str(target),
+        ],
+    }
+    medians = {}
+    for name, cmd in commands.items():
+        samples = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            samples.append(time.perf_counter() - t)
+        medians[name] = statistics.median(samples)
+    bare = medians["bare Python DuckDB query"]
+    rows = [[n, f"{v:.2f}", f"{v / bare:.1f}x"] for n, v in medians.items()]
+    return table(
+        f"5. Read commands, start to exit (median of {reps}, s; ratio to the bare query)",
+        ["command", "seconds", "ratio"],
+        rows,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -502,7 +580,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="20000000,50000000")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--busy", action="store_true", help="keep one core busy during 3.")
-    parser.add_argument("--only", choices=["refresh", "queries", "trade", "growth"], default=None)
+    parser.add_argument(
+        "--only", choices=["refresh", "queries", "trade", "growth", "cli"], default=None
+    )
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
@@ -517,6 +597,8 @@ def main() -> None:
         print(trade_bench(work, sizes, args.repeats, args.busy), flush=True)
     if args.only in (None, "growth"):
         print(growth_bench(work), flush=True)
+    if args.only in (None, "cli"):
+        print(cli_bench(work), flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
 

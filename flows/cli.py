@@ -51,9 +51,14 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table, csv, j
 
 
 def _source_names() -> str:
-    from mic2025.flows.sources import SOURCES
+    """The sources with a committed snapshot (a folder each under snapshots/): read from the
+    tree, so that `--help` and every command start without importing the source registry
+    (pandera, pandas, ibis: about 1.4 s); `refresh` checks names against the registry itself."""
+    from mic2025.flows.settings import snapshots_dir
 
-    return ", ".join(sorted(SOURCES))
+    root = snapshots_dir()
+    names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    return ", ".join(names)
 
 
 def _check_warehouse_path(warehouse: str | None) -> None:
@@ -149,9 +154,12 @@ def refresh(
         if not (1960 <= first <= last <= 2100):
             _fail(f"--years {years}: FIRST <= LAST, both within 1960-2100")
         span = YearRange(first=first, last=last)
-    unknown = sorted(set(sources or []) - set(_source_names().split(", ")))
-    if unknown:
-        _fail(f"unknown source(s) {', '.join(unknown)}; valid: {_source_names()}")
+    if sources:
+        from mic2025.flows.sources import SOURCES
+
+        unknown = sorted(set(sources) - set(SOURCES))
+        if unknown:
+            _fail(f"unknown source(s) {', '.join(unknown)}; valid: {', '.join(sorted(SOURCES))}")
     _check_warehouse_path(warehouse)
     try:
         refresh_flow = with_task_runner(task_runner, dask_address)
@@ -226,38 +234,70 @@ def _print_refresh(summary: dict) -> None:
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run against the published warehouse")],
+    query: Annotated[str, typer.Argument(help="One SQL statement against the warehouse")],
     fmt: FormatOpt = OutputFormat.table,
     warehouse: WarehouseOpt = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", help="Seconds before the query is stopped (default 60)"),
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 2GiB (default: RAM / 4)"),
+    ] = None,
+    max_rows: Annotated[
+        int,
+        typer.Option("--max-rows", help="Rows shown by --format table (csv and json: all)"),
+    ] = 1000,
 ) -> None:
-    """Query the published warehouse (read-only)."""
-    from mic2025.warehouse.query import QueryError, run_query
+    """Query the published warehouse (read-only, one statement, time and memory limits)."""
+    from mic2025.warehouse.query import QueryError, fetch_rows
 
+    cap = max_rows if fmt in (OutputFormat.table, OutputFormat.markdown) else None
     try:
-        frame = run_query(query, warehouse)
+        frame = fetch_rows(
+            query, warehouse, timeout=timeout, memory_limit=memory_limit, max_rows=cap
+        )
     except QueryError as exc:
         _fail(str(exc))
-    print_frame(frame, fmt)
+    more = cap is not None and frame.height > cap
+    print_frame(frame.head(cap) if more else frame, fmt)
+    if more:
+        err.print(
+            f"showing the first {cap} rows; --max-rows N shows more, --format csv or json all",
+            style="dim",
+        )
 
 
 def print_frame(frame, fmt: OutputFormat) -> None:
+    """Print a result: ``Rows`` (warehouse/query.py) or a polars frame."""
+    columns = list(frame.columns)
+    values = frame.values if hasattr(frame, "values") else list(frame.iter_rows())
     if fmt == OutputFormat.markdown:
-        from mic2025.warehouse.report_text import markdown_table
+        from mic2025.warehouse.report_text import markdown_rows
 
-        sys.stdout.write(markdown_table(frame))
+        sys.stdout.write(markdown_rows(columns, values))
     elif fmt == OutputFormat.csv:
-        sys.stdout.write(frame.write_csv())
+        import csv
+
+        def cell(v):  # as polars writes CSV: true/false, nulls empty
+            return ("true" if v else "false") if isinstance(v, bool) else v
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([cell(v) for v in row] for row in values)
     elif fmt == OutputFormat.json:
-        sys.stdout.write(json.dumps(frame.to_dicts(), indent=2, default=str, ensure_ascii=False))
+        dicts = [dict(zip(columns, v, strict=True)) for v in values]
+        sys.stdout.write(json.dumps(dicts, indent=2, default=str, ensure_ascii=False))
         sys.stdout.write("\n")
     else:
         table = Table(show_lines=False)
-        for name in frame.columns:
+        for name in columns:
             table.add_column(name, overflow="fold")
-        for row in frame.iter_rows():
+        for row in values:
             table.add_row(*("[dim]null[/]" if v is None else _fmt(v) for v in row))
         console.print(table)
-        console.print(f"{frame.height} row(s)", style="dim")
+        console.print(f"{len(values)} row(s)", style="dim")
 
 
 def _fmt(value) -> str:
@@ -274,7 +314,7 @@ def scorecard(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """MIC2025 targets against the latest actuals (from the published warehouse)."""
-    from mic2025.warehouse.query import QueryError, run_query
+    from mic2025.warehouse.query import QueryError, fetch_rows
     from mic2025.warehouse.units import format_value
 
     query = (
@@ -284,7 +324,7 @@ def scorecard(
         "from marts.scorecard order by target_id"
     )
     try:
-        frame = run_query(query, warehouse)
+        frame = fetch_rows(query, warehouse)
     except QueryError as exc:
         _fail(str(exc))
     if fmt != OutputFormat.table:
@@ -297,7 +337,7 @@ def scorecard(
     table.add_column("target", overflow="fold", ratio=1)
     table.add_column("actual (-> projected)", overflow="fold", ratio=1)
     table.add_column("status", no_wrap=True)
-    for r in frame.iter_rows(named=True):
+    for r in frame.dicts():
         pct = r["unit"] == "ratio"
 
         def show(v, pct=pct, bound=None, unit=r["unit"]):
@@ -319,7 +359,9 @@ def scorecard(
             f"[{colours.get(status, 'dim')}]{status}[/]",
         )
     console.print(table)
-    counts = frame.group_by("status").len().sort("status").iter_rows()
+    from collections import Counter
+
+    counts = sorted(Counter(r["status"] for r in frame.dicts()).items())
     console.print(", ".join(f"{s}: {n}" for s, n in counts))
 
 
@@ -330,11 +372,11 @@ def sectors(
 ) -> None:
     """The sector-by-sector answer (marts.sector_summary): domestic supply, world position,
     change since the 2015 baseline, targets and evaluators' verdicts."""
-    from mic2025.warehouse.query import QueryError, run_query
+    from mic2025.warehouse.query import QueryError, fetch_rows
     from mic2025.warehouse.units import format_value
 
     try:
-        frame = run_query("select * from marts.sector_summary order by sector_id", warehouse)
+        frame = fetch_rows("select * from marts.sector_summary order by sector_id", warehouse)
     except QueryError as exc:
         _fail(str(exc))
     if fmt != OutputFormat.table:
@@ -346,7 +388,7 @@ def sectors(
     table.add_column("since ~2015", overflow="fold", ratio=1)
     table.add_column("world position", overflow="fold", ratio=2)
     table.add_column("targets met/missed/no data", overflow="fold", ratio=1)
-    for r in frame.iter_rows(named=True):
+    for r in frame.dicts():
 
         def measure(role: str, r=r) -> str:
             if r[f"{role}_value"] is None:
@@ -380,43 +422,27 @@ def tables(
     fmt: FormatOpt = OutputFormat.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Every table of the warehouse: schema, table, rows and what it holds."""
-    import polars as pl
-
-    from mic2025.warehouse.docs import all_table_schemas
-    from mic2025.warehouse.query import QueryError, connect_readonly
+    """Every table of the warehouse: schema, table, rows and what it holds (the table's own
+    comment, written at publish from its pandera model)."""
+    from mic2025.warehouse.query import QueryError, Rows, connect_readonly
 
     try:
         with connect_readonly(warehouse) as con:
-            names = con.sql(
-                "select schema_name, table_name from duckdb_tables() order by 1, 2"
+            found = con.sql(
+                "select schema_name, table_name, comment from duckdb_tables() order by 1, 2"
             ).fetchall()
-            rows = [
+            values = [
                 (
                     schema,
                     name,
                     con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0],
+                    comment or "",
                 )
-                for schema, name in names
+                for schema, name, comment in found
             ]
     except QueryError as exc:
         _fail(str(exc))
-    frame = pl.DataFrame(rows, schema=["schema", "table", "rows"], orient="row")
-    described = {}
-    for name, model in all_table_schemas().items():
-        doc = (model.__doc__ or "").strip().splitlines()
-        described[name.split(" ")[0]] = doc[0] if doc else ""
-    frame = frame.with_columns(
-        pl.struct("schema", "table")
-        .map_elements(
-            lambda r: (
-                described.get(f"{r['schema']}.{r['table']}")
-                or described.get(f"{r['schema']}.{r['table'].split('_')[0]}_*", "")
-            ),
-            return_dtype=pl.String,
-        )
-        .alias("description")
-    )
+    frame = Rows(["schema", "table", "rows", "description"], values)
     if fmt != OutputFormat.table:
         print_frame(frame, fmt)
         return
@@ -425,8 +451,8 @@ def tables(
     table.add_column("table", no_wrap=True)
     table.add_column("rows", justify="right", no_wrap=True)
     table.add_column("description", overflow="fold")
-    for r in frame.iter_rows(named=True):
-        table.add_row(r["schema"], r["table"], f"{r['rows']:,}", r["description"] or "")
+    for schema, name, rows, description in values:
+        table.add_row(schema, name, f"{rows:,}", description)
     console.print(table)
 
 
@@ -659,6 +685,48 @@ def _exit_on_signal(signum: int, frame) -> None:
     raise SystemExit(128 + signum)
 
 
+#: The read commands, run without typer's option parsing (which imports pydantic, ~0.2 s):
+#: an analyst's `mic2025 sql` starts in a few tenths of a second. `--help` and anything
+#: argparse cannot read go to typer, which defines the commands.
+FAST_COMMANDS = {"sql", "sectors", "scorecard", "tables"}
+
+
+def _fast_path(argv: list[str]) -> bool:
+    """Run a read command straight from argparse; False to let typer handle the arguments."""
+    import argparse
+
+    if not argv or argv[0] not in FAST_COMMANDS or {"--help", "-h"} & set(argv):
+        return False
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    if argv[0] == "sql":
+        parser.add_argument("query")
+        parser.add_argument("--timeout", type=float)
+        parser.add_argument("--memory-limit")
+        parser.add_argument("--max-rows", type=int, default=1000)
+    parser.add_argument("--format", default="table", choices=[f.value for f in OutputFormat])
+    parser.add_argument("--warehouse")
+    try:
+        known, unknown = parser.parse_known_args(argv[1:])
+    except SystemExit:
+        return False
+    if unknown:
+        return False
+    options = {"fmt": OutputFormat(known.format), "warehouse": known.warehouse}
+    command = {"sql": sql, "sectors": sectors, "scorecard": scorecard, "tables": tables}[argv[0]]
+    if argv[0] == "sql":
+        options.update(
+            query=known.query,
+            timeout=known.timeout,
+            memory_limit=known.memory_limit,
+            max_rows=known.max_rows,
+        )
+    try:
+        command(**options)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    return True
+
+
 def main() -> None:  # pragma: no cover - entry point
     import signal
 
@@ -667,6 +735,8 @@ def main() -> None:  # pragma: no cover - entry point
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)
     try:
+        if _fast_path(sys.argv[1:]):
+            return
         app()
     except OSError as exc:  # a file-system fault in any command: one line unless --debug
         if debug_enabled():  # --debug sets it (the app callback)

@@ -71,12 +71,16 @@ def read_official_series(root: Path | None = None) -> pl.DataFrame:
 # --------------------------------------------------------------------------- build
 
 
-def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, model=None) -> int:
     con.register("frame_to_write", frame.to_arrow())  # explicit: no replacement scan needed
     try:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM frame_to_write")
     finally:
         con.unregister("frame_to_write")
+    if model is not None:  # the table says what it holds to any client (duckdb_tables().comment)
+        text = " ".join((model.__doc__ or "").strip().split("\n\n")[0].split())
+        if text:
+            con.execute(f"COMMENT ON TABLE {table} IS '{text.replace(chr(39), chr(39) * 2)}'")
     return frame.height
 
 
@@ -259,9 +263,9 @@ def build_warehouse(
         for table, frames in sorted(raw.items()):
             frame = pl.concat([f for _, f in frames])
             _validate(f"raw.{table}", frame, raw_schema(table))
-            result.tables[f"raw.{table}"] = _write(con, f"raw.{table}", frame)
+            result.tables[f"raw.{table}"] = _write(con, f"raw.{table}", frame, raw_schema(table))
         for table, frame in tables.items():
-            result.tables[table] = _write(con, table, frame)
+            result.tables[table] = _write(con, table, frame, TABLE_SCHEMAS[table])
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-import polars as pl
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI's read commands import this without polars
+    import polars as pl
 
 
 def _cell(value) -> str:
@@ -15,11 +19,13 @@ def _cell(value) -> str:
 
 def markdown_table(frame: pl.DataFrame) -> str:
     """A frame as a GitHub-flavoured markdown table."""
-    lines = [
-        "| " + " | ".join(frame.columns) + " |",
-        "|" + "---|" * len(frame.columns),
-    ]
-    for row in frame.iter_rows():
+    return markdown_rows(frame.columns, frame.iter_rows())
+
+
+def markdown_rows(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """Columns and rows as a GitHub-flavoured markdown table."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     return "\n".join(lines) + "\n"
 
