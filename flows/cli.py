@@ -137,12 +137,19 @@ def refresh(
     dask_address: Annotated[
         str | None, typer.Option("--dask-address", help="tcp://HOST:8786 of a Dask scheduler")
     ] = None,
+    accept_removals: Annotated[
+        bool,
+        typer.Option(
+            "--accept-removals",
+            help="Exit 0 even when quarantined rows removed published values",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline as one Prefect flow and publish the warehouse."""
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     _use_local_server(quiet or as_json)  # before Prefect is imported: it reads its settings once
-    from mic2025.flows.errors import Mic2025Error, SourcesStale
+    from mic2025.flows.errors import Mic2025Error, SourcesStale, ValuesRemoved
     from mic2025.flows.refresh import RefreshMode, YearRange, with_task_runner
 
     span = None
@@ -179,9 +186,12 @@ def refresh(
                 mode=RefreshMode.incremental if incremental else RefreshMode.full,
                 warehouse=warehouse,
                 wait_seconds=wait,
+                accept_removals=accept_removals,
             )
     except SourcesStale as exc:  # published, but most live sources are stale: Failed "Stale"
         summary, stale = exc.summary, str(exc)
+    except ValuesRemoved as exc:  # published, but quarantine took published values away
+        summary, stale = exc.summary, f"ValuesRemoved) {exc}"
     except (Mic2025Error, ValueError) as exc:
         _fail(str(exc))
     except OSError as exc:  # read-only folder, disk full: the path and the reason
@@ -191,6 +201,8 @@ def refresh(
     elif not quiet:
         _print_refresh(summary)
     if stale:
+        if stale.startswith("ValuesRemoved) "):
+            _fail(f"run ended Failed (ValuesRemoved): {stale.removeprefix('ValuesRemoved) ')}")
         _fail(f"run ended Failed (Stale): {stale}")
 
 
@@ -586,13 +598,22 @@ def web(
 ) -> None:
     """Serve the answer site over HTTP (read-only static files), for the Prefect UI's report
     link and for other people. MIC2025_WEB_URL tells refreshes the URL to link."""
-    from mic2025.warehouse.web import serve_site
+    from mic2025.warehouse.web import make_server
 
     root = folder or _report_dir(warehouse)
     if not (root / "index.html").exists():
         _fail(f"no site at {root}; run `mic2025 refresh` or `mic2025 report --out {root}`")
+    try:  # bind first: a busy port is one line, before anything says "serving"
+        server = make_server(root, host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port)")
     console.print(f"serving {root} on http://{host}:{port}/ (Ctrl+C to stop)")
-    serve_site(root, host, port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def _report_dir(warehouse: str | None) -> Path:

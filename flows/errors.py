@@ -55,3 +55,13 @@ class SourcesStale(Mic2025Error):
     def __init__(self, message: str, summary: dict) -> None:
         self.summary = summary
         super().__init__(message)
+
+
+class ValuesRemoved(Mic2025Error):
+    """Rows were quarantined and published mart values disappeared with them: the run published
+    (the quarantined rows are in meta.quarantine) but ends Failed, named "ValuesRemoved", naming
+    the values, unless told to accept it; ``summary`` is the run summary."""
+
+    def __init__(self, message: str, summary: dict) -> None:
+        self.summary = summary
+        super().__init__(message)

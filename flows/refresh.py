@@ -11,7 +11,7 @@ import os
 import secrets
 import shutil
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -26,10 +26,10 @@ from prefect.futures import wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from mic2025.flows import ingest
-from mic2025.flows.errors import FetchError, Mic2025Error, SourcesStale
+from mic2025.flows.errors import FetchError, Mic2025Error, SourcesStale, ValuesRemoved
 from mic2025.flows.failpoints import failpoint
 from mic2025.flows.payloads import (
     BuildResult,
@@ -277,6 +277,13 @@ class YearRange(BaseModel):
     first: int = Field(2015, ge=1960, le=2100, description="First year")
     last: int = Field(2025, ge=1960, le=2100, description="Last year")
 
+    @model_validator(mode="after")
+    def _ordered(self) -> YearRange:
+        """The UI's Run form takes any two numbers: 2030 to 2020 is refused with this line."""
+        if self.first > self.last:
+            raise ValueError(f"first year {self.first} is after last year {self.last}")
+        return self
+
 
 SourceName = Literal[tuple(sorted(SOURCES))]  # type: ignore[valid-type]
 
@@ -293,6 +300,7 @@ def refresh(
     mode: RefreshMode = RefreshMode.full,
     warehouse: str | None = None,
     wait_seconds: float = 0.0,
+    accept_removals: bool = False,
 ) -> dict:
     """Refresh the MIC2025 warehouse: snapshots -> raw -> core -> marts -> atomic publish.
 
@@ -306,9 +314,11 @@ def refresh(
             curated fact or code changed since the published warehouse.
         warehouse: Warehouse file (default $MIC2025_WAREHOUSE or warehouse/mic2025.duckdb).
         wait_seconds: How long to wait for another refresh that holds the writer lock.
+        accept_removals: Complete even when quarantined rows removed published mart values
+            (otherwise the run ends Failed, named "ValuesRemoved", naming them).
     """
     try:
-        return run_refresh(sources, live, years, mode, warehouse, wait_seconds)
+        return run_refresh(sources, live, years, mode, warehouse, wait_seconds, accept_removals)
     except (Mic2025Error, OSError) as exc:
         if debug_enabled():
             raise
@@ -326,8 +336,14 @@ def run_refresh(
     mode: RefreshMode,
     warehouse: str | None,
     wait_seconds: float,
+    accept_removals: bool = False,
 ) -> RefreshSummary | State:
     """The refresh flow's steps (called inside the flow; see :func:`refresh`)."""
+    if years is not None and not (1960 <= years.first <= years.last <= date.today().year + 1):
+        # the Prefect UI's Run form passes any two numbers: the flow checks them itself
+        raise ValueError(
+            f"years {years.first}:{years.last}: FIRST <= LAST, within 1960-{date.today().year + 1}"
+        )
     target = warehouse_path(warehouse)
     pub.check_target(target)  # before fetching or building: a bad path is found in a second
     names = sorted(SOURCES)  # every source is loaded; `sources` chooses which are refreshed
@@ -357,7 +373,7 @@ def run_refresh(
                 logger.info("nothing changed since the published warehouse: not rebuilt")
                 summary = unchanged_summary(load_id, run_id, target, choices)
                 artifacts_task(summary)
-                return final_state(summary, fetched)
+                return final_state(summary, fetched, accept_removals)
             loaded = [c.path for c in choices]
             reports, choices = load_all(choices, str(staging), load_id, target)
             if [c.path for c in choices] != loaded:  # a failed load kept an older snapshot
@@ -389,15 +405,36 @@ def run_refresh(
         "metric_changes": built.metric_changes,
     }
     artifacts_task(summary)
-    return final_state(summary, fetched)
+    return final_state(summary, fetched, accept_removals)
 
 
-def final_state(summary: RefreshSummary, fetched: int) -> State:
+def removed_by_quarantine(summary: RefreshSummary) -> str | None:
+    """A message when rows were quarantined and published mart values disappeared: the values
+    (up to five) and the sources whose rows went to meta.quarantine."""
+    changes = summary.get("metric_changes") or {}
+    quarantined = [s for s in summary["sources"] if s.get("rows_quarantined")]
+    if not changes.get("removed") or not quarantined:
+        return None
+    shown = "; ".join(
+        f"{v['metric']} {v['product']} {v['year']} ({v['definition_id']}) = {v['before']:.4g}"
+        for v in changes.get("removed_examples", [])[:5]
+    )
+    where = ", ".join(f"{s['source']} ({s['rows_quarantined']} rows)" for s in quarantined)
+    return (
+        f"{changes['removed']} published value(s) removed while rows were quarantined in "
+        f"{where}: {shown}; see meta.quarantine, fix the source or pass --accept-removals"
+    )
+
+
+def final_state(summary: RefreshSummary, fetched: int, accept_removals: bool = False) -> State:
     """What the run's state says. Every source refreshed or loaded: Completed. Some stale or
     failed (they keep their last good snapshot, so the warehouse is whole but not current):
     Completed named "Stale", message naming them; more than ``MIC2025_STALE_FAIL_SHARE`` of the
     live-fetched sources stale (a network outage): Failed named "Stale", so that the UI shows red
     and automations on failed runs fire. The summary is the state's data either way."""
+    removed = None if accept_removals else removed_by_quarantine(summary)
+    if removed:
+        return Failed(name="ValuesRemoved", message=removed, data=ValuesRemoved(removed, summary))
     behind = [s for s in summary["sources"] if s["status"] in ("stale", "failed")]
     if not behind:
         return Completed(data=summary)

@@ -103,7 +103,9 @@ def test_an_impossible_value_is_quarantined_with_its_text(published, snapshot_st
     china_rows = sum(line.startswith("China,") for line in lines)
     newer_snapshot(snapshot_store, SOLAR, china_value(lines, bad))
 
-    summary = refresh(warehouse=str(published))
+    # the quarantine removes China's published solar shares: accepted here (see below for the
+    # run that is not told to accept it)
+    summary = refresh(warehouse=str(published), accept_removals=True)
 
     solar = status_of(summary)
     assert (solar["status"], solar["rows_quarantined"]) == ("loaded", china_rows)
@@ -131,6 +133,24 @@ def test_an_impossible_value_is_quarantined_with_its_text(published, snapshot_st
     ) == [(0,)]
 
 
+def test_a_quarantine_that_removes_published_values_ends_failed_naming_them(
+    published, snapshot_store
+):
+    from prefect.states import StateType
+
+    lines = latest_snapshot(SOLAR).file().read_text().splitlines()
+    newer_snapshot(snapshot_store, SOLAR, china_value(lines, "-1"))
+    state = refresh(warehouse=str(published), return_state=True)
+    assert state.type == StateType.FAILED and state.name == "ValuesRemoved"
+    assert "china_share_of_world_demand Solar PV modules 2023" in state.message
+    assert "owid_solar_capacity (" in state.message and "--accept-removals" in state.message
+    # it published: the quarantined rows are in meta.quarantine, and the values are gone
+    assert (
+        query(published, f"select count(*) from meta.quarantine where source = '{SOLAR}'")[0][0] > 0
+    )
+    assert solar_mart_rows(published) == 0
+
+
 def test_a_tampered_committed_snapshot_fails_its_own_source_only(published, snapshot_store):
     snap = latest_snapshot(SOLAR)
     path = snapshot_store / SOLAR / snap.version / snap.files[0].name
@@ -155,7 +175,8 @@ def test_a_flag_that_is_not_true_or_false_is_quarantined_with_its_text(published
         snapshot_store, source, [lines[0], lines[1].replace(",false,", ",maybe,", 1), *lines[2:]]
     )
 
-    summary = refresh(warehouse=str(published))
+    # the quarantined row takes its published values with it: accepted here
+    summary = refresh(warehouse=str(published), accept_removals=True)
 
     assert status_of(summary, source)["rows_quarantined"] == 1
     assert query(

@@ -153,3 +153,13 @@ def test_serve_builds_both_deployments_from_prefect_yaml():
     assert nightly.schedule.cron == "0 2 * * *" and nightly.schedule.timezone
     assert deployments["nightly-refresh"].parameters["live"] is True
     assert not deployments["on-demand-refresh"].schedules
+
+
+def test_the_flow_refuses_years_in_the_wrong_order():
+    import pydantic
+
+    from mic2025.flows.refresh import YearRange
+
+    with pytest.raises(pydantic.ValidationError, match="first year 2030 is after last year 2020"):
+        YearRange(first=2030, last=2020)
+    assert YearRange(first=2015, last=2024).last == 2024

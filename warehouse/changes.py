@@ -34,4 +34,8 @@ def metric_changes(before: pl.DataFrame | None, after: pl.DataFrame, limit: int 
         "added": added.height,
         "removed": removed.height,
         "examples": examples.select(*KEY, "before", "after").to_dicts(),
+        "removed_examples": removed.sort("year", *KEY, descending=[True] + [False] * len(KEY))
+        .head(limit)
+        .select(*KEY, pl.col("value").alias("before"))
+        .to_dicts(),
     }
