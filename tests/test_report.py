@@ -115,3 +115,14 @@ def test_headless_chromium_screenshot(report, tmp_path):
     )
     assert shot.exists() and shot.stat().st_size > 20_000
     assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_lineage_quotes_are_in_the_generated_html_without_a_browser(report):
+    """The lineage promise checked in the HTML itself (the browser test clicks it): a sector
+    page's lineage panels carry the exact quote, the series and year, and the snapshot."""
+    nev = (report.parent / "sectors" / "nev.html").read_text()
+    # CAAM 2025, read on a repost: the quote and the series it feeds
+    assert "其中新能源汽車產銷分別完成1662.6萬輛和1649萬輛" in nev
+    assert "<blockquote>" in nev and "<b>Snapshot" in nev
+    robots = (report.parent / "sectors" / "cnc_machine_tools_robots.html").read_text()
+    assert "rising from 31.4 percent in 2020 to 58.5 percent in 2024" in robots
