@@ -598,7 +598,7 @@ def web(
 ) -> None:
     """Serve the answer site over HTTP (read-only static files), for the Prefect UI's report
     link and for other people. MIC2025_WEB_URL tells refreshes the URL to link."""
-    from mic2025.warehouse.web import make_server
+    from mic2025.warehouse.web import make_server, run_server
 
     root = folder or _report_dir(warehouse)
     if not (root / "index.html").exists():
@@ -608,12 +608,7 @@ def web(
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port)")
     console.print(f"serving {root} on http://{host}:{port}/ (Ctrl+C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_server(server)
 
 
 def _report_dir(warehouse: str | None) -> Path:

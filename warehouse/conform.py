@@ -15,6 +15,7 @@ from mic2025.flows.settings import facts_dir
 from mic2025.flows.sources import get_source
 from mic2025.flows.sources.base import Source
 from mic2025.flows.sources.reference import HS_MAP_COLUMNS, TARGET_COLUMNS
+from mic2025.schemas.core import OfficialStats
 from mic2025.warehouse.units import COUNT_UNITS, parse_unit
 
 #: Region names used by IEA and OWID -> ISO3 (WLD for the world, EUU for the EU-27 as WDI does).
@@ -156,6 +157,11 @@ def repost_host(source_url: str, publisher_id: str, publishers: pl.DataFrame) ->
     return page or None
 
 
+#: core.official_stats, in order (schemas/core.py::OfficialStats): curated figures and the NBS
+#: database series both land here.
+OFFICIAL_STATS_COLUMNS = list(OfficialStats.to_schema().columns)
+
+
 def official_stats(
     raw: pl.DataFrame, series: pl.DataFrame, publishers: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -223,34 +229,7 @@ def official_stats(
             dtype=pl.Float64,
         ),
         pl.Series("unit", units, dtype=pl.String),
-    ).select(
-        "series_id",
-        "sector_id",
-        "product",
-        "measure",
-        "publisher",
-        "year",
-        "period",
-        "is_forecast",
-        "value_as_published",
-        "unit_as_published",
-        "value",
-        "unit",
-        "qualifier",
-        "publisher_id",
-        "via",
-        "read_on",
-        "publisher_cited",
-        "definition",
-        "source_title",
-        "source_url",
-        "source_date",
-        "quote",
-        "origin_file",
-        "origin_row",
-        "load_id",
-        "snapshot_sha256",
-    )
+    ).select(*OFFICIAL_STATS_COLUMNS)
 
 
 def read_publisher_overrides(root=None) -> dict[tuple[str, int], tuple[str, str]]:
@@ -620,34 +599,7 @@ def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> p
         pl.col("read_from").str.split(" ").list.slice(1).list.join(" ").alias("quote"),
         pl.lit("nbs_national_data.csv").alias("origin_file"),
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("origin_row"),
-    ).select(
-        "series_id",
-        "sector_id",
-        "product",
-        "measure",
-        "publisher",
-        "year",
-        "period",
-        "is_forecast",
-        "value_as_published",
-        "unit_as_published",
-        "value",
-        "unit",
-        "qualifier",
-        "publisher_id",
-        "via",
-        "read_on",
-        "publisher_cited",
-        "definition",
-        "source_title",
-        "source_url",
-        "source_date",
-        "quote",
-        "origin_file",
-        "origin_row",
-        "load_id",
-        "snapshot_sha256",
-    )
+    ).select(*OFFICIAL_STATS_COLUMNS)
 
 
 # --------------------------------------------------------------------------- registry

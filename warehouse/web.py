@@ -71,7 +71,11 @@ def make_server(
 
 
 def serve_site(root: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
-    server = make_server(root, host, port)
+    run_server(make_server(root, host, port))
+
+
+def run_server(server: SiteServer) -> None:
+    """Serve until Ctrl+C, then close the listening socket."""
     try:
         server.serve_forever()
     except KeyboardInterrupt:
