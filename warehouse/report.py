@@ -24,8 +24,9 @@ table{border-collapse:collapse;width:100%;font-size:.9em;margin:.5em 0}
 th,td{border:1px solid #d0d7de;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#f6f8fa} td.num{text-align:right;white-space:nowrap}
 .met,.on_track,.supported{color:#1a7f37;font-weight:600}
-.off_track{color:#9a6700;font-weight:600} .missed,.contradicted{color:#cf222e;font-weight:600}
-.no_data,.unverifiable{color:#57606a}
+.off_track,.outdated,.partly_agrees,.disputed{color:#9a6700;font-weight:600}
+.missed,.contradicted{color:#cf222e;font-weight:600}
+.no_data,.unverifiable,.not_measurable,.circular{color:#57606a}
 figure{margin:1.5em 0} figcaption{font-size:.85em;color:#57606a}
 .footnote{font-size:.8em;color:#57606a} .chart svg{max-width:100%;height:auto}
 .cards{display:flex;gap:12px;flex-wrap:wrap} .card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px}

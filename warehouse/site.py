@@ -334,7 +334,7 @@ def sector_page(
             f"<tr><td><a href='../claims.html#{claim_key(r)}'>{_esc(r['article_id'])} "
             f"{_esc(r['claim_id'])}</a></td>"
             f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
-            f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(r['verdict'] or 'not checked')}"
+            f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(verdict_words(r['verdict']))}"
             f"</td><td>{_esc(r['reason'] or '')}</td></tr>"
             for r in mine.iter_rows(named=True)
         )
@@ -366,7 +366,7 @@ def claim_lineage(r: dict) -> str:
     )
     return (
         f"<section class='lineage' id='{claim_key(r)}'><a href='#'>close</a>"
-        f"<h4>{_esc(r['article_id'])} {_esc(r['claim_id'])}: {_esc(r['verdict'] or 'not checked')}"
+        f"<h4>{_esc(r['article_id'])} {_esc(r['claim_id'])}: {_esc(verdict_words(r['verdict']))}"
         f"</h4><blockquote>{_esc(r['quote'])}</blockquote>"
         f"<p><b>Measure</b>: {_esc(r['metric_used'] or '-')}; <b>year</b>: "
         f"{_esc(r['year_used'] or '-')}; <b>value</b>: {_esc(r['computed_value'])}</p>"
@@ -374,6 +374,11 @@ def claim_lineage(r: dict) -> str:
         + (f"<p><b>Evidence</b>: {links}</p>" if links else "")
         + "</section>"
     )
+
+
+def verdict_words(verdict: str | None) -> str:
+    """A verdict as a reader says it: 'not measurable', 'partly agrees', 'not checked'."""
+    return (verdict or "not checked").replace("_", " ")
 
 
 def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
@@ -397,7 +402,7 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
     rows = "".join(
         f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
         f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
-        f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(r['verdict'] or 'not checked')}</td>"
+        f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(verdict_words(r['verdict']))}</td>"
         f"<td><a class='v' href='#{claim_key(r)}'>{_esc(used(r) or 'lineage')}</a></td>"
         f"<td>{_esc(r['reason'] or '')}</td></tr>"
         for r in frame.iter_rows(named=True)
