@@ -67,7 +67,8 @@ def test_every_page_is_well_formed_and_self_contained(report):
 def test_a_page_with_charts_for_each_sector(report, published_warehouse):
     con = duckdb.connect(str(published_warehouse), read_only=True)
     measures = con.sql(
-        "select s.sector_id, count(distinct m.metric || m.product) from marts.sector_metrics m "
+        "select s.sector_id, count(distinct m.metric || m.product || m.unit) from "
+        "marts.sector_metrics m "
         "join core.sectors s using (sector) where m.period = 'FY' and m.headline "
         "and s.sector_id <> 'cross_cutting' group by 1"
     ).fetchall()
@@ -76,6 +77,7 @@ def test_a_page_with_charts_for_each_sector(report, published_warehouse):
         page = Page()
         page.feed((report.parent / "sectors" / f"{sector_id}.html").read_text(encoding="utf-8"))
         charted = [f for f in page.figures if "data-measure" in f]
+        # one chart per metric, product and unit: a unit belongs to the series' identity
         assert len(charted) == count and page.svgs == count, sector_id
         for f in charted:  # each chart has its data and metadata beside it
             assert (report.parent / "data" / f"{f['data-measure']}.csv").exists()
@@ -126,3 +128,10 @@ def test_lineage_quotes_are_in_the_generated_html_without_a_browser(report):
     assert "<blockquote>" in nev and "<b>Snapshot" in nev
     robots = (report.parent / "sectors" / "cnc_machine_tools_robots.html").read_text()
     assert "rising from 31.4 percent in 2020 to 58.5 percent in 2024" in robots
+
+
+def test_no_chart_mixes_units(report):
+    """IC production: IC Insights' US$ and NBS's pieces are two charts, never one axis."""
+    page = (report.parent / "sectors" / "new_generation_it.html").read_text(encoding="utf-8")
+    assert "production: Integrated circuits (USD)" in page
+    assert "production: Integrated circuits (pieces)" in page

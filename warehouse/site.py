@@ -262,13 +262,20 @@ def sector_page(
                 f"<p>Evaluators next to our numbers: {_esc(summary['evaluator_verdicts'])}</p>"
             )
     lineage = []
-    for (metric, product), group in rows.filter(pl.col("period") == "FY").group_by(
-        "metric", "product", maintain_order=True
+    full_years = rows.filter(pl.col("period") == "FY")
+    units_of = full_years.group_by("metric", "product").agg(pl.col("unit").n_unique().alias("n"))
+    several = {(m, p) for m, p, n in units_of.iter_rows() if n > 1}
+    # a unit belongs to a series' identity: one chart per metric, product and unit
+    for (metric, product, unit_of), group in full_years.group_by(
+        "metric", "product", "unit", maintain_order=True
     ):
         group = group.sort("year", "definition_id")
-        unit = "ratio (1 = 100%)" if group["unit"][0] == "ratio" else group["unit"][0]
+        unit = "ratio (1 = 100%)" if unit_of == "ratio" else unit_of
         title = f"{metric.replace('_', ' ')}: {product}"
         name = f"{sid}__{slug(metric)}__{slug(product)}"
+        if (metric, product) in several:
+            title += f" ({unit_of})"
+            name += f"__{slug(unit_of)}"
         sources = sorted({u for s in group["sources"] for u in s.split(" | ") if u})
         meta = {
             "title": title,
