@@ -331,15 +331,16 @@ def _classify(value: float, after: str, currency: str | None) -> tuple[float, st
     m = re.match(r"\s?-?\s?(thousand|million|billion|trillion|bn|mn|tn|k|m|b)\b", low)
     consumed = 0
     if m and not (m.group(1) in ("m", "b", "k") and not currency):
-        value *= SCALE_WORDS[m.group(1)]
+        value = float(f"{value * SCALE_WORDS[m.group(1)]:.12g}")
         consumed = m.end()
         low = low[consumed:]
     m = re.match(r"\s?(%|percent\b|per cent\b|percentage points?\b)", low)
     if m:
         if "point" in m.group(1):
             return value, "percentage points", "percent", consumed + m.end()
-        # shares are stored as ratios in the registry and the warehouse: 70% -> 0.7
-        return value / 100, "ratio", "percent", consumed + m.end()
+        # shares are stored as ratios in the registry and the warehouse: 70% -> 0.7, printed at
+        # the precision written (47.1% -> 0.471, not 0.47100000000000003)
+        return float(f"{value / 100:.12g}"), "ratio", "percent", consumed + m.end()
     if currency:
         return value, currency, "currency", consumed
     m = re.match(
@@ -416,6 +417,8 @@ def extract_claims(text: str) -> list[Candidate]:
                 continue  # ordinals
             if re.search(r"\b(?:" + MONTHS + r")\.?\s$", before.lower()) and len(token) <= 2:
                 continue  # the day in a date such as "November 21, 2024"
+            if re.match(r"\s(?:" + MONTHS + r")\b", after.lower()) and len(token) <= 2:
+                continue  # the day in a date such as "3 March 2024"
             value = _parse_number(token)
             currency = None
             if m.group("cur"):
@@ -432,8 +435,14 @@ def extract_claims(text: str) -> list[Candidate]:
                 if unit_match:
                     end += unit_match.end()
                 kind = "currency" if unit in ("USD", "CNY") else "count"
-            elif not currency and _is_year(token, before, after):
-                unit, kind = "year", "year"
+            elif not currency and (
+                _is_year(token, before, after)
+                or (
+                    len(token) == 4
+                    and re.search(r"\b(?:" + MONTHS + r")\.?,?\s$", before.lower()) is not None
+                )
+            ):
+                unit, kind = "year", "year"  # "3 March 2024": a year, whatever follows
             else:
                 value, unit, kind, consumed = _classify(value, after, currency)
                 end += consumed

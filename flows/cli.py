@@ -510,6 +510,8 @@ def report(
     path = warehouse_path(warehouse)
     if not path.exists():
         _fail(f"no published warehouse at {path}; run `mic2025 refresh` first")
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out} is a file: give a folder for the site (it is created if missing)")
     with console.status("drawing charts..."):
         page = build_report(path, out)
     console.print(f"wrote {page} ({page.stat().st_size // 1024} KiB); open it in a browser")

@@ -65,3 +65,11 @@ class ValuesRemoved(Mic2025Error):
     def __init__(self, message: str, summary: dict) -> None:
         self.summary = summary
         super().__init__(message)
+
+
+class WarehouseIOError(Mic2025Error):
+    """DuckDB could not write or read a warehouse file (disk full, permission, lock): one line
+    with the path and DuckDB's reason; nothing published is touched."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")

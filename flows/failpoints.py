@@ -6,6 +6,8 @@ Points: ``snapshot``, ``load``, ``transform``, ``before-publish``, ``after-publi
 ``MIC2025_FAILPOINT_PAUSE=<point>:<seconds>`` sleeps there instead (the two-writers test holds the
 writer lock that way), and ``MIC2025_FAILPOINT_RAISE=<point>`` raises :class:`FailpointError`
 there (an unexpected error in the middle of a build, with the temporary file half written).
+``MIC2025_FAILPOINT_DISK_FULL=<point>`` raises DuckDB's own I/O error there, as a full disk
+does when a test cannot mount a small file system.
 """
 
 from __future__ import annotations
@@ -29,3 +31,9 @@ def failpoint(name: str) -> None:
         time.sleep(float(seconds))
     if os.environ.get("MIC2025_FAILPOINT_RAISE") == name:
         raise FailpointError(f"failpoint {name}")
+    if os.environ.get("MIC2025_FAILPOINT_DISK_FULL") == name:
+        import duckdb
+
+        raise duckdb.IOException(
+            'IO Error: Could not write file "failpoint": No space left on device'
+        )

@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_link_artifact,
@@ -29,7 +30,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field, model_validator
 
 from mic2025.flows import ingest
-from mic2025.flows.errors import FetchError, Mic2025Error, SourcesStale, ValuesRemoved
+from mic2025.flows.errors import (
+    FetchError,
+    Mic2025Error,
+    SourcesStale,
+    ValuesRemoved,
+    WarehouseIOError,
+)
 from mic2025.flows.failpoints import failpoint
 from mic2025.flows.payloads import (
     BuildResult,
@@ -388,8 +395,11 @@ def run_refresh(
                 mode=str(mode),
                 live=live,
             )
-            built = build_task(str(tmp), run, reports, snapshots, str(target), str(staging))
-            failpoint("before-publish")
+            try:
+                built = build_task(str(tmp), run, reports, snapshots, str(target), str(staging))
+                failpoint("before-publish")
+            except duckdb.Error as exc:  # disk full, permission: one line, the path, the reason
+                raise WarehouseIOError(str(tmp), _duckdb_reason(exc)) from None
             publish_task(str(tmp), str(target))
             failpoint("after-publish")
         finally:
@@ -424,6 +434,12 @@ def removed_by_quarantine(summary: RefreshSummary) -> str | None:
         f"{changes['removed']} published value(s) removed while rows were quarantined in "
         f"{where}: {shown}; see meta.quarantine, fix the source or pass --accept-removals"
     )
+
+
+def _duckdb_reason(exc: Exception) -> str:
+    """DuckDB's error without its type prefix and query echo: 'No space left on device'."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.split(": ", 1)[1] if text.startswith(("IO Error", "TransactionContext")) else text
 
 
 def final_state(summary: RefreshSummary, fetched: int, accept_removals: bool = False) -> State:

@@ -343,3 +343,14 @@ def test_published_claim_checks(published_warehouse):
     c15 = nature["C15"]
     assert c15["verdict"] == "outdated" and c15["computed_value"] == pytest.approx(0.353)
     assert "superseded on 2024-10-30" in c15["reason"]
+
+
+def test_a_date_written_day_month_year_is_not_a_count_and_values_keep_their_precision():
+    from mic2025.flows.claims import extract_claims
+
+    found = extract_claims("About 47.1% of 3 March 2024 sales were 1.05 million units.")
+    by_text = {c.text: c for c in found}
+    assert "3" not in by_text  # the day of "3 March 2024"
+    assert by_text["2024"].unit == "year"
+    assert by_text["47.1%"].value == 0.471  # not 0.47100000000000003
+    assert [c.value for c in found if c.unit == "units"] == [1_050_000.0]

@@ -163,3 +163,36 @@ def test_the_flow_refuses_years_in_the_wrong_order():
     with pytest.raises(pydantic.ValidationError, match="first year 2030 is after last year 2020"):
         YearRange(first=2030, last=2020)
     assert YearRange(first=2015, last=2024).last == 2024
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_path):
+    """DuckDB's own I/O error (here from a failpoint: CI cannot mount a small file system) ends
+    as one `error:` line with the file and the reason; the published warehouse is untouched."""
+    import os
+    import shutil
+
+    target = tmp_path / "mic2025.duckdb"
+    shutil.copyfile(published_warehouse, target)
+    before = target.read_bytes()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "refresh",
+            "--quiet",
+            "--warehouse",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MIC2025_FAILPOINT_DISK_FULL": "before-publish"},
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "No space left on device" in errors[0], result.stderr
+    assert ".mic2025.duckdb" in errors[0] or "mic2025.duckdb" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert target.read_bytes() == before  # nothing published, nothing half-written
