@@ -236,13 +236,33 @@ def build_task(
 
 @task(name="publish")
 def publish_task(tmp: str, target: str) -> str:
-    pub.publish(Path(tmp), Path(target))
+    aside = pub.publish(Path(tmp), Path(target))
     get_run_logger().info("published %s", target)
+    if aside:
+        get_run_logger().warning(
+            "a read-write session wrote to the replaced warehouse during the publish: its "
+            "changes are kept in %s (not replayed onto the new file)",
+            aside,
+        )
     return target
 
 
 @task(name="publish-artifacts")
 def artifacts_task(summary: RefreshSummary) -> None:
+    """Run summary, scorecard artifacts and the answer site. After a publish nothing here may
+    fail the run: a published warehouse that a read-write session locked a moment later leaves
+    the artifacts for the next refresh (or `mic2025 report`), with one warning line."""
+    try:
+        _artifacts(summary)
+    except (Mic2025Error, duckdb.Error, OSError) as exc:
+        get_run_logger().warning(
+            "published, but the artifacts and the report were not rebuilt (%s); run "
+            "`mic2025 report` when the warehouse is free",
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
+
+
+def _artifacts(summary: RefreshSummary) -> None:
     """Run summary (markdown) and the scorecard (table + markdown) as Prefect artifacts."""
     create_markdown_artifact(
         key="mic2025-run-summary",

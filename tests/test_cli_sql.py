@@ -106,3 +106,22 @@ def test_tables_describe_themselves_in_the_warehouse(published_warehouse):
         str(published_warehouse),
     )
     assert rows.values[0][0].startswith("MIC2025 targets against the latest actuals")
+
+
+@pytest.mark.slow
+def test_a_read_write_session_elsewhere_is_one_line_that_says_what_to_do(
+    published_warehouse, tmp_path
+):
+    import shutil
+
+    import duckdb
+
+    target = tmp_path / "mic2025.duckdb"
+    shutil.copyfile(published_warehouse, target)
+    analyst = duckdb.connect(str(target))  # an analyst's read-write session, still open
+    try:
+        line = one_error_line(cli("sql", "select 1", "--warehouse", str(target)))
+    finally:
+        analyst.close()
+    assert "locked by a process that opened it read-write" in line
+    assert "duckdb -readonly" in line

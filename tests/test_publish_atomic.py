@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -157,3 +158,43 @@ def test_two_real_refreshes_at_once_one_refused_in_one_line_one_waits(prefect_se
     finally:
         con.close()
     assert runs == [json.loads(a_out)["load_id"], json.loads(c_out)["load_id"]]
+
+
+def foreign_wal(tmp_path: Path, beside: Path) -> None:
+    """A .wal written by a read-write session on another (replaced) file, as an analyst who
+    opened the warehouse read-write in the moment before a publish leaves it."""
+    import duckdb
+
+    other = tmp_path / f"other-{len(list(tmp_path.glob('other-*.duckdb')))}.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("create table t as select 1 x")
+    con.close()
+    con = duckdb.connect(str(other))
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    con.execute("SET wal_autocheckpoint = '1TB'")
+    con.execute("create table analyst_notes as select 'mine' note")
+    con.close()
+    shutil.copyfile(other.with_name(other.name + ".wal"), beside.with_name(beside.name + ".wal"))
+
+
+def test_a_foreign_wal_never_replays_onto_the_published_file(published_warehouse, tmp_path):
+    from mic2025.warehouse.publish import publish, read_published
+    from mic2025.warehouse.query import QueryError, fetch_rows
+
+    target = tmp_path / "mic2025.duckdb"
+    shutil.copyfile(published_warehouse, target)
+    foreign_wal(tmp_path, target)
+    # a reader meets it with one line that says what to do
+    with pytest.raises(QueryError, match="does not belong to the warehouse"):
+        fetch_rows("select 1", str(target))
+    # the next refresh's read of the published warehouse sets it aside and goes on
+    assert read_published(target, "meta.runs") is not None
+    kept = list(tmp_path.glob("mic2025.duckdb.wal.foreign-*"))
+    assert len(kept) == 1 and not target.with_name("mic2025.duckdb.wal").exists()
+    # a .wal written during the swap is set aside by the publish itself
+    tmp = tmp_path / ".mic2025.duckdb.next"
+    shutil.copyfile(published_warehouse, tmp)
+    foreign_wal(tmp_path, target)
+    aside = publish(tmp, target)
+    # the old .wal beside the target belonged to the replaced file: removed before the swap
+    assert aside is None and fetch_rows("select 1", str(target)).values == [(1,)]

@@ -120,6 +120,23 @@ def clean_leftovers(target: Path) -> list[str]:
     return removed
 
 
+def set_aside_foreign_wal(target: Path) -> Path | None:
+    """Move a ``.wal`` beside the published warehouse out of the way, keeping it.
+
+    A refresh never leaves a ``.wal`` (it checkpoints before publishing), so one beside the
+    target was written by a read-write session of someone else, on a file that was since
+    replaced: replayed onto the new file it fails every reader ("Failure while replaying WAL
+    file") or writes the analyst's changes into the wrong database. It is renamed to
+    ``<name>.wal.foreign-<UTC time>`` (the analyst's writes are kept there, never lost silently)
+    and the path is returned for the warning."""
+    wal = target.with_name(target.name + ".wal")
+    if not wal.exists():
+        return None
+    aside = wal.with_name(f"{wal.name}.foreign-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}")
+    os.replace(wal, aside)
+    return aside
+
+
 def read_published(target: Path, table: str) -> pl.DataFrame | None:
     """A table of the published warehouse, read-only: None when there is no warehouse yet or it
     has no such table (an older version). A warehouse that exists but cannot be opened is an
@@ -129,6 +146,8 @@ def read_published(target: Path, table: str) -> pl.DataFrame | None:
     try:
         con = open_reader(target)
     except duckdb.Error as exc:
+        if "WAL" in str(exc) and set_aside_foreign_wal(target):
+            return read_published(target, table)  # the file itself is whole: read it again
         raise WarehouseUnreadable(
             f"cannot read the published warehouse {target} ({str(exc).splitlines()[0]}); "
             "its history would be lost: fix or move the file, then refresh again"
@@ -173,7 +192,7 @@ def check_built(tmp: Path, expected: list[str]) -> None:
         con.close()
 
 
-def publish(tmp: Path, target: Path) -> None:
+def publish(tmp: Path, target: Path) -> Path | None:
     """Atomically replace the published warehouse with ``tmp`` (same folder, so same file
     system), then fsync the folder so that the rename survives a power cut."""
     wal = tmp.with_name(tmp.name + ".wal")
@@ -188,6 +207,9 @@ def publish(tmp: Path, target: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    # a read-write session opened on the old file in the moment before the swap may have
+    # written a .wal since: it must never replay onto the new file
+    return set_aside_foreign_wal(target)
 
 
 def published_snapshots(target: Path) -> dict[str, dict]:

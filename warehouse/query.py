@@ -75,6 +75,11 @@ def explain_open_error(path, exc: Exception) -> str:
     if path.is_dir():
         return f"{path} is a folder, not a warehouse file: pass the .duckdb file"
     lowered = text.lower()
+    if "wal" in lowered and "replay" in lowered:
+        return (
+            f"{path}.wal does not belong to the warehouse (a read-write session wrote it on a "
+            f"file that was since replaced): move it aside, or run `mic2025 refresh`, which does"
+        )
     if "lock" in lowered:
         return (
             f"the warehouse {path} is locked by a process that opened it read-write ({text}); "
