@@ -354,3 +354,12 @@ def test_a_date_written_day_month_year_is_not_a_count_and_values_keep_their_prec
     assert by_text["2024"].unit == "year"
     assert by_text["47.1%"].value == 0.471  # not 0.47100000000000003
     assert [c.value for c in found if c.unit == "units"] == [1_050_000.0]
+
+
+def test_two_definitions_that_agree_both_count_as_evidence():
+    """The same claim with a second definition that also says '> 0.5' (0.55): supported, and
+    both definitions are named as its evidence (a second, independent test of the rule)."""
+    two = pl.concat([METRICS, METRICS.filter(pl.col("year") == 2023).with_columns(value=0.55)])
+    r = check_one(claim(), two, EMPTY, EMPTY)
+    assert r["verdict"] == "supported"
+    assert "P: 59.0%; P: 55.0%" in r["reason"]

@@ -64,3 +64,49 @@ def test_a_renamed_column_is_schema_drift(tmp_path):
     )
     with pytest.raises(SourceFormatError, match=r"missing column\(s\) \['Electric cars sold'\]"):
         load_source("owid_electric_car_sales", snap, tmp_path / "stage", "L1")
+
+
+def test_the_row_count_drop_rule_on_its_own(monkeypatch):
+    """A second, unit-level test of the row-count check (the refresh-level one truncates a real
+    snapshot): 79 rows after 100 fail at the default 80% minimum, 80 pass, 0 always fails."""
+    from mic2025.flows.errors import ValidationFailed
+    from mic2025.warehouse.load import check_row_count
+
+    monkeypatch.delenv("MIC2025_MIN_ROW_SHARE", raising=False)
+    with pytest.raises(ValidationFailed, match="79 rows, 79% of the 100 rows published before"):
+        check_row_count("src", "raw.src", 79, 100)
+    check_row_count("src", "raw.src", 80, 100)
+    check_row_count("src", "raw.src", 5, None)  # nothing published before: any count loads
+    with pytest.raises(ValidationFailed, match="no data rows"):
+        check_row_count("src", "raw.src", 0, None)
+
+
+def test_the_negative_value_rule_on_its_own():
+    """A second test of 'not negative where it cannot be': a country's negative capacity is
+    quarantined, OWID's code-less residual ('Rest of World') may be negative."""
+    import polars as pl
+
+    from mic2025.warehouse.load import raw_schema, split_valid
+
+    frame = pl.DataFrame(
+        {
+            "entity": ["China", "Rest of World"],
+            "code": ["CHN", None],
+            "year": ["2023", "2023"],
+            "value": ["-3.5", "-2.0"],
+            "indicator": ["installed-solar-pv-capacity"] * 2,
+            "unit": ["GW", "GW"],
+            "load_id": ["L", "L"],
+            "snapshot_sha256": ["0" * 64] * 2,
+        }
+    )
+    good, bad = split_valid(
+        frame,
+        raw_schema("owid_solar_capacity"),
+        source="owid_solar_capacity",
+        table="owid_solar_capacity",
+        load_id="L",
+    )
+    assert good["entity"].to_list() == ["Rest of World"]
+    assert bad["failing_value"].to_list() == ["-3.5"]
+    assert "not negative" in bad["check"][0]
