@@ -220,17 +220,27 @@ def build_task(
     target: str,
     staging: str,
 ) -> BuildResult:
-    result = wh.build_warehouse(
-        Path(tmp),
-        run=run,
-        reports=reports,
-        snapshots=snapshots,
-        previous=Path(target),
-        staging=Path(staging),
-        bulk_files=bulk_files(),
-    )
-    failpoint("transform")
-    pub.check_built(Path(tmp), list(result.tables))
+    """Build the new warehouse in ``tmp``. An expected failure (DuckDB's I/O error on a full
+    disk, a source that broke the build) ends the task Failed with one log line, not a
+    traceback; the caller gets the error (as :class:`WarehouseIOError` for DuckDB's)."""
+    try:
+        result = wh.build_warehouse(
+            Path(tmp),
+            run=run,
+            reports=reports,
+            snapshots=snapshots,
+            previous=Path(target),
+            staging=Path(staging),
+            bulk_files=bulk_files(),
+        )
+        failpoint("transform")
+        pub.check_built(Path(tmp), list(result.tables))
+    except (duckdb.Error, Mic2025Error, OSError) as exc:
+        if debug_enabled():
+            raise
+        error = WarehouseIOError(tmp, _duckdb_reason(exc)) if isinstance(exc, duckdb.Error) else exc
+        get_run_logger().error("%s", error)
+        return Failed(message=str(error), data=error)
     return result
 
 
@@ -415,8 +425,10 @@ def run_refresh(
                 mode=str(mode),
                 live=live,
             )
+            built = build_task(str(tmp), run, reports, snapshots, str(target), str(staging))
+            if isinstance(built, State):  # the build ended Failed on an expected error
+                built.result()  # raises it: one line in the log and the CLI, no traceback
             try:
-                built = build_task(str(tmp), run, reports, snapshots, str(target), str(staging))
                 failpoint("before-publish")
             except duckdb.Error as exc:  # disk full, permission: one line, the path, the reason
                 raise WarehouseIOError(str(tmp), _duckdb_reason(exc)) from None

@@ -166,7 +166,8 @@ def test_the_flow_refuses_years_in_the_wrong_order():
 
 
 @pytest.mark.slow
-def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_path):
+@pytest.mark.parametrize("point", ["transform", "before-publish"])
+def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_path, point):
     """DuckDB's own I/O error (here from a failpoint: CI cannot mount a small file system) ends
     as one `error:` line with the file and the reason; the published warehouse is untouched."""
     import os
@@ -188,7 +189,7 @@ def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "MIC2025_FAILPOINT_DISK_FULL": "before-publish"},
+        env={**os.environ, "MIC2025_FAILPOINT_DISK_FULL": point},
     )
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
