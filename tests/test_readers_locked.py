@@ -161,3 +161,24 @@ def test_a_file_where_the_report_folder_goes_is_refused_before_building(tmp_path
         "move or remove it"
     ]
     assert time.monotonic() - start < 5 and not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "create table marts.mine (a int)",
+        "insert into marts.scorecard select * from marts.scorecard",
+        "drop table marts.sector_summary",
+        "update meta.runs set live = true",
+    ],
+)
+def test_no_write_statement_reaches_the_published_file(published_warehouse, statement):
+    """A second test of 'mic2025 sql cannot write', at the reader itself (the other goes through
+    the CLI): every kind of write fails on the read-only connection, naming why, and the file's
+    bytes do not change."""
+    from mic2025.warehouse.query import QueryError, fetch_rows
+
+    before = published_warehouse.read_bytes()
+    with pytest.raises(QueryError, match="read-only"):
+        fetch_rows(statement, str(published_warehouse))
+    assert published_warehouse.read_bytes() == before

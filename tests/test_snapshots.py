@@ -87,3 +87,12 @@ def test_snapshot_import_rebuilds_the_committed_bundle(tmp_path):
         committed = latest_snapshot(snap.source)
         assert snap.version == committed.version, snap.source
         assert snap.sha256 == committed.sha256, snap.source
+
+
+def test_a_snapshot_cannot_be_written_outside_its_folder(tmp_path):
+    """A second test of 'ids cannot escape their folders', through the writer: a source or a
+    version that climbs out is refused before anything is written."""
+    for source, version in (("../evil", "2024-01-01"), ("demo", "../../evil"), ("demo", "a/b")):
+        with pytest.raises(SnapshotError):
+            write_snapshot(source, version, {"d.csv": b"x\n"}, ORIGIN, fmt="csv", root=tmp_path)
+    assert not any(p.name == "evil" for p in tmp_path.parent.rglob("evil"))
