@@ -172,7 +172,7 @@ def refresh(
         refresh_flow = with_task_runner(task_runner, dask_address)
     except ValueError as exc:
         _fail(str(exc))
-    stale = None
+    stale, failed_as = None, "Stale"
     try:
         with (
             console.status("refreshing...", spinner="dots")
@@ -191,7 +191,7 @@ def refresh(
     except SourcesStale as exc:  # published, but most live sources are stale: Failed "Stale"
         summary, stale = exc.summary, str(exc)
     except ValuesRemoved as exc:  # published, but quarantine took published values away
-        summary, stale = exc.summary, f"ValuesRemoved) {exc}"
+        summary, stale, failed_as = exc.summary, str(exc), "ValuesRemoved"
     except (Mic2025Error, ValueError) as exc:
         _fail(str(exc))
     except OSError as exc:  # read-only folder, disk full: the path and the reason
@@ -201,9 +201,7 @@ def refresh(
     elif not quiet:
         _print_refresh(summary)
     if stale:
-        if stale.startswith("ValuesRemoved) "):
-            _fail(f"run ended Failed (ValuesRemoved): {stale.removeprefix('ValuesRemoved) ')}")
-        _fail(f"run ended Failed (Stale): {stale}")
+        _fail(f"run ended Failed ({failed_as}): {stale}")
 
 
 def _print_refresh(summary: dict) -> None:
@@ -284,7 +282,7 @@ def sql(
 def print_frame(frame, fmt: OutputFormat) -> None:
     """Print a result: ``Rows`` (warehouse/query.py) or a polars frame."""
     columns = list(frame.columns)
-    values = frame.values if hasattr(frame, "values") else list(frame.iter_rows())
+    values = list(frame.iter_rows())
     if fmt == OutputFormat.markdown:
         from mic2025.warehouse.report_text import markdown_rows
 

@@ -60,11 +60,14 @@ def read_sectors(root: Path | None = None) -> pl.DataFrame:
     return pl.read_csv((root or facts_dir()) / "sectors.csv", infer_schema_length=0)
 
 
-def read_official_series(root: Path | None = None) -> pl.DataFrame:
+def read_official_series(
+    root: Path | None = None, nbs_catalogue: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The series catalogue: curated series (facts/official_series.csv) and the NBS national
-    database series (facts/nbs_catalogue.csv), one row each."""
+    database series (facts/nbs_catalogue.csv, or the catalogue already read), one row each."""
     curated = pl.read_csv((root or facts_dir()) / "official_series.csv", infer_schema_length=0)
-    nbs = nbs_source.read_catalogue(root).with_columns(pl.lit("NBS").alias("publisher"))
+    nbs = nbs_catalogue if nbs_catalogue is not None else nbs_source.read_catalogue(root)
+    nbs = nbs.with_columns(pl.lit("NBS").alias("publisher"))
     return pl.concat([curated, nbs.select(curated.columns)])
 
 
@@ -128,8 +131,8 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
     """raw -> core: each loaded source goes through the conformer its declaration names
     (``Source.core``, warehouse/conform.py ``CONFORMERS``); a core table no source fed is empty."""
     sectors = read_sectors()
-    series = read_official_series()
     nbs_catalogue = nbs_source.read_catalogue()
+    series = read_official_series(nbs_catalogue=nbs_catalogue)
     refs = {"sectors": sectors, "series": series, "nbs_catalogue": nbs_catalogue}
     parts: dict[str, list[pl.DataFrame]] = {c.table: [] for c in conform.CONFORMERS.values()}
     for _, frames in sorted(raw.items()):

@@ -230,7 +230,11 @@ def read_superseded(root=None) -> pl.DataFrame:
 
 
 def check_one(
-    claim: dict, sector_metrics: pl.DataFrame, official: pl.DataFrame, targets: pl.DataFrame
+    claim: dict,
+    sector_metrics: pl.DataFrame,
+    official: pl.DataFrame,
+    targets: pl.DataFrame,
+    superseded: pl.DataFrame | None = None,
 ) -> dict:
     """One claim's verdict. A verdict rests on a measure of what the claim states:
 
@@ -256,7 +260,9 @@ def check_one(
             f"({result['reason']})",
         }
     if kind == "series" and result["verdict"] in ("supported", "contradicted"):
-        later = read_superseded().filter(pl.col("series_id") == spec)
+        later = (superseded if superseded is not None else read_superseded()).filter(
+            pl.col("series_id") == spec
+        )
         if later.height:
             successor = later.row(0, named=True)
             published = str(claim["published"])
@@ -438,8 +444,9 @@ def claim_checks(
     checkable = claims.filter(
         pl.col("metric_key").is_not_null() & ~pl.col("metric_key").str.starts_with("verdict:")
     )
+    superseded = read_superseded()  # once for all claims
     for claim in checkable.iter_rows(named=True):
-        result = check_one(claim, sector_metrics, official, targets)
+        result = check_one(claim, sector_metrics, official, targets, superseded)
         rows.append(
             {
                 "article_id": claim["article_id"],

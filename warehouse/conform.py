@@ -162,6 +162,23 @@ def repost_host(source_url: str, publisher_id: str, publishers: pl.DataFrame) ->
 OFFICIAL_STATS_COLUMNS = list(OfficialStats.to_schema().columns)
 
 
+def factor_to_base(
+    source: str, series_id: str, unit: str, base: str, row: int | None = None
+) -> float:
+    """The factor from a published unit to its series' base unit (warehouse/units.py). A count
+    unit (units, pieces, sets, vehicles) takes the series' own base unit, so that NBS output in
+    '亿块' and customs imports in '亿块' are both 'pieces'; any other unit must convert exactly,
+    or the source fails naming the series (and row)."""
+    spec = parse_unit(unit)
+    if spec.base_unit == base or (spec.dimension == "count" and base in COUNT_UNITS):
+        return spec.factor
+    raise SourceFormatError(
+        source,
+        f"{series_id}: unit {unit!r} converts to {spec.base_unit!r}, but the series is in {base!r}",
+        row=row,
+    )
+
+
 def official_stats(
     raw: pl.DataFrame, series: pl.DataFrame, publishers: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -181,22 +198,13 @@ def official_stats(
             row=row["origin_row"],
         )
     joined = raw.join(series.drop("description"), on="series_id", how="left")
-    factors: list[float] = []
-    units: list[str] = []
-    for row in joined.select("unit", "base_unit", "origin_row", "series_id").iter_rows(named=True):
-        spec = parse_unit(row["unit"])
-        if spec.base_unit == row["base_unit"] or (
-            spec.dimension == "count" and row["base_unit"] in COUNT_UNITS
-        ):
-            factors.append(spec.factor)
-            units.append(row["base_unit"])
-        else:
-            raise SourceFormatError(
-                "china_official_stats",
-                f"{row['series_id']}: unit {row['unit']!r} converts to {spec.base_unit!r}, "
-                f"but the series is in {row['base_unit']!r}",
-                row=row["origin_row"],
-            )
+    factors = [
+        factor_to_base("china_official_stats", series_id, unit, base, row=origin_row)
+        for unit, base, origin_row, series_id in joined.select(
+            "unit", "base_unit", "origin_row", "series_id"
+        ).iter_rows()
+    ]
+    units = joined["base_unit"].to_list()
     publishers = publishers if publishers is not None else read_publishers()
     ids = [
         resolve_publisher(cited, fallback, publishers, title)
@@ -485,24 +493,12 @@ def national_series(raw: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     yearly = joined.filter(
         (pl.col("period").str.len_chars() == 4) | pl.col("period").str.ends_with("-12")
     )
-    factors: list[float] = []
-    for unit, base, series in yearly.select("unit", "base_unit", "series_id").iter_rows():
-        spec = parse_unit(unit)
-        if not (spec.base_unit == base or (spec.dimension == "count" and base in COUNT_UNITS)):
-            raise SourceFormatError(
-                "nbs_national_data",
-                f"{series}: unit {unit!r} converts to {spec.base_unit!r}, but the series is in "
-                f"{base!r}",
-            )
-        factors.append(spec.factor)
-    latest = (
-        yearly.with_columns(
-            pl.col("vintage")
-            .map_elements(_vintage_date, return_dtype=pl.String)
-            .alias("_vintage_date")
-        )
-        .group_by("series_id")
-        .agg(pl.col("_vintage_date").max().alias("_latest"))
+    factors = [
+        factor_to_base("nbs_national_data", series_id, unit, base)
+        for unit, base, series_id in yearly.select("unit", "base_unit", "series_id").iter_rows()
+    ]
+    yearly = yearly.with_columns(
+        pl.col("vintage").map_elements(_vintage_date, return_dtype=pl.String).alias("_vintage_date")
     )
     return (
         yearly.with_columns(
@@ -519,12 +515,10 @@ def national_series(raw: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
                 dtype=pl.Float64,
             ),
             pl.col("base_unit").alias("unit_base"),
-            pl.col("vintage")
-            .map_elements(_vintage_date, return_dtype=pl.String)
-            .alias("_vintage_date"),
+            (pl.col("_vintage_date") == pl.col("_vintage_date").max().over("series_id")).alias(
+                "is_latest_vintage"
+            ),
         )
-        .join(latest, on="series_id")
-        .with_columns((pl.col("_vintage_date") == pl.col("_latest")).alias("is_latest_vintage"))
         .drop("unit")
         .rename({"unit_base": "unit"})
         .select(
@@ -569,6 +563,8 @@ def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> p
         catalogue.select("series_id", "description", "frequency"), on="series_id", how="left"
     )
     urls = [_mirror_url(r) for r in latest["read_from"].to_list()]
+    publishers, hosts = read_publishers(), read_hosts()
+    via = [repost_host(url, "NBS", publishers) for url in urls]
     return latest.with_columns(
         pl.lit("NBS").alias("publisher"),
         pl.lit("FY").alias("period"),
@@ -576,19 +572,8 @@ def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> p
         pl.lit("exact").alias("qualifier"),
         pl.lit("NBS").alias("publisher_id"),
         pl.Series("source_url", urls, dtype=pl.String),
-        pl.Series(
-            "via",
-            [
-                _host(u) if _host(u) not in ("data.stats.gov.cn", "stats.gov.cn") else None
-                for u in urls
-            ],
-            dtype=pl.String,
-        ),
-        pl.Series(
-            "read_on",
-            ["mirror" if _host(u) == "github.com" else "official" for u in urls],
-            dtype=pl.String,
-        ),
+        pl.Series("via", via, dtype=pl.String),
+        pl.Series("read_on", [host_kind(v, hosts) for v in via], dtype=pl.String),
         pl.lit("国家统计局 national database (data.stats.gov.cn)").alias("publisher_cited"),
         pl.when(pl.col("frequency") == "monthly")
         .then(pl.format("{}; {}; December year-to-date = the year", "description", "vintage"))

@@ -312,7 +312,12 @@ def self_sufficiency(
     best = best_figures(official)
     frames = [supply_balance(best, b) for b in (declared if declared is not None else balances())]
     bases = product_bases().select("product", "basis", "validity", "caveat")
-    ratio_cols = ["self_sufficiency_ratio", "import_dependence", "ratio_bound"]
+    ratio_cols = [
+        "self_sufficiency_ratio",
+        "import_dependence",
+        "ratio_bound",
+        "import_dependence_bound",
+    ]
     wide = (
         pl.concat(frames, how="vertical")
         .join(bases, on=["product", "basis"], how="left")

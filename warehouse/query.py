@@ -187,26 +187,20 @@ class Rows:
     def head(self, n: int) -> Rows:
         return Rows(self.columns, self.values[:n])
 
+    def iter_rows(self) -> list[tuple]:
+        """The rows, as a polars frame's ``iter_rows()`` gives them."""
+        return self.values
+
     def dicts(self) -> list[dict]:
         return [dict(zip(self.columns, v, strict=True)) for v in self.values]
 
 
-def run_query(
-    query: str,
-    warehouse: str | None = None,
-    params: list | None = None,
-    *,
-    timeout: float | None = None,
-    memory_limit: str | None = None,
-    max_rows: int | None = None,
-) -> pl.DataFrame:
+def run_query(query: str, warehouse: str | None = None, params: list | None = None) -> pl.DataFrame:
     """Run one statement read-only and return the result as a polars frame (empty for
-    non-queries), within the limits of :func:`fetch_rows`."""
+    non-queries), within the default limits of :func:`fetch_rows`."""
     import polars as pl
 
-    frame = _execute(
-        query, warehouse, params, timeout, memory_limit, max_rows, lambda rel: rel.pl()
-    )
+    frame = _execute(query, warehouse, params, None, None, None, lambda rel: rel.pl())
     return pl.DataFrame() if frame is None else frame
 
 

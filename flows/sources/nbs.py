@@ -376,7 +376,7 @@ def parse(snapshot: Snapshot) -> pl.DataFrame:
     require_columns(NAME, frame, COLUMNS)
     if frame.is_empty():
         raise SourceFormatError(NAME, "no data rows")
-    return frame.select(COLUMNS).with_columns(pl.col(c).fill_null("") for c in ("indicator_code",))
+    return frame.select(COLUMNS).with_columns(pl.col("indicator_code").fill_null(""))
 
 
 SOURCE = Source(
