@@ -98,9 +98,21 @@ def test_every_domestic_supply_answer_is_a_share_of_demand(summary):
     assert nev["domestic_supply_value"] == pytest.approx(0.799)
     assert "net exporter" in nev["domestic_supply_note"]
     solar = summary["power_equipment"]
-    assert (
-        solar["domestic_supply_value"] is None and "net exporter" in solar["domestic_supply_note"]
-    )
+    # modules, cells and wafers are net exports (said in the note, not the answer); the answer is
+    # the polysilicon stage: 2022 output 857,000 t / (857,000 + imports 87,000 t) = 0.90784
+    assert solar["domestic_supply_value"] == pytest.approx(857_000 / 944_000)
+    assert solar["domestic_supply_product"] == "Polysilicon"
+    assert "net exporter" in solar["domestic_supply_note"]
+
+
+def test_solar_polysilicon_baseline_is_the_same_definition(summary):
+    solar = summary["power_equipment"]
+    # 2014: CPIA output 132,000 t / (132,000 + 102,177 t imports, China Silicon Industry
+    # Association from customs) = 0.56368; exports not subtracted, so an upper bound
+    assert (solar["baseline_year"], solar["baseline_bound"]) == (2014, "upper")
+    assert solar["baseline_value"] == pytest.approx(132_000 / 234_177)
+    assert solar["domestic_supply_definition"] == "POLYSILICON_OUTPUT_OVER_OUTPUT_PLUS_IMPORTS"
+    assert solar["change_since_baseline"] == pytest.approx(857_000 / 944_000 - 132_000 / 234_177)
 
 
 def test_ships_domestic_supply_from_nbs_trade_and_miit_tonnage(summary):

@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-02.2"
+VERSION = "2026-12-03"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -220,6 +220,7 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "carbon_fiber_domestic_supply_share": "CARBON_FIBER_DOMESTIC_SUPPLY_SHARE",
     "carbon_fiber_output_china": "ACMA_CARBON_FIBER_OUTPUT_CHINA",
     "polysilicon_output_china": "POLYSILICON_OUTPUT",
+    "polysilicon_imports_china": "POLYSILICON_IMPORTS",
     "rare_earth_mine_production_china": [
         ("Minerals Yearbook", "USGS_MYB_RARE_EARTH_MINE_CHINA"),
         ("2025", "USGS_MCS2025_RARE_EARTH_MINE_CHINA"),
