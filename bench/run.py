@@ -87,9 +87,9 @@ def timed(cmd: list[str], env: dict) -> float:
 
 def stage_times(work: Path) -> dict[str, float]:
     """The refresh's steps, called directly (no Prefect), each timed."""
-    from mic2025.flows import ingest
-    from mic2025.flows.payloads import LoadReport, RunInfo
-    from mic2025.flows.snapshots import read_snapshot
+    from mic2025.flows.base.payloads import LoadReport, RunInfo
+    from mic2025.flows.fetch.snapshots import read_snapshot
+    from mic2025.flows.ingest import snapshot_choice
     from mic2025.flows.sources import SOURCES, get_source
     from mic2025.warehouse import build as wh
     from mic2025.warehouse.load import raw_schema, split_valid
@@ -99,7 +99,7 @@ def stage_times(work: Path) -> dict[str, float]:
         ["snapshot check", "parse", "validate", "load", "transform", "publish"], 0.0
     )
     t = time.perf_counter()
-    choices = [ingest.local_choice(n) for n in sorted(SOURCES)]
+    choices = [snapshot_choice.local_choice(n) for n in sorted(SOURCES)]
     snaps = [read_snapshot(Path(c.path), verify=True) for c in choices]
     times["snapshot check"] = time.perf_counter() - t
     reports = []
@@ -149,7 +149,10 @@ def stage_times(work: Path) -> dict[str, float]:
     tmp = work / "bench.duckdb.tmp"
     t = time.perf_counter()
     wh.build_warehouse(
-        tmp, run=run, reports=reports, snapshots=[ingest.snapshot_record(c.path) for c in choices]
+        tmp,
+        run=run,
+        reports=reports,
+        snapshots=[snapshot_choice.snapshot_record(c.path) for c in choices],
     )
     times["transform"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -261,7 +264,7 @@ import json, resource, sys, time
 from pathlib import Path
 import duckdb, polars as pl
 from mic2025.flows.sources import baci, get_source
-from mic2025.flows.snapshots import latest_snapshot
+from mic2025.flows.fetch.snapshots import latest_snapshot
 from mic2025.warehouse import conform
 from mic2025.warehouse.build import read_sectors
 from mic2025.warehouse.load import read_raw
@@ -414,7 +417,7 @@ import json, sys, time
 import polars as pl
 from mic2025.flows.refresh import refresh
 from mic2025.warehouse import build
-from mic2025.flows.settings import warehouse_path
+from mic2025.flows.base.settings import warehouse_path
 import duckdb
 factor = int(sys.argv[1])
 con = duckdb.connect(str(warehouse_path()), read_only=True)

@@ -54,7 +54,7 @@ def _source_names() -> str:
     """The sources with a committed snapshot (a folder each under snapshots/): read from the
     tree, so that `--help` and every command start without importing the source registry
     (pandera, pandas, ibis: about 1.4 s); `refresh` checks names against the registry itself."""
-    from mic2025.flows.settings import snapshots_dir
+    from mic2025.flows.base.settings import snapshots_dir
 
     root = snapshots_dir()
     names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
@@ -63,8 +63,8 @@ def _source_names() -> str:
 
 def _check_warehouse_path(warehouse: str | None) -> None:
     """Fail at once, naming the path and the fix, instead of after the whole build."""
-    from mic2025.flows.errors import WarehousePathError
-    from mic2025.flows.settings import warehouse_path
+    from mic2025.flows.base.errors import WarehousePathError
+    from mic2025.flows.base.settings import warehouse_path
     from mic2025.warehouse.publish import check_target
 
     try:
@@ -149,7 +149,7 @@ def refresh(
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     _use_local_server(quiet or as_json)  # before Prefect is imported: it reads its settings once
-    from mic2025.flows.errors import Mic2025Error, SourcesStale, ValuesRemoved
+    from mic2025.flows.base.errors import Mic2025Error, SourcesStale, ValuesRemoved
     from mic2025.flows.refresh import RefreshMode, YearRange, with_task_runner
 
     span = None
@@ -502,7 +502,7 @@ def report(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Write a static HTML report (works offline): scorecard, charts, claims, sources."""
-    from mic2025.flows.settings import warehouse_path
+    from mic2025.flows.base.settings import warehouse_path
     from mic2025.warehouse.report import build_report
 
     path = warehouse_path(warehouse)
@@ -612,7 +612,7 @@ def web(
 
 
 def _report_dir(warehouse: str | None) -> Path:
-    from mic2025.flows.settings import warehouse_path
+    from mic2025.flows.base.settings import warehouse_path
 
     return warehouse_path(warehouse).parent / "report"
 
@@ -635,7 +635,7 @@ def claims_extract(
     years: Annotated[bool, typer.Option("--years", help="Also list bare years")] = False,
 ) -> None:
     """Propose candidate claims: every number with its value, unit, comparator and quote."""
-    from mic2025.flows.claims import ArticleError, extract_claims, load_article
+    from mic2025.flows.ingest.claims import ArticleError, extract_claims, load_article
 
     try:
         text = load_article(source)
@@ -662,8 +662,8 @@ def snapshot_import(
     shared: Annotated[Path | None, typer.Option("--shared", help="The shared/ folder")] = None,
 ) -> None:
     """Build the committed snapshots from the bundled files in shared/."""
-    from mic2025.flows.errors import Mic2025Error
-    from mic2025.flows.ingest import import_bundled
+    from mic2025.flows.base.errors import Mic2025Error
+    from mic2025.flows.ingest.snapshot_choice import import_bundled
 
     try:
         made = import_bundled(sources or None, shared)
@@ -678,8 +678,8 @@ def snapshot_fetch(
     sources: Annotated[list[str], typer.Option("--source", help="Source(s) to fetch")],
 ) -> None:
     """Fetch sources from their live endpoints into new snapshots (no warehouse change)."""
-    from mic2025.flows.errors import Mic2025Error
-    from mic2025.flows.ingest import fetch_live
+    from mic2025.flows.base.errors import Mic2025Error
+    from mic2025.flows.ingest.snapshot_choice import fetch_live
 
     failed = False
     for name in sources:
@@ -746,7 +746,7 @@ def _fast_path(argv: list[str]) -> bool:
 def main() -> None:  # pragma: no cover - entry point
     import signal
 
-    from mic2025.flows.settings import debug_enabled
+    from mic2025.flows.base.settings import debug_enabled
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)

@@ -1,8 +1,8 @@
 """The refresh flow: snapshots -> raw -> core -> marts -> publish, as coarse Prefect tasks.
 
 One task per source for the snapshot and the raw load, one for the build, one for the publish.
-Tasks pass paths and small typed records (flows/payloads.py), never data frames. The steps
-themselves are plain functions in flows/ingest.py and warehouse/ (they do not import Prefect).
+Tasks pass paths and small typed records (flows/base/payloads.py), never data frames. The steps
+themselves are plain functions in flows/ingest/snapshot_choice.py and warehouse/ (they do not import Prefect).
 """
 
 from __future__ import annotations
@@ -29,23 +29,22 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field, model_validator
 
-from mic2025.flows import ingest
-from mic2025.flows.errors import (
+from mic2025.flows.base.errors import (
     FetchError,
     Mic2025Error,
     SourcesStale,
     ValuesRemoved,
     WarehouseIOError,
 )
-from mic2025.flows.failpoints import failpoint
-from mic2025.flows.payloads import (
+from mic2025.flows.base.failpoints import failpoint
+from mic2025.flows.base.payloads import (
     BuildResult,
     LoadReport,
     RefreshSummary,
     RunInfo,
     SnapshotChoice,
 )
-from mic2025.flows.settings import (
+from mic2025.flows.base.settings import (
     debug_enabled,
     fetch_concurrency,
     fetch_deadline,
@@ -55,7 +54,8 @@ from mic2025.flows.settings import (
     task_retry_delays,
     warehouse_path,
 )
-from mic2025.flows.snapshots import read_snapshot
+from mic2025.flows.fetch.snapshots import read_snapshot
+from mic2025.flows.ingest import snapshot_choice
 from mic2025.flows.sources import SOURCES, baci
 from mic2025.warehouse import build as wh
 from mic2025.warehouse import publish as pub
@@ -91,7 +91,7 @@ def _retry_fetch(task, task_run, state) -> bool:
 
 @task(name="fetch", retry_condition_fn=_retry_fetch)
 def fetch_task(source: str, years: tuple[int, int] | None = None) -> SnapshotChoice:
-    choice = ingest.fetched_choice(source, years=years)
+    choice = snapshot_choice.fetched_choice(source, years=years)
     get_run_logger().info("%s: %s snapshot %s", source, choice.status, choice.version)
     return choice
 
@@ -110,14 +110,14 @@ def choose_snapshots(
         retry_delay_seconds=task_retry_delays(),
         timeout_seconds=source_deadline(),
     )
-    live = [n for n in names if n in live_sources and ingest.has_live_endpoint(n)]
+    live = [n for n in names if n in live_sources and snapshot_choice.has_live_endpoint(n)]
     futures = {name: fetch.submit(name, years) for name in live}
     deadline = fetch_deadline()
     done = wait(list(futures.values()), timeout=deadline).done
     choices = []
     for name in names:
         if name not in futures:
-            choices.append(ingest.local_choice(name))
+            choices.append(snapshot_choice.local_choice(name))
             continue
         if futures[name] in done:
             try:
@@ -127,7 +127,7 @@ def choose_snapshots(
                 error = str(exc)
         else:
             error = f"{name}: not fetched within the run's fetch deadline ({deadline:g} s)"
-        stale = ingest.stale_choice(name, error)
+        stale = snapshot_choice.stale_choice(name, error)
         choices.append(stale)  # one line per source: name, status, snapshot kept, short reason
         logger.warning("%s: stale snapshot %s (%s)", name, stale.version, stale.message)
     return choices
@@ -184,7 +184,7 @@ def load_all(
         except Exception as exc:  # noqa: BLE001 - reported below, or re-raised
             error = exc
         record = published.get(choice.source)
-        previous = ingest.recorded_choice(record) if record else None
+        previous = snapshot_choice.recorded_choice(record) if record else None
         if previous is None or previous.path == choice.path:
             kept = keep_published(target, record, Path(staging), str(error)) if record else None
             if kept is None:
@@ -405,7 +405,7 @@ def run_refresh(
         tmp = pub.temp_path(target, load_id)
         try:
             failpoint("snapshot")
-            fingerprint = ingest.inputs_fingerprint(choices)
+            fingerprint = snapshot_choice.inputs_fingerprint(choices)
             if mode == RefreshMode.incremental and fingerprint == pub.published_fingerprint(target):
                 logger.info("nothing changed since the published warehouse: not rebuilt")
                 summary = unchanged_summary(load_id, run_id, target, choices)
@@ -414,9 +414,9 @@ def run_refresh(
             loaded = [c.path for c in choices]
             reports, choices = load_all(choices, str(staging), load_id, target)
             if [c.path for c in choices] != loaded:  # a failed load kept an older snapshot
-                fingerprint = ingest.inputs_fingerprint(choices)
+                fingerprint = snapshot_choice.inputs_fingerprint(choices)
             failpoint("load")
-            snapshots = [c.record or ingest.snapshot_record(c.path) for c in choices]
+            snapshots = [c.record or snapshot_choice.snapshot_record(c.path) for c in choices]
             run = RunInfo(
                 load_id=load_id,
                 inputs_fingerprint=fingerprint,
@@ -526,7 +526,7 @@ def deployments_for_serve() -> list:
     import yaml
     from prefect.schedules import Cron
 
-    from mic2025.flows.settings import PROJECT_ROOT
+    from mic2025.flows.base.settings import PROJECT_ROOT
 
     spec = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
     out = []

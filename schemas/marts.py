@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from mic2025.schemas._common import BOUNDS, known_publishers
+from mic2025.schemas.common import BOUNDS, known_publishers
 
 BASES = ["quantity", "value"]
 

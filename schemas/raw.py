@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from mic2025.schemas._common import (
+from mic2025.schemas.common import (
     BOUNDS,
     YEAR,
     Lineage,

@@ -1,7 +1,7 @@
 """Metric specs: the files of facts/metrics/ that declare which metrics exist and from what.
 
 A metric is one row of one of these files; the formula it uses is written once in
-warehouse/metrics.py (or warehouse/sector_summary.py). Every file is checked against its model
+warehouse/metrics/ (or warehouse/sector_summary.py). Every file is checked against its model
 here when it is read (``read_spec``), so a typo in a spec fails the build with the file, row and
 rule, instead of silently dropping a metric.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from mic2025.schemas._common import describe_failures
+from mic2025.schemas.common import describe_failures
 
 BASES = ["quantity", "value"]
 SECTOR_ID = {"str_matches": r"^[a-z][a-z0-9_]*$"}
@@ -213,7 +213,7 @@ def validate_spec(name: str, frame: pl.DataFrame, folder: str = "facts/metrics")
     """Check a spec file's rows; raise ValidationFailed naming the file, row and rule."""
     import pandera.errors
 
-    from mic2025.flows.errors import ValidationFailed
+    from mic2025.flows.base.errors import ValidationFailed
 
     try:
         return (SPECS.get(name) or CATALOGUES[name]).validate(frame, lazy=True)

@@ -9,8 +9,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_imports_go_one_way():
-    """base <- schemas <- sources <- ingest <- warehouse <- flow <- CLI: the contract in
-    pyproject.toml ([tool.importlinter]); a module importing upwards breaks it."""
+    """flows/base <- schemas <- flows/fetch <- flows/sources <- flows/ingest <- warehouse <-
+    flows/refresh <- flows/cli: the contract in pyproject.toml ([tool.importlinter]), one folder
+    per layer; a module importing upwards breaks it."""
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert lint, "import-linter is a test dependency"
     done = subprocess.run(
@@ -18,6 +19,79 @@ def test_imports_go_one_way():
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "1 kept, 0 broken" in done.stdout
+
+
+def _module_imports() -> dict[str, list[tuple[str, str]]]:
+    """Every project module -> the (module, name) pairs it imports from the project, including
+    imports inside functions and attribute access of an imported module (``site._cite``)."""
+    import ast
+
+    modules: dict[str, Path] = {}
+    for folder in ("flows", "schemas", "warehouse"):
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = [p for p in path.relative_to(ROOT / folder).with_suffix("").parts]
+            parts = [p for p in parts if p != "__init__"]
+            modules[".".join(["mic2025", folder, *parts])] = path
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        aliases: dict[str, str] = {}
+        pairs: list[tuple[str, str]] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mic2025"):
+                for a in node.names:
+                    full = f"{node.module}.{a.name}"
+                    if full in modules:
+                        aliases[a.asname or a.name] = full
+                        pairs.append((full, ""))
+                    else:
+                        pairs.append((node.module, a.name))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+            ):
+                pairs.append((aliases[node.value.id], node.attr))
+        found[name] = [(m, n) for m, n in pairs if m in modules]
+    return found
+
+
+def test_no_import_cycle_and_no_private_name_across_modules():
+    """The module graph has no cycle (report <-> site, baci <-> baci_model were the last two),
+    and no module reaches for another's private name (``_runs``, ``_cite``, ``_rule_text``)."""
+    graph = _module_imports()
+    private = [
+        (m, t, n) for m, pairs in graph.items() for t, n in pairs if n.startswith("_") and t != m
+    ]
+    assert private == []
+    edges = {m: {t for t, _ in pairs if t != m} for m, pairs in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, node, nxt]))
+            if nxt not in state:
+                visit(nxt, [*path, node])
+        state[node] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [])
+
+
+def test_metric_families_are_small_modules():
+    """warehouse/metrics/ is one module per family, each well under ~350 lines."""
+    sizes = {
+        p.name: len(p.read_text().splitlines())
+        for p in (ROOT / "warehouse" / "metrics").glob("*.py")
+    }
+    assert {"balances.py", "published.py", "series_ratios.py", "trade.py", "common.py"} <= set(
+        sizes
+    )
+    assert max(sizes.values()) <= 350, sizes
 
 
 def test_the_installed_package_is_mic2025_only(tmp_path):
@@ -79,12 +153,13 @@ def test_published_values_are_unchanged_by_code_changes(published_warehouse):
 
 
 def test_tasks_hand_each_other_typed_records_not_dicts():
-    """Every refresh task takes and returns the records of flows/payloads.py (or paths and
+    """Every refresh task takes and returns the records of flows/base/payloads.py (or paths and
     plain values), never an untyped dict."""
     import dataclasses
     import typing
 
-    from mic2025.flows import payloads, refresh
+    from mic2025.flows import refresh
+    from mic2025.flows.base import payloads
 
     tasks = {
         "fetch_task": payloads.SnapshotChoice,

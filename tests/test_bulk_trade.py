@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from bench.synthetic_baci import generate
-from mic2025.flows.snapshots import latest_snapshot
+from mic2025.flows.fetch.snapshots import latest_snapshot
 from mic2025.flows.sources import baci
 from mic2025.warehouse import conform
 from mic2025.warehouse.build import read_sectors

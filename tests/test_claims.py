@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mic2025.flows.claims import ArticleError, check_url, extract_claims, html_to_text, load_article
+from mic2025.flows.ingest.claims import (
+    ArticleError,
+    check_url,
+    extract_claims,
+    html_to_text,
+    load_article,
+)
 from mic2025.warehouse.claim_checks import check_one, load_articles
 from mic2025.warehouse.units import to_base
 
@@ -219,9 +225,9 @@ def test_article_fetched_from_a_local_server(httpserver, monkeypatch):
 
 def test_oversized_article_is_refused(httpserver, monkeypatch):
     monkeypatch.setenv("MIC2025_ALLOW_PRIVATE_URLS", "1")
-    monkeypatch.setattr("mic2025.flows.claims.MAX_ARTICLE_BYTES", 1000)
+    monkeypatch.setattr("mic2025.flows.ingest.claims.MAX_ARTICLE_BYTES", 1000)
     httpserver.expect_request("/big").respond_with_data("x" * 5000)
-    from mic2025.flows.claims import fetch_article
+    from mic2025.flows.ingest.claims import fetch_article
 
     with pytest.raises(ArticleError, match="larger than"):
         fetch_article(httpserver.url_for("/big"), max_bytes=1000)
@@ -346,7 +352,7 @@ def test_published_claim_checks(published_warehouse):
 
 
 def test_a_date_written_day_month_year_is_not_a_count_and_values_keep_their_precision():
-    from mic2025.flows.claims import extract_claims
+    from mic2025.flows.ingest.claims import extract_claims
 
     found = extract_claims("About 47.1% of 3 March 2024 sales were 1.05 million units.")
     by_text = {c.text: c for c in found}

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mic2025.flows.failpoints import POINTS
+from mic2025.flows.base.failpoints import POINTS
 from mic2025.warehouse.checksums import table_checksums
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out

@@ -33,7 +33,7 @@ def test_a_bad_metric_spec_fails_with_its_file_row_and_rule():
     import polars as pl
     import pytest
 
-    from mic2025.flows.errors import ValidationFailed
+    from mic2025.flows.base.errors import ValidationFailed
     from mic2025.schemas.specs import validate_spec
 
     frame = pl.read_csv(ROOT / "facts" / "metrics" / "world_shares.csv", infer_schema_length=0)

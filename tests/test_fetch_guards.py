@@ -9,9 +9,9 @@ import time
 import pytest
 from werkzeug import Response
 
-from mic2025.flows import article_fetch, http
-from mic2025.flows.claims import ArticleError, check_url, fetch_article
-from mic2025.flows.errors import FetchError
+from mic2025.flows.base.errors import FetchError
+from mic2025.flows.fetch import article_fetch, http
+from mic2025.flows.ingest.claims import ArticleError, check_url, fetch_article
 from mic2025.flows.sources import comtrade
 
 ARTICLE = "<html><body><p>Output rose to 3.5 million cars in 2024.</p></body></html>"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from mic2025.flows import http
-from mic2025.flows.errors import FetchError, SourceFormatError
+from mic2025.flows.base.errors import FetchError, SourceFormatError
+from mic2025.flows.fetch import http
 from mic2025.flows.sources import comtrade, owid, worldbank
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -357,8 +357,8 @@ def test_live_comtrade_with_world_totals_gives_every_sector_its_basket(ct, monke
 
     import polars as pl
 
-    from mic2025.flows.ingest import choose_snapshot
-    from mic2025.flows.snapshots import latest_snapshot, read_snapshot
+    from mic2025.flows.fetch.snapshots import latest_snapshot, read_snapshot
+    from mic2025.flows.ingest.snapshot_choice import choose_snapshot
     from mic2025.warehouse import conform, metrics
     from mic2025.warehouse.build import read_sectors
     from mic2025.warehouse.load import read_raw
@@ -387,7 +387,7 @@ def test_live_comtrade_with_world_totals_gives_every_sector_its_basket(ct, monke
 
 
 def test_planted_key_never_reaches_snapshots_or_errors(ct, monkeypatch, tmp_path, caplog):
-    from mic2025.flows.ingest import choose_snapshot
+    from mic2025.flows.ingest.snapshot_choice import choose_snapshot
 
     key = "PLANTED-KEY-7f3a9c"
     monkeypatch.setenv("COMTRADE_API_KEY", key)
@@ -484,7 +484,7 @@ def test_iea_without_a_configured_url_says_what_to_set(monkeypatch):
 
 
 def test_unconfigured_live_source_loads_its_snapshot(monkeypatch):
-    from mic2025.flows.ingest import choose_snapshot, has_live_endpoint
+    from mic2025.flows.ingest.snapshot_choice import choose_snapshot, has_live_endpoint
 
     monkeypatch.delenv("MIC2025_IEA_EV_CSV_URL", raising=False)
     assert not has_live_endpoint("iea_global_ev_data")

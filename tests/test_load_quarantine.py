@@ -3,8 +3,8 @@
 import polars as pl
 import pytest
 
-from mic2025.flows.errors import SourceFormatError, ValidationFailed
-from mic2025.flows.snapshots import Origin, write_snapshot
+from mic2025.flows.base.errors import SourceFormatError, ValidationFailed
+from mic2025.flows.fetch.snapshots import Origin, write_snapshot
 from mic2025.warehouse.load import load_source
 
 ORIGIN = Origin(
@@ -69,7 +69,7 @@ def test_a_renamed_column_is_schema_drift(tmp_path):
 def test_the_row_count_drop_rule_on_its_own(monkeypatch):
     """A second, unit-level test of the row-count check (the refresh-level one truncates a real
     snapshot): 79 rows after 100 fail at the default 80% minimum, 80 pass, 0 always fails."""
-    from mic2025.flows.errors import ValidationFailed
+    from mic2025.flows.base.errors import ValidationFailed
     from mic2025.warehouse.load import check_row_count
 
     monkeypatch.delenv("MIC2025_MIN_ROW_SHARE", raising=False)

@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from mic2025.flows.snapshots import latest_snapshot
+from mic2025.flows.fetch.snapshots import latest_snapshot
 from mic2025.warehouse import conform, metrics
 from mic2025.warehouse.build import read_official_series, read_sectors
 from mic2025.warehouse.load import read_raw

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 from werkzeug import Response
 
-from mic2025.flows import http
-from mic2025.flows.errors import FetchError
-from mic2025.flows.snapshots import latest_snapshot
+from mic2025.flows.base.errors import FetchError
+from mic2025.flows.fetch import http
+from mic2025.flows.fetch.snapshots import latest_snapshot
 from mic2025.flows.sources import nbs
 from mic2025.warehouse import conform
 from mic2025.warehouse.load import raw_schema, read_raw, split_valid

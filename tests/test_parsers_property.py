@@ -9,7 +9,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mic2025.flows.errors import FetchError, Mic2025Error, SourceFormatError
+from mic2025.flows.base.errors import FetchError, Mic2025Error, SourceFormatError
 from mic2025.flows.sources import comtrade, worldbank
 from mic2025.warehouse.units import UnknownUnit, parse_unit
 
@@ -157,7 +157,7 @@ WB_OBS = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(WB_OBS, max_size=30, unique_by=lambda o: (o["countryiso3code"], o["date"])))
 def test_worldbank_observations_round_trip_to_typed_raw_rows(observations):
-    from mic2025.flows.snapshots import Origin, write_snapshot
+    from mic2025.flows.fetch.snapshots import Origin, write_snapshot
     from mic2025.flows.sources.base import csv_bytes
     from mic2025.warehouse.load import read_raw
 
@@ -224,7 +224,7 @@ def test_comtrade_records_round_trip_to_typed_raw_rows(records):
     import tempfile
     from pathlib import Path
 
-    from mic2025.flows.snapshots import Origin, write_snapshot
+    from mic2025.flows.fetch.snapshots import Origin, write_snapshot
     from mic2025.flows.sources.base import csv_bytes
     from mic2025.warehouse.load import read_raw
 

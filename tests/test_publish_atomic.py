@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mic2025.flows.errors import WarehouseBusy
+from mic2025.flows.base.errors import WarehouseBusy
 from mic2025.flows.refresh import refresh
 from mic2025.warehouse.publish import writer_lock
 
@@ -25,7 +25,7 @@ def test_failure_midway_leaves_the_published_file_unchanged(
 ):
     """An unexpected error raised in the middle of a build (the temporary file is written, not
     yet published): the published file stays byte-identical and nothing is left behind."""
-    from mic2025.flows.failpoints import FailpointError
+    from mic2025.flows.base.failpoints import FailpointError
 
     target = tmp_path / "wh" / "mic2025.duckdb"
     refresh(warehouse=str(target))

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from prefect.client.schemas.objects import StateType
 
-from mic2025.flows.errors import SourcesStale
+from mic2025.flows.base.errors import SourcesStale
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out
 

@@ -8,8 +8,8 @@ import time
 import duckdb
 import pytest
 
+from mic2025.flows.fetch.snapshots import latest_snapshot, write_snapshot
 from mic2025.flows.refresh import refresh
-from mic2025.flows.snapshots import latest_snapshot, write_snapshot
 from mic2025.warehouse.checksums import table_checksums
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from mic2025.flows.errors import SnapshotError
-from mic2025.flows.snapshots import (
+from mic2025.flows.base.errors import SnapshotError
+from mic2025.flows.fetch.snapshots import (
     Origin,
     latest_snapshot,
     list_versions,
@@ -79,7 +79,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 @pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="shared/ not present")
 def test_snapshot_import_rebuilds_the_committed_bundle(tmp_path):
     """Anyone can rebuild the bundle from shared/ and get the same bytes (audit)."""
-    from mic2025.flows.ingest import import_bundled
+    from mic2025.flows.ingest.snapshot_choice import import_bundled
 
     made = import_bundled(shared=SHARED, root=tmp_path)
     assert {s.source for s in made} == set(SOURCES)

@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from mic2025.flows.snapshots import latest_snapshot
+from mic2025.flows.fetch.snapshots import latest_snapshot
 from mic2025.warehouse import conform, metrics
 from mic2025.warehouse.build import read_sectors
 from mic2025.warehouse.load import read_raw
@@ -139,14 +139,14 @@ def test_china_ev_share_of_new_car_sales(observations):
 
 
 def test_the_trade_formulas_are_written_once_and_used_by_both_paths():
-    """flows/formulas.py holds each formula; the Comtrade path (warehouse/metrics.py) and the
+    """flows/base/formulas.py holds each formula; the Comtrade path (warehouse/metrics/trade.py) and the
     bulk path (flows/sources/baci.py) both use it. Hand-computed: China exports 10 of the
     world's 50 (share 0.2); China's all-goods exports 100 of the world's 2,000, so
     RCA = (10 / 100) / (50 / 2000) = 0.1 / 0.025 = 4.0; exports 30, imports 10 give
     TBI = (30 - 10) / (30 + 10) = 0.5."""
     from pathlib import Path
 
-    from mic2025.flows import formulas
+    from mic2025.flows.base import formulas
 
     frame = pl.DataFrame(
         {
@@ -165,10 +165,10 @@ def test_the_trade_formulas_are_written_once_and_used_by_both_paths():
     ).row(0)
     assert got == pytest.approx((0.2, 4.0, 0.5))
     root = Path(__file__).resolve().parents[1]
-    for path in ("warehouse/metrics.py", "flows/sources/baci.py"):
+    for path in ("warehouse/metrics/trade.py", "flows/sources/baci.py"):
         text = (root / path).read_text()
-        assert "from mic2025.flows import formulas" in text or (
-            "from mic2025.flows.formulas import" in text
+        assert "from mic2025.flows.base import formulas" in text or (
+            "from mic2025.flows.base.formulas import" in text
         ), path
         assert '/ pl.col("world")' not in text and '/ pl.col("w_total")' not in text, path
 

@@ -11,16 +11,16 @@ import duckdb
 import pandera.errors
 import polars as pl
 
-from mic2025.flows.errors import ValidationFailed
-from mic2025.flows.payloads import BuildResult, LoadReport, RunInfo
-from mic2025.flows.settings import facts_dir, storage_version
+from mic2025.flows.base.errors import ValidationFailed
+from mic2025.flows.base.payloads import BuildResult, LoadReport, RunInfo
+from mic2025.flows.base.settings import facts_dir, storage_version
 from mic2025.flows.sources import baci, get_source
 from mic2025.flows.sources import nbs as nbs_source
 from mic2025.schemas import core as core_schemas
 from mic2025.schemas import facts as fact_schemas
 from mic2025.schemas import marts as mart_schemas
 from mic2025.schemas import meta as meta_schemas
-from mic2025.schemas._common import describe_failures
+from mic2025.schemas.common import describe_failures
 from mic2025.warehouse import claim_checks, conform, metrics, scorecard, sector_summary
 from mic2025.warehouse.changes import metric_changes
 from mic2025.warehouse.load import QUARANTINE_COLUMNS, raw_schema
@@ -222,7 +222,7 @@ def build_warehouse(
     load_id, flow_run_id = run.load_id, run.flow_run_id
     tmp.unlink(missing_ok=True)
     result = BuildResult(path=str(tmp))
-    # written in a storage format that DuckDB 1.x clients open too (flows/settings.py)
+    # written in a storage format that DuckDB 1.x clients open too (flows/base/settings.py)
     con = duckdb.connect(str(tmp), config={"storage_compatibility_version": storage_version()})
     try:
         for layer in LAYERS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-#: One marts.sector_metrics value: the table's own unique key (warehouse/metrics.py). A shorter key
+#: One marts.sector_metrics value: the table's own unique key (warehouse/metrics/). A shorter key
 #: pairs two definitions of one metric (IC Insights' and NBS' ratio for the same year) with each
 #: other and reports them as changed on every refresh.
 KEY = ["sector", "product", "year", "period", "metric", "basis", "publisher", "definition_id"]

@@ -34,8 +34,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from mic2025.flows.errors import SourceFormatError
-from mic2025.flows.settings import facts_dir
+from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
 from mic2025.warehouse.metrics import best_figures
 from mic2025.warehouse.units import format_value

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from mic2025.flows.errors import SourceFormatError
-from mic2025.flows.settings import facts_dir
+from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.base.settings import facts_dir
 from mic2025.flows.sources import get_source
 from mic2025.flows.sources.base import Source
 from mic2025.flows.sources.reference import HS_MAP_COLUMNS, TARGET_COLUMNS

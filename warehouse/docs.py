@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mic2025.flows.settings import PROJECT_ROOT
+from mic2025.flows.base.settings import PROJECT_ROOT
 
 #: The metrics of docs/metrics.md, in the order the coverage matrix shows them.
 METRICS = [
@@ -104,7 +104,7 @@ def data_dictionary_markdown() -> str:
         if getattr(config, "unique", None):
             lines += [f"Unique key: {', '.join(config.unique)}", ""]
         rules = [c.name for c in config.checks if c.name and ": " in c.name]
-        if rules:  # row rules (schemas/_common.py::row_rule), named "<column>: <rule>"
+        if rules:  # row rules (schemas/common.py::row_rule), named "<column>: <rule>"
             lines += ["Row rules:", "", *[f"- {r}" for r in rules], ""]
         lines += ["| column | type | nullable | checks | description |", "|---|---|---|---|---|"]
         for r in describe_table(table).iter_rows(named=True):

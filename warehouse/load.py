@@ -13,12 +13,12 @@ from pathlib import Path
 import pandera.errors
 import polars as pl
 
-from mic2025.flows.errors import SourceFormatError, ValidationFailed
-from mic2025.flows.payloads import LoadReport
-from mic2025.flows.settings import min_row_share, quarantine_threshold
-from mic2025.flows.snapshots import Snapshot
+from mic2025.flows.base.errors import SourceFormatError, ValidationFailed
+from mic2025.flows.base.payloads import LoadReport
+from mic2025.flows.base.settings import min_row_share, quarantine_threshold
+from mic2025.flows.fetch.snapshots import Snapshot
 from mic2025.flows.sources import SOURCES, get_source
-from mic2025.schemas._common import describe_failures
+from mic2025.schemas.common import describe_failures
 from mic2025.schemas.meta import QUARANTINE_COLUMNS
 
 
@@ -118,7 +118,7 @@ def split_valid(
                 f"duplicate key {key} in rows {rows[:6]}: which copy is right cannot be known, so "
                 f"the source is not loaded (first: {duplicates['failure_case'][0]})",
             ) from None
-        # a row rule is named "<column>: <rule>" (schemas/_common.py::row_rule)
+        # a row rule is named "<column>: <rule>" (schemas/common.py::row_rule)
         rule = pl.col("check").str.split_exact(": ", 1)
         found = found.with_columns(
             pl.when(pl.col("schema_context") == "DataFrameSchema")

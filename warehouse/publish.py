@@ -23,8 +23,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from mic2025.flows.errors import Mic2025Error, ValidationFailed, WarehouseBusy, WarehousePathError
-from mic2025.flows.payloads import SnapshotChoice
+from mic2025.flows.base.errors import (
+    Mic2025Error,
+    ValidationFailed,
+    WarehouseBusy,
+    WarehousePathError,
+)
+from mic2025.flows.base.payloads import SnapshotChoice
 from mic2025.warehouse.query import open_reader
 
 

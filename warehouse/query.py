@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from mic2025.flows.errors import Mic2025Error
-from mic2025.flows.settings import warehouse_path
+from mic2025.flows.base.errors import Mic2025Error
+from mic2025.flows.base.settings import warehouse_path
 
 if TYPE_CHECKING:  # polars is imported when a frame is asked for, not for `mic2025 sql`
     import polars as pl

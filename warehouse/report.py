@@ -49,17 +49,6 @@ def _num(value, pct: bool = False) -> str:
     return f"{value:.4g}"
 
 
-def _runs(years: list[int]) -> list[list[int]]:
-    """Consecutive-year runs: a line is drawn within a run, never across a missing year."""
-    runs: list[list[int]] = []
-    for i, year in enumerate(years):
-        if runs and year == years[i - 1] + 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
-
-
 def _links(sources: list[str]) -> str:
     items = []
     for s in sorted({p.strip() for src in sources for p in (src or "").split("|") if p.strip()}):
@@ -295,7 +284,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         "summary (CSV)</a> · <a href='data/sector_summary.json'>metadata</a> · "
         "<a href='data/scorecard.csv' download>scorecard (CSV)</a> · "
         "<a href='data/scorecard.json'>metadata</a></p>",
-        f"<p class='cite'>{esc(site._cite('MIC2025, sector by sector', load_id, 'index.html'))}</p>",
+        f"<p class='cite'>{esc(site.cite('MIC2025, sector by sector', load_id, 'index.html'))}</p>",
         scorecard_tables(card, names_by_sector(sectors), scorecard_links(card, metrics, sectors)),
         "<p class='footnote'>Targets: core.targets (each with source URL and quote). "
         "Actuals: the series named in <code>facts/target_measures.csv</code>. Rule: a passed "
@@ -333,7 +322,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             CSS,
             load_id,
         )
-    site._write_data(
+    site.write_data(
         out_dir,
         "sector_summary",
         summary,
@@ -341,10 +330,10 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             "title": "MIC2025, sector by sector (marts.sector_summary)",
             "columns": {c: str(summary.schema[c]) for c in summary.columns},
             "load_id": load_id,
-            "cite": site._cite("MIC2025, sector by sector", load_id, "data/sector_summary.csv"),
+            "cite": site.cite("MIC2025, sector by sector", load_id, "data/sector_summary.csv"),
         },
     )
-    site._write_data(
+    site.write_data(
         out_dir,
         "scorecard",
         card,
@@ -352,7 +341,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             "title": "MIC2025 scorecard (marts.scorecard)",
             "columns": {c: str(card.schema[c]) for c in card.columns},
             "load_id": load_id,
-            "cite": site._cite("MIC2025 scorecard", load_id, "data/scorecard.csv"),
+            "cite": site.cite("MIC2025 scorecard", load_id, "data/scorecard.csv"),
         },
     )
     site.claims_page(claims, out_dir, CSS, load_id)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mic2025.flows.settings import facts_dir
+from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.bounds import ratio_bound
 from mic2025.warehouse.metrics import best_figures, metric_spec
 from mic2025.warehouse.units import format_value

@@ -127,13 +127,22 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
+def consecutive_runs(years: list[int]) -> list[list[int]]:
+    """Consecutive-year runs: a line is drawn within a run, never across a missing year."""
+    runs: list[list[int]] = []
+    for i, year in enumerate(years):
+        if runs and year == years[i - 1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
 def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
     """One measure over time as inline SVG (written directly: fast and small). A series per
     definition; exact values are filled circles joined only across consecutive years; bounds are
     open triangles (pointing up for 'at least', down for 'at most'), never joined; every point is
     a link to its lineage and has a tooltip."""
-    from mic2025.warehouse.report import _runs
-
     width, height, left, right, top, bottom = 640, 240, 64, 12, 14, 28
     years = frame["year"].to_list()
     y0, y1 = min(years), max(years)
@@ -181,7 +190,7 @@ def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
         )
         firm = group.filter(pl.col("bound").is_in(["exact", "approximate"]))
         fy, fv = firm["year"].to_list(), firm["value"].to_list()
-        for run in _runs(fy):
+        for run in consecutive_runs(fy):
             if len(run) > 1:
                 points = " ".join(f"{x(fy[j]):.1f},{y(fv[j]):.1f}" for j in run)
                 out.append(
@@ -210,7 +219,7 @@ def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
     return "".join(out) + f"<p class='legend'>{' · '.join(legend)}</p>"
 
 
-def _write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
+def write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
     """data/<name>.csv and data/<name>.json; returns the download links."""
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -219,7 +228,7 @@ def _write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
     return name
 
 
-def _cite(title: str, load_id: str, path: str) -> str:
+def cite(title: str, load_id: str, path: str) -> str:
     return (
         f"Cite: MIC2025 tracker, “{title}”, warehouse load {load_id} "
         f"({load_id[:4]}-{load_id[4:6]}-{load_id[6:8]}), {path}"
@@ -285,9 +294,9 @@ def sector_page(
             "publishers": sorted(set(group["publisher"])),
             "licence": "facts from public releases, short quotes; see sources.html per snapshot",
             "load_id": load_id,
-            "cite": _cite(title, load_id, f"data/{name}.csv"),
+            "cite": cite(title, load_id, f"data/{name}.csv"),
         }
-        _write_data(out, name, group.select(METRIC_COLUMNS), meta)
+        write_data(out, name, group.select(METRIC_COLUMNS), meta)
         cells = "".join(
             f"<tr><td>{r['year']}</td><td class='num'><a class='v' href='#{value_key(r)}'>"
             f"{_esc(format_value(r['value'], r['unit'], r['bound']))}</a></td>"
@@ -397,9 +406,9 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
         "columns": {c: str(frame.schema[c]) for c in columns},
         "licence": "quotes only; the articles are their publishers'",
         "load_id": load_id,
-        "cite": _cite("Article claims checked against the data", load_id, "data/claims.csv"),
+        "cite": cite("Article claims checked against the data", load_id, "data/claims.csv"),
     }
-    _write_data(out, "claims", frame, meta)
+    write_data(out, "claims", frame, meta)
 
     def used(r: dict) -> str:
         if r["computed_value"] is None:
@@ -450,9 +459,9 @@ def sources_page(
         "title": "Sources and vintages",
         "columns": {c: str(frame.schema[c]) for c in frame.columns},
         "load_id": load_id,
-        "cite": _cite("Sources and vintages", load_id, "data/sources.csv"),
+        "cite": cite("Sources and vintages", load_id, "data/sources.csv"),
     }
-    _write_data(out, "sources", frame, meta)
+    write_data(out, "sources", frame, meta)
     rows = "".join(
         f"<tr><td>{_esc(r['source'])}</td><td>{_esc(r['version'])}</td>"
         f"<td>{_esc(r['publisher'])}</td><td>{_esc(r['licence'])}</td>"

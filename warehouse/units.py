@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mic2025.flows.errors import Mic2025Error
+from mic2025.flows.base.errors import Mic2025Error
 
 
 class UnknownUnit(Mic2025Error):

@@ -31,17 +31,18 @@ import duckdb
 import pandera.errors
 import polars as pl
 
-from mic2025.flows.errors import SourceFormatError
-from mic2025.flows.formulas import (
+from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.base.formulas import (
     SECTOR_BASKET,
     revealed_comparative_advantage,
     sector_basket_codes,
     trade_balance_index,
     world_export_share,
 )
-from mic2025.flows.payloads import LoadReport
-from mic2025.flows.settings import quarantine_threshold
-from mic2025.schemas._common import describe_failures
+from mic2025.flows.base.payloads import LoadReport
+from mic2025.flows.base.settings import quarantine_threshold
+from mic2025.flows.sources.baci_rules import RULES, failing_sql, rule_text
+from mic2025.schemas.common import describe_failures
 
 COLUMNS = {
     "t": "INTEGER",
@@ -53,45 +54,6 @@ COLUMNS = {
 }
 CHINA = 156
 TABLE = "raw.baci_trade"
-
-
-#: The row rules, written once: (min, max) per column, max None = no upper limit. Used by the
-#: pandera check below and, on failure, to select the rows to quarantine.
-RULES: dict[str, tuple[float, float | None]] = {
-    "t": (1988, 2100),
-    "i": (0, 999),
-    "j": (0, 999),
-    "k": (10000, 999999),
-    "v": (0, None),
-    "q": (0, None),
-}
-NULLABLE = {"q"}
-
-
-def _rule_text(column: str) -> str:
-    low, high = RULES[column]
-    rule = f">= {low}" if high is None else f"in [{low}, {high}]"
-    return rule + ("; null allowed" if column in NULLABLE else "; not null")
-
-
-def row_ok(table):
-    """ibis expression: True where a row satisfies every rule of :data:`RULES`."""
-    expr = None
-    for column, (low, high) in RULES.items():
-        col = table[column]
-        ok = (col >= low) if high is None else col.between(low, high)
-        ok = (col.isnull() | ok) if column in NULLABLE else (col.notnull() & ok)
-        expr = ok if expr is None else (expr & ok)
-    return expr
-
-
-def failing_sql(column: str) -> str:
-    """SQL condition selecting the rows that break ``column``'s rule (quarantine)."""
-    low, high = RULES[column]
-    broken = f"{column} < {low}" if high is None else f"NOT ({column} BETWEEN {low} AND {high})"
-    if column in NULLABLE:
-        return broken
-    return f"({column} IS NULL OR {broken})"
 
 
 @functools.cache
@@ -213,7 +175,7 @@ def validate_table(
     failing = con.sql(
         " UNION ALL ".join(
             f"SELECT f.source_file, '{column}' AS column, "
-            f"'{column} {_rule_text(column)}' AS check, "
+            f"'{column} {rule_text(column)}' AS check, "
             f"CAST(b.{column} AS VARCHAR) AS failing_value, "
             f"to_json(struct_pack(b.t, b.i, b.j, b.k, b.v, b.q)) AS row_json "
             f"FROM {table} b JOIN {files} f USING (file_id) WHERE {failing_sql(column)}"
@@ -300,7 +262,7 @@ def china_trade_metrics(
     revision: str = "HS2017",
 ) -> pl.DataFrame:
     """world_export_share and revealed_comparative_advantage of China for the HS6 products of
-    the sector map: DuckDB sums the whole table, the formulas (flows/formulas.py, shared with the
+    the sector map: DuckDB sums the whole table, the formulas (flows/base/formulas.py, shared with the
     Comtrade path) apply to the sums:
 
         world_export_share = X_china,p / X_world,p
@@ -382,7 +344,7 @@ def china_basket_metrics(
     revision: str = "HS2017",
 ) -> pl.DataFrame:
     """world_export_share and trade_balance_index of each sector's whole HS basket (the rule of
-    flows/formulas.py::sector_basket_codes, the same as the Comtrade path's):
+    flows/base/formulas.py::sector_basket_codes, the same as the Comtrade path's):
 
         world_export_share  = sum_p X_china,p / sum_p X_world,p
         trade_balance_index = (sum_p X_china,p - sum_p M_china,p) / (sum_p X + sum_p M)

@@ -5,7 +5,7 @@ the bulk path does not import ibis (about 0.6 s) until a bulk file is loaded. No
 import ibis.expr.datatypes as dt
 import pandera.ibis as pa
 
-from mic2025.flows.sources.baci import _rule_text, row_ok
+from mic2025.flows.sources.baci_rules import row_ok, rule_text
 
 
 class BaciTrade(pa.DataFrameModel):
@@ -14,16 +14,16 @@ class BaciTrade(pa.DataFrameModel):
     Every row is checked by one pandera check (``rows_meet_the_rules``), a single SQL pass over
     the table in DuckDB: the rules of each column are in its description."""
 
-    t: dt.Int32 = pa.Field(nullable=True, description=f"Year ({_rule_text('t')})")
-    i: dt.Int32 = pa.Field(nullable=True, description=f"Exporter, ISO numeric ({_rule_text('i')})")
-    j: dt.Int32 = pa.Field(nullable=True, description=f"Importer, ISO numeric ({_rule_text('j')})")
+    t: dt.Int32 = pa.Field(nullable=True, description=f"Year ({rule_text('t')})")
+    i: dt.Int32 = pa.Field(nullable=True, description=f"Exporter, ISO numeric ({rule_text('i')})")
+    j: dt.Int32 = pa.Field(nullable=True, description=f"Importer, ISO numeric ({rule_text('j')})")
     k: dt.Int32 = pa.Field(
-        nullable=True, description=f"HS6 product, leading zero dropped ({_rule_text('k')})"
+        nullable=True, description=f"HS6 product, leading zero dropped ({rule_text('k')})"
     )
     v: dt.Float64 = pa.Field(
-        nullable=True, description=f"Value, thousand US dollars ({_rule_text('v')})"
+        nullable=True, description=f"Value, thousand US dollars ({rule_text('v')})"
     )
-    q: dt.Float64 = pa.Field(nullable=True, description=f"Quantity, tonnes ({_rule_text('q')})")
+    q: dt.Float64 = pa.Field(nullable=True, description=f"Quantity, tonnes ({rule_text('q')})")
     file_id: dt.Int16 = pa.Field(description="Bulk file of the row (raw.baci_files)")
 
     @pa.dataframe_check

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from mic2025.flows.errors import SourceFormatError
-from mic2025.flows.snapshots import Origin, Snapshot
+from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.fetch.snapshots import Origin, Snapshot
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from mic2025.flows import http
-from mic2025.flows.errors import FetchError, SourceFormatError
-from mic2025.flows.settings import base_url
-from mic2025.flows.snapshots import Origin, Snapshot, today
+from mic2025.flows.base.errors import FetchError, SourceFormatError
+from mic2025.flows.base.settings import base_url
+from mic2025.flows.fetch import http
+from mic2025.flows.fetch.snapshots import Origin, Snapshot, today
 from mic2025.flows.sources.base import (
     SnapshotPayload,
     Source,
@@ -296,7 +296,7 @@ def hs_codes_from_map(
     headings where the map lists them (8901 ... 8906 for ships), so the live fetch asks for
     every level, not the subheadings alone."""
     if map_csv is None:
-        from mic2025.flows.snapshots import latest_snapshot
+        from mic2025.flows.fetch.snapshots import latest_snapshot
 
         map_csv = latest_snapshot("sector_hs_map").file()
     with map_csv.open(encoding="utf-8") as fh:

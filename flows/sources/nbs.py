@@ -34,10 +34,10 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from mic2025.flows import http
-from mic2025.flows.errors import FetchError, SourceFormatError
-from mic2025.flows.settings import facts_dir
-from mic2025.flows.snapshots import Origin, Snapshot, today
+from mic2025.flows.base.errors import FetchError, SourceFormatError
+from mic2025.flows.base.settings import facts_dir
+from mic2025.flows.fetch import http
+from mic2025.flows.fetch.snapshots import Origin, Snapshot, today
 from mic2025.flows.sources.base import (
     SnapshotPayload,
     Source,

@@ -13,9 +13,9 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from mic2025.flows import http
-from mic2025.flows.settings import base_url
-from mic2025.flows.snapshots import Origin, Snapshot, today
+from mic2025.flows.base.settings import base_url
+from mic2025.flows.fetch import http
+from mic2025.flows.fetch.snapshots import Origin, Snapshot, today
 from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
 from mic2025.schemas import raw as raw_models
 

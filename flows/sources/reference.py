@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mic2025.flows.snapshots import Origin, Snapshot
+from mic2025.flows.fetch.snapshots import Origin, Snapshot
 from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
 from mic2025.schemas import raw as raw_models
 

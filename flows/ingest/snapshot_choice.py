@@ -9,11 +9,11 @@ import hashlib
 import logging
 from pathlib import Path
 
-from mic2025.flows import http
-from mic2025.flows.errors import FetchError, Mic2025Error, SnapshotError
-from mic2025.flows.payloads import SnapshotChoice
-from mic2025.flows.settings import shared_dir, snapshots_dir
-from mic2025.flows.snapshots import (
+from mic2025.flows.base.errors import FetchError, Mic2025Error, SnapshotError
+from mic2025.flows.base.payloads import SnapshotChoice
+from mic2025.flows.base.settings import shared_dir, snapshots_dir
+from mic2025.flows.fetch import http
+from mic2025.flows.fetch.snapshots import (
     Snapshot,
     latest_snapshot,
     list_versions,
@@ -179,7 +179,7 @@ FINGERPRINT_GLOBS = [
 def inputs_fingerprint(choices: list[SnapshotChoice]) -> str:
     """sha256 over the chosen snapshots, the curated facts and the code that builds the
     warehouse: equal fingerprints give identical warehouses (incremental refresh skips them)."""
-    from mic2025.flows.settings import PROJECT_ROOT, facts_dir
+    from mic2025.flows.base.settings import PROJECT_ROOT, facts_dir
 
     digest = hashlib.sha256()
     for c in sorted(choices, key=lambda c: c.source):

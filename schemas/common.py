@@ -30,7 +30,7 @@ def publisher_vocabulary() -> list[str]:
     """The publisher ids of facts/publishers.csv (the vocabulary every value's publisher uses)."""
     import csv
 
-    from mic2025.flows.settings import facts_dir
+    from mic2025.flows.base.settings import facts_dir
 
     with (facts_dir() / "publishers.csv").open(encoding="utf-8") as fh:
         return [row["publisher_id"] for row in csv.DictReader(fh)]

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NameResolutionError
 
-from mic2025.flows.errors import FetchError
+from mic2025.flows.base.errors import FetchError
 
 USER_AGENT = "mic2025-tracker/0.1 (+https://github.com/; open-source MIC2025 tracker)"
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # flows/base/settings.py -> the repository
 
 #: Environment variable for each live source's base URL, with its public default.
 BASE_URL_ENV: dict[str, tuple[str, str]] = {

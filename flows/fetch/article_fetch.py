@@ -30,7 +30,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from mic2025.flows import http
+from mic2025.flows.fetch import http
 
 MAX_REDIRECTS = 5
 MAX_SECONDS = 30.0

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mic2025.flows.errors import SnapshotError
-from mic2025.flows.settings import snapshots_dir
+from mic2025.flows.base.errors import SnapshotError
+from mic2025.flows.base.settings import snapshots_dir
 
 SIDECAR = "snapshot.json"
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")

@@ -1,6 +1,6 @@
 """The trade formulas, each written once as a polars expression, and the one rule that makes a
 sector's HS basket, for every path that computes them: the supply balances and UN Comtrade
-(warehouse/metrics.py) and the bulk BACI files (flows/sources/baci.py). Both sides of each ratio are in one currency; the result is a ratio
+(warehouse/metrics/) and the bulk BACI files (flows/sources/baci.py). Both sides of each ratio are in one currency; the result is a ratio
 (or, for RCA, an index where 1 = China's share of the product equals its share of all goods).
 """
 

@@ -13,7 +13,7 @@ sentence it stands in (the quote) and its character offsets in the text. It read
 - the counted noun after a number as the unit ("3,000 life-science companies" -> companies).
 
 ``load_article(path_or_url)`` reads plain text or HTML from a file, or fetches an http(s) URL with
-requests through flows/article_fetch.py (every connection's address checked, redirects included;
+requests through flows/fetch/article_fetch.py (every connection's address checked, redirects included;
 one time limit, a size cap, HTML or plain text only).
 """
 
@@ -25,8 +25,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
-from mic2025.flows import article_fetch
-from mic2025.flows.errors import Mic2025Error
+from mic2025.flows.base.errors import Mic2025Error
+from mic2025.flows.fetch import article_fetch
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 
@@ -548,7 +548,7 @@ def _looks_like_html(text: str) -> bool:
 
 
 def check_url(url: str) -> None:
-    """http(s) only, and a host whose every address is public (flows/article_fetch.py); the
+    """http(s) only, and a host whose every address is public (flows/fetch/article_fetch.py); the
     fetch checks again at each connection, redirects included."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -561,7 +561,7 @@ def check_url(url: str) -> None:
 
 
 def fetch_article(url: str, max_bytes: int | None = None) -> str:
-    """An article's text over http(s), with every guard of flows/article_fetch.py."""
+    """An article's text over http(s), with every guard of flows/fetch/article_fetch.py."""
     try:
         return article_fetch.fetch_text(url, max_bytes or MAX_ARTICLE_BYTES)
     except article_fetch.Refused as exc:

@@ -1,0 +1,100 @@
+"""A ratio of two declared series (facts/metrics/series_ratios.csv): numerator / denominator
+of one publisher's figures, with the bound the inputs allow."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mic2025.warehouse.bounds import ratio_bound, sum_bound
+from mic2025.warehouse.metrics.common import (
+    best_figures,
+    empty_metrics,
+    metric_spec,
+)
+
+
+def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
+    """One series, or the sum of several ('A+B+C'), per year where every term has a value."""
+    terms = [t.strip() for t in expression.split("+")]
+    frame = None
+    for i, term in enumerate(terms):
+        part = best.filter(pl.col("series_id") == term).select(
+            "year",
+            pl.col("value").alias(f"v{i}"),
+            pl.col("qualifier").alias(f"q{i}"),
+            pl.format(
+                "{}:{}={} {}", "series_id", "year", "value_as_published", "unit_as_published"
+            ).alias(f"i{i}"),
+            pl.col("source_url").alias(f"s{i}"),
+            pl.col("publisher_id").alias(f"p{i}"),
+        )
+        frame = part if frame is None else frame.join(part, on="year")
+    n = len(terms)
+    return frame.select(
+        "year",
+        pl.sum_horizontal([f"v{i}" for i in range(n)]).alias("value"),
+        pl.Series(
+            "qualifier",
+            [sum_bound(list(r)) for r in frame.select([f"q{i}" for i in range(n)]).iter_rows()],
+            dtype=pl.String,
+        ),
+        pl.concat_str([f"i{i}" for i in range(n)], separator="; ").alias("inputs"),
+        pl.concat_list([f"s{i}" for i in range(n)])
+        .list.unique(maintain_order=True)
+        .list.join(" | ")
+        .alias("sources"),
+        pl.concat_list([f"p{i}" for i in range(n)])
+        .list.unique(maintain_order=True)
+        .list.join("; ")
+        .alias("publisher"),
+    )
+
+
+def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """Ratios of official series (facts/metrics/series_ratios.csv), full-year figures only:
+
+        value = numerator / denominator        [ratio]
+
+    Either side may be a sum of series ('ARJ21 + Airbus + Boeing deliveries'), taken only for
+    years where every term is published. ``bound`` combines the inputs' qualifiers
+    (:func:`ratio_bound`, :func:`sum_bound`); a spec whose note says 'upper bound' is one by
+    definition (e.g. every ARJ21 delivered counted as delivered in China)."""
+    spec = metric_spec("series_ratios.csv")
+    best = best_figures(official)
+    names = dict(sectors.select("sector_id", "sector").iter_rows())
+    frames = []
+    for r in spec.iter_rows(named=True):
+        num = _series_sum(best, r["numerator"])
+        den = _series_sum(best, r["denominator"])
+        joined = num.join(den, on="year", suffix="_d").filter(pl.col("value_d") > 0)
+        if joined.is_empty():
+            continue
+        by_definition = "upper bound" in r["note"]
+        bounds = []
+        for n, d in joined.select("qualifier", "qualifier_d").iter_rows():
+            b = ratio_bound(n, d)
+            bounds.append("upper" if by_definition and b in ("exact", "upper") else b)
+        frames.append(
+            joined.select(
+                pl.lit(names[r["sector_id"]]).alias("sector"),
+                pl.lit(r["product"]).alias("product"),
+                pl.col("year"),
+                pl.lit("FY").alias("period"),
+                pl.lit(r["metric"]).alias("metric"),
+                (pl.col("value") / pl.col("value_d")).alias("value"),
+                pl.lit("ratio").alias("unit"),
+                pl.lit(r["basis"]).alias("basis"),
+                pl.Series("bound", bounds, dtype=pl.String),
+                pl.lit(r["definition_id"]).alias("definition_id"),
+                pl.lit(None, dtype=pl.String).alias("caveat"),
+                pl.concat_list(["publisher", "publisher_d"])
+                .list.eval(pl.element().str.split("; ").explode())
+                .list.unique(maintain_order=True)
+                .list.join("; ")
+                .alias("publisher"),
+                pl.lit(f"({r['numerator']}) / ({r['denominator']}): {r['note']}").alias("method"),
+                pl.concat_str(["inputs", "inputs_d"], separator="; ").alias("inputs"),
+                pl.concat_str(["sources", "sources_d"], separator=" | ").alias("sources"),
+            )
+        )
+    return pl.concat(frames) if frames else empty_metrics()
