@@ -11,7 +11,9 @@
 3. Bulk trade of SYNTHETIC BACI-format files (seeded; see bench/synthetic_baci.py): what the files
    add to a `mic2025 refresh` (refresh with MIC2025_BACI_DIR minus refresh without) against
    DuckDB's own `CREATE TABLE t AS SELECT * FROM read_csv(...)` of the same files, best of
-   `--repeats` each, in the same run (`--busy` keeps one core busy); then the time per stage.
+   `--repeats` interleaved rounds, idle and with one core kept busy in the same run
+   (`--machine idle|busy` for one), with the spread of the per-round ratio; then the time per
+   stage.
 4. Query latency (p50, p95) of the main mart queries from a read-only connection.
 5. The transform stage on today's curated rows and on 10x as many (SYNTHETIC, never published).
 
@@ -330,53 +332,82 @@ def _busy() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
 
 
-def trade_bench(work: Path, sizes: list[int], repeats: int, busy: bool) -> str:
-    """What bulk rows add to a refresh, against DuckDB's own load of the same files.
+def _trade_case(work: Path, folder: Path, size: int, repeats: int, api: str) -> dict:
+    """One case (a size, idle or busy): ``repeats`` rounds, each round running the refresh
+    without files, the refresh with files and DuckDB's raw load back to back (interleaved, so a
+    slow minute of the machine falls on all three alike)."""
+    target = work / f"trade-{size}" / "mic2025.duckdb"
+    env = {
+        **ENV,
+        "PREFECT_API_URL": api,
+        "PREFECT_HOME": str(work / "ph-trade"),
+        "MIC2025_WAREHOUSE": str(target),
+    }
+    with_files = {**env, "MIC2025_BACI_DIR": str(folder)}
+    timed([MIC2025, "refresh", "--quiet"], env)  # warm-up
+    without, with_rows, raw, peaks = [], [], [], []
+    for n in range(repeats):
+        without.append(_refresh_seconds(env)[0])
+        seconds, peak = _refresh_seconds(with_files)
+        with_rows.append(seconds)
+        peaks.append(peak)
+        out = work / f"raw-{size}-{n}"
+        out.mkdir()
+        raw.append(_python(DUCKDB_RAW, str(folder), str(out))["seconds"])
+        shutil.rmtree(out)
+    shutil.rmtree(target.parent, ignore_errors=True)
+    # ratio = DuckDB raw load / what the files add to a refresh; best = best of each side;
+    # spread = the ratio of each round (min and max)
+    rounds = [r / max(w - o, 1e-9) for r, w, o in zip(raw, with_rows, without, strict=True)]
+    return {
+        "raw": min(raw),
+        "without": min(without),
+        "with": min(with_rows),
+        "added": min(with_rows) - min(without),
+        "ratio": min(raw) / max(min(with_rows) - min(without), 1e-9),
+        "ratio_min": min(rounds),
+        "ratio_max": max(rounds),
+        "peak": max(peaks),
+    }
+
+
+def trade_bench(work: Path, sizes: list[int], repeats: int, busy: bool | None) -> str:
+    """What bulk rows add to a refresh, against DuckDB's own load of the same files, idle and
+    with one core kept busy, in one run.
 
     ratio = DuckDB raw load / (refresh with MIC2025_BACI_DIR - refresh without), best of
-    ``repeats`` runs each, all in this run, on a running Prefect server (so the temporary API's
-    start-up does not blur the difference)."""
+    ``repeats`` rounds each (interleaved), on a running Prefect server (so the temporary API's
+    start-up does not blur the difference); the spread is the ratio of each round.
+    ``busy``: None = both cases, True = busy only, False = idle only."""
     from bench.synthetic_baci import generate
 
+    cases = [False, True] if busy is None else [busy]
     proc, api = start_server(work / "trade-server")
     rows_out, stage_rows = [], []
-    hog = _busy() if busy else None
     try:
         for size in sizes:
             folder = work / f"baci-{size}"
             generate(folder, size, max(1, size // 10_000_000))
-            target = work / f"trade-{size}" / "mic2025.duckdb"
-            env = {
-                **ENV,
-                "PREFECT_API_URL": api,
-                "PREFECT_HOME": str(work / "ph-trade"),
-                "MIC2025_WAREHOUSE": str(target),
-            }
-            with_files = {**env, "MIC2025_BACI_DIR": str(folder)}
-            timed([MIC2025, "refresh", "--quiet"], env)  # warm-up
-            without = min(_refresh_seconds(env)[0] for _ in range(repeats))
-            runs = [_refresh_seconds(with_files) for _ in range(repeats)]
-            with_rows = min(s for s, _ in runs)
-            peak = max(p for _, p in runs)
-            raw = []
-            for n in range(repeats):
-                out = work / f"raw-{size}-{n}"
-                out.mkdir()
-                raw.append(_python(DUCKDB_RAW, str(folder), str(out))["seconds"])
-                shutil.rmtree(out)
-            duck = min(raw)
-            added = with_rows - without
-            rows_out.append(
-                [
-                    f"{size:,}",
-                    f"{duck:.1f}",
-                    f"{without:.1f}",
-                    f"{with_rows:.1f}",
-                    f"{added:.1f}",
-                    f"{duck / added:.2f}",
-                    f"{peak:.2f}",
-                ]
-            )
+            for loaded in cases:
+                hog = _busy() if loaded else None
+                try:
+                    c = _trade_case(work, folder, size, repeats, api)
+                finally:
+                    if hog:
+                        os.killpg(hog.pid, signal.SIGTERM)
+                rows_out.append(
+                    [
+                        f"{size:,}",
+                        "one core busy" if loaded else "idle",
+                        f"{c['raw']:.1f}",
+                        f"{c['without']:.1f}",
+                        f"{c['with']:.1f}",
+                        f"{c['added']:.1f}",
+                        f"{c['ratio']:.2f}",
+                        f"{c['ratio_min']:.2f}-{c['ratio_max']:.2f}",
+                        f"{c['peak']:.2f}",
+                    ]
+                )
             out = work / f"stages-{size}"
             out.mkdir()
             st = _python(STAGES, str(folder), str(out))
@@ -386,27 +417,25 @@ def trade_bench(work: Path, sizes: list[int], repeats: int, busy: bool) -> str:
                 + [f"{st[k]:.2f}" for k in ("parse_load", "pandera", "metrics", "checkpoint")]
             )
             shutil.rmtree(folder)
-            shutil.rmtree(target.parent, ignore_errors=True)
     finally:
-        if hog:
-            os.killpg(hog.pid, signal.SIGTERM)
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-    state = "busy machine (one core kept busy)" if busy else "idle machine"
     return table(
-        f"3. Bulk trade, SYNTHETIC BACI-format rows, {state}: seconds, best of {repeats}",
+        f"3. Bulk trade, SYNTHETIC BACI-format rows: seconds, best of {repeats} interleaved rounds",
         [
             "rows",
+            "machine",
             "DuckDB raw load",
             "refresh without files",
             "refresh with files",
             "added by the files",
             "ratio (raw / added)",
+            "ratio per round (min-max)",
             "refresh peak GiB",
         ],
         rows_out,
     ) + table(
-        "3. Bulk trade by stage (same files, step functions, seconds)",
+        "3. Bulk trade by stage (same files, step functions, idle, seconds)",
         ["rows", "CSV parse + load", "pandera (every row)", "China metrics", "checkpoint"],
         stage_rows,
     )
@@ -581,8 +610,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="20000000,50000000")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--busy", action="store_true", help="keep one core busy during 3.")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(
+        "--machine",
+        choices=["both", "idle", "busy"],
+        default="both",
+        help="3.: idle, one core kept busy, or both in one run (default)",
+    )
     parser.add_argument(
         "--only", choices=["refresh", "queries", "trade", "growth", "cli"], default=None
     )
@@ -597,7 +631,8 @@ def main() -> None:
     if args.only in (None, "queries"):
         print(query_bench(work))
     if args.only in (None, "trade"):
-        print(trade_bench(work, sizes, args.repeats, args.busy), flush=True)
+        busy = {"both": None, "idle": False, "busy": True}[args.machine]
+        print(trade_bench(work, sizes, args.repeats, busy), flush=True)
     if args.only in (None, "growth"):
         print(growth_bench(work), flush=True)
     if args.only in (None, "cli"):

@@ -483,7 +483,7 @@ def describe(
 
 @app.command()
 def docs(warehouse: WarehouseOpt = None) -> None:
-    """Regenerate docs/data-dictionary.md and the README coverage matrix from the warehouse."""
+    """Regenerate docs/data-dictionary.md and docs/coverage.md from the warehouse."""
     from mic2025.warehouse.docs import write_docs
     from mic2025.warehouse.query import QueryError, run_query
 
@@ -493,7 +493,7 @@ def docs(warehouse: WarehouseOpt = None) -> None:
     except QueryError as exc:
         _fail(str(exc))
     write_docs(metrics, sectors)
-    console.print("wrote docs/data-dictionary.md and the README coverage matrix")
+    console.print("wrote docs/data-dictionary.md, docs/metrics.md and docs/coverage.md")
 
 
 @app.command()
@@ -520,7 +520,7 @@ def serve() -> None:
     """Serve both deployments (nightly-refresh, on-demand-refresh) from this one process.
 
     Simple, but on SIGTERM Prefect's serve() pauses the deployments' schedules; for nightly use
-    prefer the work pool and worker of the README ("Run it as a service"), which keeps them.
+    prefer the work pool and worker of docs/operations.md ("Run it as a service"), which keeps them.
     """
     from prefect import serve as prefect_serve
 
@@ -571,7 +571,9 @@ def alerts(
     if urlsplit(webhook).scheme not in ("http", "https"):
         _fail(f"--webhook takes an http(s) URL, not {webhook!r}")
     if not os.environ.get("PREFECT_API_URL"):
-        _fail("set PREFECT_API_URL to the Prefect server the deployments run on (README)")
+        _fail(
+            "set PREFECT_API_URL to the Prefect server the deployments run on (docs/operations.md)"
+        )
     from prefect.exceptions import ObjectNotFound
 
     from mic2025.flows.alerts import setup_alerts

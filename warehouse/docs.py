@@ -197,5 +197,7 @@ def metrics_doc(root: Path = PROJECT_ROOT) -> str:
 def write_docs(sector_metrics: pl.DataFrame, sectors: pl.DataFrame, root: Path = PROJECT_ROOT):
     (root / "docs" / "data-dictionary.md").write_text(data_dictionary_markdown())
     (root / "docs" / "metrics.md").write_text(metrics_doc(root))
-    readme = root / "README.md"
-    readme.write_text(replace_block(readme.read_text(), coverage_markdown(sector_metrics, sectors)))
+    coverage = root / "docs" / "coverage.md"
+    coverage.write_text(
+        replace_block(coverage.read_text(), coverage_markdown(sector_metrics, sectors))
+    )

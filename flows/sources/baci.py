@@ -15,8 +15,8 @@ warehouse build (one pass per stage, no intermediate files):
    for China, in SQL, without collecting the rows.
 
 Measured against DuckDB's own ``CREATE TABLE AS SELECT * FROM read_csv`` of the same files in
-``bench/run.py`` (README, Performance). Comtrade bulk files are read the same way once renamed to
-these columns (see README). BACI country codes are ISO 3166 numeric (China = 156).
+``bench/run.py`` (docs/performance.md). Comtrade bulk files are read the same way once renamed to
+these columns (see docs/operations.md). BACI country codes are ISO 3166 numeric (China = 156).
 """
 
 from __future__ import annotations
