@@ -208,8 +208,12 @@ def test_artifact_and_cli_formats_agree():
         }
     )
     (row,) = artifact_rows(card)
-    assert row["target"] == ">= 5.0% by 2020" and row["actual"] == "5.7% (2020)"
+    # Prefect renders each table-artifact cell as markdown: a leading '>' would be a quote block
+    assert row["target"] == "\\>= 5.0% by 2020" and row["actual"] == "5.7% (2020)"
     assert list(row)[:2] == ["target_id", "status"]
+    from mic2025.warehouse.scorecard import markdown_text
+
+    assert markdown_text("-") == "\\-" and markdown_text("a | b") == "a \\| b"
 
 
 def test_one_headline_per_publisher_and_year_the_original_before_its_copy(wh):

@@ -51,6 +51,7 @@ def pages(report):
     return [report, *sorted((report.parent / "sectors").glob("*.html"))] + [
         report.parent / "claims.html",
         report.parent / "sources.html",
+        report.parent / "methodology.html",
     ]
 
 
@@ -135,3 +136,40 @@ def test_no_chart_mixes_units(report):
     page = (report.parent / "sectors" / "new_generation_it.html").read_text(encoding="utf-8")
     assert "production: Integrated circuits (USD)" in page
     assert "production: Integrated circuits (pieces)" in page
+
+
+def test_the_index_opens_with_the_answer(report, published_warehouse):
+    """The first thing under the title is one chart of every sector with a value (drawn by a
+    charting library: Vega's SVG, no script), then a reading per sector in the chart's order
+    (highest domestic share first), then one muted line per sector without a value; the
+    detailed table comes after, and no paragraph of raw URLs."""
+    text = report.read_text(encoding="utf-8")
+    answer = text.split("<h2 id='answer'>")[1].split("<h2 id='details'>")[0]
+    assert answer.index("<svg") < answer.index("<ol class='readings'>")
+    assert 'class="marks"' in answer  # rendered by Vega (vl-convert), not hand-drawn
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    rows = con.sql(
+        "select short_name, sector_id from marts.sector_summary "
+        "where domestic_supply_value is not null order by domestic_supply_value desc"
+    ).fetchall()
+    gaps = con.sql(
+        "select short_name from marts.sector_summary where domestic_supply_value is null"
+    ).fetchall()
+    con.close()
+    readings = answer.split("<ol class='readings'>")[1].split("</ol>")[0]
+    positions = [readings.index(f"sectors/{sector_id}.html") for _, sector_id in rows]
+    assert positions == sorted(positions) and len(rows) >= 8
+    # every sector with a value is a mark in the chart that links to its page
+    chart = answer.split("<ol class='readings'>")[0]
+    assert all(f"sectors/{sector_id}.html" in chart for _, sector_id in rows)
+    for (name,) in gaps:
+        assert f"{name}</a>: no domestic-supply value yet." in answer
+    assert text.index("<h2 id='answer'>") < text.index("<table class='summary'>")
+    assert "https://" not in text.split("<h2 id='scorecard'>")[0].split("<svg")[0]
+
+
+def test_methodology_is_a_page_of_the_site(report):
+    """docs/metrics.md rendered as the site's methodology page, linked from the index."""
+    page = (report.parent / "methodology.html").read_text(encoding="utf-8")
+    assert "<table>" in page and "self_sufficiency_ratio" in page
+    assert "href='methodology.html'" in report.read_text(encoding="utf-8")

@@ -120,3 +120,37 @@ def test_site_is_small_and_readable_on_a_phone(site, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert width <= 400  # nothing wider than the phone: wide tables scroll inside their box
+
+
+def test_index_and_lineage_fit_a_phone_and_the_scorecard_fits_a4(site, browser):
+    """At 390 px the index is no wider than the phone (no unwrapped URL), the stacked answer
+    chart is the one shown, and an open lineage panel starts inside the screen; printed to A4
+    the scorecard's last column (rule) is inside the page."""
+    root, base = site
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{base}/index.html")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    assert page.locator("figure.answer .narrow svg").is_visible()
+    assert not page.locator("figure.answer .wide svg").is_visible()
+    page.goto(f"{base}/sectors/nev.html")
+    panel = page.evaluate(  # the fullest panel: the one that reaches its maximum width
+        "[...document.querySelectorAll('section.lineage')]"
+        ".sort((a, b) => b.textContent.length - a.textContent.length)[0].id"
+    )
+    page.goto(f"{base}/sectors/nev.html#{panel}")
+    box = page.locator(f"#{panel}").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    context.close()
+    # A4 at 96 dpi is 794 px wide; 12 mm margins leave about 703 px for the page
+    context = browser.new_context(viewport={"width": 703, "height": 1000})
+    page = context.new_page()
+    page.emulate_media(media="print")
+    page.goto(f"{base}/index.html")
+    right = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('#scorecard ~ div table, table')]"
+        ".map(t => t.getBoundingClientRect().right))"
+    )
+    pdf = page.pdf(format="A4")
+    context.close()
+    assert right <= 703 and pdf[:4] == b"%PDF"

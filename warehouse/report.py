@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from mic2025.warehouse import site
+from mic2025.warehouse.answer_chart import answer_chart_svg, chart_rows
 from mic2025.warehouse.query import open_reader
 from mic2025.warehouse.units import format_value
 
@@ -28,6 +29,11 @@ th{background:#f6f8fa} td.num{text-align:right;white-space:nowrap}
 .missed,.contradicted{color:#cf222e;font-weight:600}
 .no_data,.unverifiable,.not_measurable,.circular{color:#57606a}
 figure{margin:1.5em 0} figcaption{font-size:.85em;color:#57606a}
+figure.answer svg{width:100%;max-width:760px;height:auto;display:block}
+figure.answer .narrow{display:none}
+@media (max-width:560px){figure.answer .wide{display:none} figure.answer .narrow{display:block}}
+ol.readings{padding-left:1.4em} ol.readings li{margin:.25em 0}
+p.gap{color:#57606a;font-size:.85em;margin:.15em 0}
 .footnote{font-size:.8em;color:#57606a} .chart svg{max-width:100%;height:auto}
 .cards{display:flex;gap:12px;flex-wrap:wrap} .card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px}
 .card b{font-size:1.6em;display:block} td.rule{font-size:.85em;min-width:22em}
@@ -47,16 +53,6 @@ def _num(value, pct: bool = False) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.4g}"
-
-
-def _links(sources: list[str]) -> str:
-    items = []
-    for s in sorted({p.strip() for src in sources for p in (src or "").split("|") if p.strip()}):
-        if s.startswith(("http://", "https://")):
-            items.append(f'<a href="{esc(s)}" rel="noopener">{esc(s)}</a>')
-        else:
-            items.append(esc(s))
-    return "; ".join(items)
 
 
 def names_by_sector(sectors: pl.DataFrame) -> dict[str, str]:
@@ -225,6 +221,41 @@ def sector_summary_table(summary: pl.DataFrame, links: dict | None = None) -> st
     return head + "".join(body) + "</tbody></table></div>"
 
 
+def answer_first(summary: pl.DataFrame) -> str:
+    """The top of the index: one chart of every sector, a one-sentence reading per sector in the
+    chart's order, and one muted line per sector without a value (its reason, shortened)."""
+    ordered = chart_rows(summary)["sector"].to_list() if summary.height else []
+    by_name = {r["short_name"]: r for r in summary.iter_rows(named=True)}
+    readings = "".join(
+        f"<li><a href='sectors/{esc(by_name[n]['sector_id'])}.html'>{esc(n)}</a>: "
+        f"{esc(by_name[n]['reading'].split(': ', 1)[-1])}</li>"
+        for n in ordered
+    )
+    gaps = []
+    for r in summary.iter_rows(named=True):
+        if r["domestic_supply_value"] is None:
+            why = (r["domestic_supply_note"] or "no measure").split(" (searched")[0]
+            why = why.split("; ")[0]
+            gaps.append(
+                f"<p class='gap'><a href='sectors/{esc(r['sector_id'])}.html'>"
+                f"{esc(r['short_name'])}</a>: no domestic-supply value yet. {esc(why[:200])}</p>"
+            )
+    return (
+        "<figure class='answer'><div class='wide'>"
+        + answer_chart_svg(summary)
+        + "</div><div class='narrow'>"
+        + answer_chart_svg(summary, narrow=True)
+        + "</div><figcaption>Left: the share of China's own demand that Chinese makers supply, latest "
+        "full year 2021-2024 (filled dot) and the same definition near 2015 (hollow dot) where "
+        "one exists; a triangle is a bound pointing the way the true value may lie (▶ at least, "
+        "◀ at most). Right: China's share of the world on each sector's world-position measure "
+        "(named in the reading below). Each measure, definition and source: the sector's page "
+        "(click a sector).</figcaption></figure>"
+        + f"<ol class='readings'>{readings}</ol>"
+        + "".join(gaps)
+    )
+
+
 def build_report(warehouse: Path, out_dir: Path) -> Path:
     """Write ``out_dir/index.html`` from the published warehouse (read-only); return its path."""
     con = open_reader(warehouse)
@@ -265,15 +296,19 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         "<h1>Made in China 2025: did it work, sector by sector?</h1>",
         f"<p>Built from warehouse load <code>{esc(load_id)}</code> on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Every figure comes from a cited source or is "
-        "computed from one; formulas in <code>docs/metrics.md</code>. Ratios: 1 = 100%.</p>",
+        "computed from one; every formula, unit and bound rule: <a href='methodology.html'>"
+        "methodology</a>.</p>",
         "<nav class='top'><a href='#answer'>Answer</a><a href='#scorecard'>Scorecard</a>"
-        "<a href='claims.html'>Claims</a><a href='sources.html'>Sources</a></nav>",
+        "<a href='claims.html'>Claims</a><a href='sources.html'>Sources</a>"
+        "<a href='methodology.html'>Methodology</a></nav>",
         "<h2 id='answer'>The answer, sector by sector</h2>",
+        answer_first(summary),
+        "<h2 id='details'>The answer in detail</h2>",
         sector_summary_table(summary, summary_links(summary, metrics)),
         "<p class='footnote'>marts.sector_summary: domestic supply and world position, latest "
         "full year in 2021-2024; the change since the 2013-2016 baseline is stated only within one "
-        "definition and where bounds allow (≥ lower bound, ≤ upper bound, ~ approximate). Sources: "
-        f"{_links(summary['sources'].to_list())}</p>",
+        "definition and where bounds allow (≥ lower bound, ≤ upper bound, ~ approximate). Every "
+        "source, its version and what it feeds: <a href='sources.html'>sources</a>.</p>",
         "<h2 id='scorecard'>Scorecard: MIC2025 targets</h2><div class='cards'>",
         *(
             f"<div class='card'><b>{n}</b>{esc(s.replace('_', ' '))}</div>"
@@ -290,13 +325,6 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         "Actuals: the series named in <code>facts/target_measures.csv</code>. Rule: a passed "
         "deadline is met or missed only from the target year's actual of a matching definition, "
         "never from a trend; otherwise no data, with the nearest actuals named.</p>",
-        "<h2 id='sectors'>Every measure, sector by sector</h2><ul>",
-        *(
-            f"<li><a href='sectors/{esc(r['sector_id'])}.html'>{esc(r['sector'])}</a>: "
-            f"{esc(r['reading'])}</li>"
-            for r in summary.iter_rows(named=True)
-        ),
-        "</ul>",
         target_lineage(card, targets),
         "<h2 id='more'>Claims and sources</h2>",
         f"<p><a href='claims.html'>{checks.height} article claims checked against the data</a> "
@@ -345,6 +373,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         },
     )
     site.claims_page(claims, out_dir, CSS, load_id)
+    site.methodology_page(out_dir, CSS)
     site.sources_page(snapshots, metrics, out_dir, CSS, load_id)
     target = out_dir / "index.html"
     tmp = target.with_suffix(".html.tmp")

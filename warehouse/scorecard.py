@@ -529,6 +529,16 @@ def _series_of(mapping: dict, official: pl.DataFrame) -> list[str]:
     return [i for i in ids if i in set(products.to_list())]
 
 
+def markdown_text(text: str) -> str:
+    """A cell as literal text in a markdown renderer (Prefect's table artifact renders each cell
+    as markdown): '>= 40%' is not a quote block, a lone '-' is not a bullet, '|' stays in its
+    cell."""
+    text = text.replace("|", "\\|")
+    if text.startswith((">", "-", "+", "*", "#")):
+        text = "\\" + text
+    return text
+
+
 def artifact_rows(card: pl.DataFrame) -> list[dict]:
     """Rows of the Prefect table artifact: status first (it must not fall off a narrow screen),
     values formatted as everywhere else (4.7%, 16,490,000 vehicles, ≥ 50.0%)."""
@@ -539,7 +549,7 @@ def artifact_rows(card: pl.DataFrame) -> list[dict]:
             f" by {r['target_year'] or '?'}"
         )
         actual = (
-            "-"
+            "none"
             if r["actual_value"] is None
             else f"{format_value(r['actual_value'], r['unit'], r['actual_bound'], True)} "
             f"({r['actual_year']})"
@@ -548,11 +558,11 @@ def artifact_rows(card: pl.DataFrame) -> list[dict]:
             {
                 "target_id": r["target_id"],
                 "status": r["status"],
-                "target": target,
-                "actual": actual,
-                "sector": r["sector"],
-                "indicator": r["indicator"],
-                "rule": r["rule"],
+                "target": markdown_text(target),
+                "actual": markdown_text(actual),
+                "sector": markdown_text(r["sector"]),
+                "indicator": markdown_text(r["indicator"]),
+                "rule": markdown_text(r["rule"] or ""),
             }
         )
     return rows
@@ -568,7 +578,7 @@ def summary_markdown(card: pl.DataFrame) -> str:
         f"{counts['off_track']} off track, **{counts['missed']} missed**, "
         f"{counts['no_data']} without data.",
         "",
-        "| target | indicator | target | actual | status |",
+        "| target | status | target | actual | indicator |",
         "|---|---|---|---|---|",
     ]
     for r in card.filter(pl.col("status") != "no_data").iter_rows(named=True):
@@ -578,10 +588,12 @@ def summary_markdown(card: pl.DataFrame) -> str:
             if r["actual_value"] is not None
             else "-"
         )
+        target = (
+            f"{r['comparator']} {format_value(r['target_value'], r['unit'], show_unit=True)} "
+            f"by {r['target_year']}"
+        )
         lines.append(
-            f"| {r['target_id']} | {r['indicator']} | {r['comparator']} "
-            f"{format_value(r['target_value'], r['unit'], show_unit=True)} by {r['target_year']} | "
-            f"{actual} | "
-            f"{r['status']} |"
+            f"| {r['target_id']} | **{r['status']}** | {markdown_text(target)} | "
+            f"{markdown_text(actual)} | {markdown_text(r['indicator'])} |"
         )
     return "\n".join(lines) + "\n"

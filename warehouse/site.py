@@ -22,12 +22,14 @@ from pathlib import Path
 
 import polars as pl
 
+from mic2025.flows.base.settings import PROJECT_ROOT
 from mic2025.warehouse.metrics import SECTOR_METRIC_COLUMNS
 from mic2025.warehouse.units import format_value
 
 SITE_CSS = """
 .lineage{display:none}
-.lineage:target{display:block;position:fixed;right:12px;bottom:12px;max-width:min(560px,94vw);
+.lineage:target{display:block;position:fixed;right:12px;bottom:12px;box-sizing:border-box;
+max-width:min(560px,calc(100vw - 24px));
 max-height:70vh;overflow:auto;background:#fff;border:2px solid #0969da;border-radius:8px;
 padding:10px 14px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:10;font-size:.9em}
 .lineage blockquote{margin:.4em 0;padding:.2em .6em;border-left:3px solid #d0d7de;color:#1f2328}
@@ -36,6 +38,11 @@ padding:10px 14px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:10;font-size:.9e
 .downloads{font-size:.85em} .cite{font-size:.8em;color:#57606a}
 nav.top a{margin-right:1em}
 @media (max-width:700px){main{padding:10px} td,th{font-size:.8em} h1{font-size:1.3em}}
+a{overflow-wrap:anywhere}
+@media print{@page{size:A4;margin:12mm} main{max-width:none;padding:0} nav.top,.downloads,
+.lineage,.lineage:target{display:none} .scroll{overflow:visible} table{font-size:7pt;
+table-layout:fixed;width:100%} th,td{overflow-wrap:anywhere;padding:2px 3px} td.rule{min-width:0}
+a{color:inherit;text-decoration:none} figure{break-inside:avoid} h2{break-after:avoid}}
 """
 
 SERIES_RE = re.compile(r"([A-Z][A-Z0-9_]+):(\d{4})=")
@@ -261,7 +268,8 @@ def sector_page(
         f"<title>{_esc(sector['short_name'])}: MIC2025 tracker</title>",
         f"<style>{css}{SITE_CSS}</style></head><body><main>",
         "<nav class='top'><a href='../index.html'>All sectors</a>"
-        "<a href='../claims.html'>Claims</a><a href='../sources.html'>Sources</a></nav>",
+        "<a href='../claims.html'>Claims</a><a href='../sources.html'>Sources</a>"
+        "<a href='../methodology.html'>Methodology</a></nav>",
         f"<h1>{_esc(sector['sector'])}</h1>",
     ]
     if summary:
@@ -392,6 +400,18 @@ def claim_lineage(r: dict) -> str:
     )
 
 
+#: The claims page's order: decided verdicts first, the undecided last.
+VERDICT_ORDER = [
+    "contradicted",
+    "partly_agrees",
+    "outdated",
+    "supported",
+    "circular",
+    "not_measurable",
+    "unverifiable",
+]
+
+
 def verdict_words(verdict: str | None) -> str:
     """A verdict as a reader says it: 'not measurable', 'partly agrees', 'not checked'."""
     return (verdict or "not checked").replace("_", " ")
@@ -415,13 +435,39 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
             return ""
         return f"{r['computed_value']:.4g} ({r['year_used'] or ''})"
 
+    # grouped by verdict, decided ones first, each group reachable from the list at the top
+    # (a filter without a script); within a group, by article and claim
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    ordered = sorted(
+        frame.iter_rows(named=True),
+        key=lambda r: (rank.get(r["verdict"] or "", len(rank)), r["article_id"], r["claim_id"]),
+    )
+    counts: dict[str, int] = {}
+    for r in ordered:
+        counts[r["verdict"] or ""] = counts.get(r["verdict"] or "", 0) + 1
+    jump = " · ".join(
+        f"<a href='#verdict-{_esc(v or 'none')}'>{_esc(verdict_words(v or None))} ({n})</a>"
+        for v, n in counts.items()
+    )
+    seen: set[str] = set()
+
+    def group_row(r: dict) -> str:
+        v = r["verdict"] or ""
+        if v in seen:
+            return ""
+        seen.add(v)
+        return (
+            f"<tr id='verdict-{_esc(v or 'none')}'><th colspan='5'>"
+            f"{_esc(verdict_words(v or None))} ({counts[v]})</th></tr>"
+        )
+
     rows = "".join(
-        f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
+        group_row(r) + f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
         f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
         f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(verdict_words(r['verdict']))}</td>"
         f"<td><a class='v' href='#{claim_key(r)}'>{_esc(used(r) or 'lineage')}</a></td>"
         f"<td>{_esc(r['reason'] or '')}</td></tr>"
-        for r in frame.iter_rows(named=True)
+        for r in ordered
     )
     panels = "".join(claim_lineage(r) for r in frame.iter_rows(named=True))
     page = (
@@ -432,13 +478,34 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
         "</nav><h1>Article claims checked against the data</h1>"
         "<p class='downloads'>Download: <a href='data/claims.csv' download>CSV</a> · "
         "<a href='data/claims.json'>metadata (JSON)</a></p>"
-        f"<p class='cite'>{_esc(meta['cite'])}</p>"
+        f"<p class='cite'>{_esc(meta['cite'])}</p><p class='jump'>By verdict: {jump}</p>"
         "<div class='scroll'><table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
         f"<th>value used</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></div>"
         f"{panels}</main></body></html>"
     )
     (out / "claims.html").write_text(page, encoding="utf-8")
     return "claims.html"
+
+
+def methodology_page(out: Path, css: str) -> str:
+    """docs/metrics.md (formulas, units, bounds and the generated spec tables) as a page of the
+    site, rendered by markdown-it (CommonMark + tables); raw HTML in the file is not passed
+    through."""
+    from markdown_it import MarkdownIt
+
+    source = PROJECT_ROOT / "docs" / "metrics.md"
+    text = source.read_text(encoding="utf-8") if source.exists() else "docs/metrics.md not found"
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
+        f"<title>Methodology: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head><body>"
+        "<main><nav class='top'><a href='index.html'>All sectors</a><a href='claims.html'>Claims"
+        f"</a><a href='sources.html'>Sources</a></nav><div class='scroll'>{body}</div>"
+        "</main></body></html>"
+    )
+    (out / "methodology.html").write_text(page, encoding="utf-8")
+    return "methodology.html"
 
 
 def sources_page(
