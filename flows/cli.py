@@ -428,6 +428,61 @@ def sectors(
 
 
 @app.command()
+def places(
+    fmt: FormatOpt = OutputFormat.table,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The cities, provinces and regions the articles name (core.places) with their latest
+    figures (marts.city_metrics): GDP in yuan and US dollars, share of China's GDP, growth since
+    2014-2015, and each place's specialism."""
+    from mic2025.warehouse.query import QueryError, fetch_rows
+    from mic2025.warehouse.units import format_value
+
+    query = """
+        with latest as (
+            select *, row_number() over (
+                partition by place_id, metric order by year desc) as n
+            from marts.city_metrics where period = 'FY')
+        select p.place_id, p.name, p.kind, p.iso_3166_2, p.sectors, l.metric, l.year, l.value,
+               l.unit, l.bound
+        from core.places p left join latest l on l.place_id = p.place_id and l.n = 1
+        order by p.place_id, l.metric
+    """
+    try:
+        frame = fetch_rows(query, warehouse)
+    except QueryError as exc:
+        _fail(str(exc))
+    if fmt != OutputFormat.table:
+        print_frame(frame, fmt)
+        return
+    table = Table(title="Places named for MIC2025 sectors (latest full year)", show_lines=True)
+    table.add_column("place", overflow="fold", ratio=1)
+    table.add_column("named for", overflow="fold", ratio=1)
+    table.add_column("figures", overflow="fold", ratio=4)
+    by_place: dict[str, list[dict]] = {}
+    for r in frame.dicts():
+        by_place.setdefault(r["place_id"], []).append(r)
+    for rows in by_place.values():
+        first = rows[0]
+        figures = "; ".join(
+            f"{r['metric']} {format_value(r['value'], r['unit'], r['bound'], True)} ({r['year']})"
+            for r in rows
+            if r["metric"] is not None
+        )
+        table.add_row(
+            f"{first['name']} ({first['iso_3166_2']}, {first['kind']})",
+            first["sectors"],
+            figures or "-",
+        )
+    console.print(table)
+    console.print(
+        "USD at the year's average rate (Federal Reserve H.10); shares of China's national "
+        "figure; multiples over 2014-2015. Every value's lineage: marts.city_metrics.",
+        style="dim",
+    )
+
+
+@app.command()
 def tables(
     fmt: FormatOpt = OutputFormat.table,
     warehouse: WarehouseOpt = None,

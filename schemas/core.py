@@ -137,6 +137,23 @@ class Sectors(pa.DataFrameModel):
         strict = True
 
 
+class Places(pa.DataFrameModel):
+    """Cities, provinces and regions that articles name for a MIC2025 sector (facts/places.csv)."""
+
+    place_id: str = pa.Field(unique=True, description="Stable key")
+    name: str = pa.Field(description="English name")
+    name_zh: str = pa.Field(description="Chinese name")
+    kind: str = pa.Field(description="city, province-level city, province or autonomous region")
+    province: str = pa.Field(description="Province (itself for a province-level place)")
+    iso_3166_2: str = pa.Field(str_matches=r"^CN-[A-Z]{2}$", description="ISO 3166-2 code")
+    sectors: str = pa.Field(description="MIC2025 sector ids it is named for (';' separated)")
+    named_by: str = pa.Field(description="article_id of the article that names it")
+    named_for: str = pa.Field(description="What the article names it for (its words)")
+
+    class Config:
+        strict = True
+
+
 class OfficialSeries(pa.DataFrameModel):
     """Catalogue of official series: what each series_id measures."""
 

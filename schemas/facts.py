@@ -45,9 +45,10 @@ class ArticleClaims(pa.DataFrameModel):
     period: str = pa.Field(nullable=True, description="Period within or across years")
     metric_key: str = pa.Field(
         nullable=True,
-        str_matches=r"^(metric|series|target|verdict):.+",
+        str_matches=r"^(metric|series|target|verdict|place):.+",
         description="Warehouse measure that can check the claim (metric:, series:, target:, "
-        "verdict:<sector_id> for an evaluator's sector verdict)",
+        "place:<place_id>|<metric> of marts.city_metrics, verdict:<sector_id> for an "
+        "evaluator's sector verdict)",
     )
     note: str = pa.Field(nullable=True, description="Reading notes")
     file_sha256: str = pa.Field(description="sha256 of the claims file")

@@ -234,3 +234,39 @@ class SectorSummary(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
+
+
+class CityMetrics(pa.DataFrameModel):
+    """Every figure of a city, province or region, long: the place's own series as published,
+    in US dollars at the year's average exchange rate, as a share of the national figure of the
+    same definition, and its growth since 2014-2015 (warehouse/city_metrics.py)."""
+
+    place_id: str = pa.Field(description="core.places.place_id")
+    place: str = pa.Field(description="Place name")
+    year: int = pa.Field(ge=1950, le=2100, description="Calendar year")
+    period: str = pa.Field(
+        str_matches=r"^(FY|Jan-[A-Z][a-z]{2}|end-[A-Z][a-z]{2})$",
+        description="FY = full year; Jan-Sep etc. = part of a year (never compared with a year)",
+    )
+    metric: str = pa.Field(
+        description="gdp, nev_output, rd_expenditure; with _usd, _share_of_national or "
+        "_multiple_since_base appended for the computed forms"
+    )
+    value: float = pa.Field(description="Value in `unit`")
+    unit: str = pa.Field(
+        description="CNY, USD, vehicles; 'ratio' for shares, 'times' for multiples"
+    )
+    bound: str = pa.Field(
+        isin=BOUNDS, description="exact, lower, upper or approximate (follows the inputs)"
+    )
+    definition_id: str = pa.Field(description="The series (or series pair) measured")
+    publisher: str = pa.Field(description="Original publisher(s) of the inputs (ids)")
+    method: str = pa.Field(description="As published, or the formula with units")
+    inputs: str = pa.Field(description="Observations the value was computed from")
+    sources: str = pa.Field(description="Source URLs of the inputs")
+    load_id: str = pa.Field(description="Refresh that computed the row")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["place_id", "year", "period", "metric", "definition_id"]

@@ -193,6 +193,46 @@ class NbsCatalogue(pa.DataFrameModel):
 
 
 #: file of facts/metrics/ -> its model
+class PlaceSeries(pa.DataFrameModel):
+    """place_series.csv: an official series of one place (city, province or region), the metric
+    it becomes in marts.city_metrics and the national series its share is taken of."""
+
+    series_id: str = pa.Field(**SERIES_ID, description="facts/official_series.csv")
+    place_id: str = pa.Field(**SECTOR_ID, description="facts/places.csv place_id")
+    metric: str = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$", description="Metric name")
+    national_series: str = pa.Field(
+        nullable=True, **SERIES_ID, description="The national series of the same definition"
+    )
+    usd: str = pa.Field(isin=["yes", "no"], description="yes: also converted to US dollars")
+    note: str = pa.Field(nullable=True, description="What the series measures")
+
+    class Config:
+        strict = True
+        unique = ["series_id"]
+
+
+class Place(pa.DataFrameModel):
+    """facts/places.csv: a city, province or region an article names for a MIC2025 sector."""
+
+    place_id: str = pa.Field(unique=True, **SECTOR_ID, description="Stable key")
+    name: str = pa.Field(description="English name")
+    name_zh: str = pa.Field(description="Chinese name")
+    kind: str = pa.Field(
+        isin=["city", "province-level city", "province", "autonomous region"],
+        description="Administrative level",
+    )
+    province: str = pa.Field(description="Province (itself for a province-level place)")
+    iso_3166_2: str = pa.Field(
+        str_matches=r"^CN-[A-Z]{2}$", description="ISO 3166-2 code of the province"
+    )
+    sectors: str = pa.Field(description="MIC2025 sector ids it is named for (';' separated)")
+    named_by: str = pa.Field(description="article_id of the article that names it")
+    named_for: str = pa.Field(description="What the article names it for (its words)")
+
+    class Config:
+        strict = True
+
+
 SPECS: dict[str, type[pa.DataFrameModel]] = {
     "balances.csv": Balance,
     "world_shares.csv": WorldShare,
@@ -203,10 +243,14 @@ SPECS: dict[str, type[pa.DataFrameModel]] = {
     "sector_measures.csv": SectorMeasure,
     "sector_gaps.csv": SectorGap,
     "valued_domestic_shares.csv": ValuedDomesticShare,
+    "place_series.csv": PlaceSeries,
 }
 
 #: catalogue files of facts/ (not metric specs) -> their model
-CATALOGUES: dict[str, type[pa.DataFrameModel]] = {"nbs_catalogue.csv": NbsCatalogue}
+CATALOGUES: dict[str, type[pa.DataFrameModel]] = {
+    "nbs_catalogue.csv": NbsCatalogue,
+    "places.csv": Place,
+}
 
 
 def validate_spec(name: str, frame: pl.DataFrame, folder: str = "facts/metrics") -> pl.DataFrame:

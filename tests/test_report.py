@@ -52,6 +52,8 @@ def pages(report):
         report.parent / "claims.html",
         report.parent / "sources.html",
         report.parent / "methodology.html",
+        report.parent / "places.html",
+        *sorted((report.parent / "places").glob("*.html")),
     ]
 
 
@@ -173,3 +175,15 @@ def test_methodology_is_a_page_of_the_site(report):
     page = (report.parent / "methodology.html").read_text(encoding="utf-8")
     assert "<table>" in page and "self_sufficiency_ratio" in page
     assert "href='methodology.html'" in report.read_text(encoding="utf-8")
+
+
+def test_place_pages_show_figures_lineage_and_claims(report):
+    """places.html lists every place; a place page shows its figures with their lineage and
+    the article's claims about it with their verdicts."""
+    index = (report.parent / "places.html").read_text(encoding="utf-8")
+    assert "places/hefei.html" in index and "places/xinjiang.html" in index
+    hefei = (report.parent / "places" / "hefei.html").read_text(encoding="utf-8")
+    assert "gdp_usd" in hefei and "FED_CNY_PER_USD:2023=7.0809" in hefei
+    assert "double its economic output to around US$140 billion" in hefei
+    assert "contradicted" in hefei
+    assert (report.parent / "data" / "city_metrics.csv").exists()

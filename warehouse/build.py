@@ -21,7 +21,15 @@ from mic2025.schemas import facts as fact_schemas
 from mic2025.schemas import marts as mart_schemas
 from mic2025.schemas import meta as meta_schemas
 from mic2025.schemas.common import describe_failures
-from mic2025.warehouse import claim_checks, conform, metrics, scorecard, sector_summary
+from mic2025.schemas.specs import validate_spec
+from mic2025.warehouse import (
+    city_metrics,
+    claim_checks,
+    conform,
+    metrics,
+    scorecard,
+    sector_summary,
+)
 from mic2025.warehouse.changes import metric_changes
 from mic2025.warehouse.load import QUARANTINE_COLUMNS, raw_schema
 from mic2025.warehouse.publish import read_published
@@ -33,6 +41,7 @@ LAYERS = ["raw", "core", "marts", "meta"]
 TABLE_SCHEMAS = {
     "core.sectors": core_schemas.Sectors,
     "core.publishers": core_schemas.Publishers,
+    "core.places": core_schemas.Places,
     "core.official_series": core_schemas.OfficialSeries,
     "core.official_stats": core_schemas.OfficialStats,
     "core.national_series": core_schemas.NationalSeries,
@@ -44,6 +53,7 @@ TABLE_SCHEMAS = {
     "marts.self_sufficiency": mart_schemas.SelfSufficiency,
     "marts.sector_metrics": mart_schemas.SectorMetrics,
     "marts.scorecard": mart_schemas.Scorecard,
+    "marts.city_metrics": mart_schemas.CityMetrics,
     "core.article_claims": fact_schemas.ArticleClaims,
     "marts.claim_checks": fact_schemas.ClaimChecks,
     "meta.loads": meta_schemas.Loads,
@@ -58,6 +68,12 @@ TABLE_SCHEMAS = {
 
 def read_sectors(root: Path | None = None) -> pl.DataFrame:
     return pl.read_csv((root or facts_dir()) / "sectors.csv", infer_schema_length=0)
+
+
+def read_places(root: Path | None = None) -> pl.DataFrame:
+    """facts/places.csv, checked against its model (schemas/specs.py ``Place``)."""
+    frame = pl.read_csv((root or facts_dir()) / "places.csv", infer_schema_length=0)
+    return validate_spec("places.csv", frame, folder="facts")
 
 
 def read_official_series(
@@ -152,6 +168,7 @@ def core_tables(raw: dict[str, list[tuple[str, pl.DataFrame]]], load_id: str) ->
     return {
         "core.sectors": sectors,
         "core.publishers": conform.read_publishers(),
+        "core.places": read_places(),
         "core.official_series": series,
         **conformed,
         "core.article_claims": claim_checks.load_articles().with_columns(
@@ -183,12 +200,14 @@ def mart_tables(
         core["core.sectors"],
         load_id,
     )
+    places = city_metrics.city_metrics(core["core.official_stats"], core["core.places"], load_id)
     checks = claim_checks.claim_checks(
         core["core.article_claims"],
         long,
         core["core.official_stats"],
         core["core.targets"],
         load_id,
+        city=places,
     )
     summary = sector_summary.sector_summary(core["core.sectors"], long, card, load_id)
     verdicts = claim_checks.evaluator_verdicts(
@@ -199,6 +218,7 @@ def mart_tables(
     )
     return {
         "marts.sector_summary": summary,
+        "marts.city_metrics": places,
         "marts.self_sufficiency": wide,
         "marts.sector_metrics": long,
         "marts.scorecard": card,

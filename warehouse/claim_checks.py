@@ -29,6 +29,7 @@ cannot be compared, or publishers that disagree), each with its reason.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import polars as pl
@@ -235,6 +236,7 @@ def check_one(
     official: pl.DataFrame,
     targets: pl.DataFrame,
     superseded: pl.DataFrame | None = None,
+    city: pl.DataFrame | None = None,
 ) -> dict:
     """One claim's verdict. A verdict rests on a measure of what the claim states:
 
@@ -243,7 +245,7 @@ def check_one(
     - a figure superseded before the article's date is ``outdated``, with the later value;
     - otherwise ``supported`` / ``contradicted`` by the measure, or ``unverifiable``.
     """
-    result = _measure_claim(claim, sector_metrics, official, targets)
+    result = _measure_claim(claim, sector_metrics, official, targets, city)
     kind, _, spec = claim["metric_key"].partition(":")
     if kind == "target":
         return {
@@ -297,8 +299,18 @@ def check_one(
     return result
 
 
+def _claim_period(claim: dict) -> str:
+    """The period a claim is about: 'Jan-Jun' etc. when it says so, else the full year."""
+    period = str(claim.get("period") or "")
+    return period if re.match(r"^(Jan-[A-Z][a-z]{2}|end-[A-Z][a-z]{2})$", period) else "FY"
+
+
 def _measure_claim(
-    claim: dict, sector_metrics: pl.DataFrame, official: pl.DataFrame, targets: pl.DataFrame
+    claim: dict,
+    sector_metrics: pl.DataFrame,
+    official: pl.DataFrame,
+    targets: pl.DataFrame,
+    city: pl.DataFrame | None = None,
 ) -> dict:
     kind, _, spec = claim["metric_key"].partition(":")
     claimed, claim_unit = _normalise(claim["value"], claim["unit"])
@@ -379,6 +391,27 @@ def _measure_claim(
             .alias("unit"),
         )
         label = f"core.official_stats {spec}"
+    elif kind == "place":  # place:<place_id>|<metric> of marts.city_metrics
+        place_id, _, metric = spec.partition("|")
+        period = _claim_period(claim)
+        frame = city if city is not None else pl.DataFrame()
+        if frame.is_empty():
+            return unverifiable("no marts.city_metrics rows")
+        rows = frame.filter(
+            (pl.col("place_id") == place_id)
+            & (pl.col("metric") == metric)
+            & (pl.col("period") == period)
+        ).select(
+            "year",
+            "value",
+            "unit",
+            "publisher",
+            "sources",
+            "bound",
+        )
+        label = f"marts.city_metrics {place_id} {metric}" + (
+            f" ({period})" if period != "FY" else ""
+        )
     else:
         return unverifiable(f"unknown metric_key kind {kind!r}")
 
@@ -438,6 +471,7 @@ def claim_checks(
     official: pl.DataFrame,
     targets: pl.DataFrame,
     load_id: str,
+    city: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """marts.claim_checks: every claim that has a metric_key."""
     rows = []
@@ -446,7 +480,7 @@ def claim_checks(
     )
     superseded = read_superseded()  # once for all claims
     for claim in checkable.iter_rows(named=True):
-        result = check_one(claim, sector_metrics, official, targets, superseded)
+        result = check_one(claim, sector_metrics, official, targets, superseded, city)
         rows.append(
             {
                 "article_id": claim["article_id"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mic2025.warehouse import site
+from mic2025.warehouse import place_pages, site
 from mic2025.warehouse.answer_chart import answer_chart_svg, chart_rows
 from mic2025.warehouse.query import open_reader
 from mic2025.warehouse.units import format_value
@@ -281,6 +281,13 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             "from core.article_claims a left join marts.claim_checks c "
             "using (article_id, claim_id) order by a.article_id, a.claim_id"
         ).pl()
+        places = con.sql("select * from core.places order by place_id").pl()
+        city = con.sql("select * from marts.city_metrics").pl()
+        place_claims = con.sql(
+            "select a.subject, a.claim_id, a.quote, c.verdict, c.reason "
+            "from core.article_claims a left join marts.claim_checks c "
+            "using (article_id, claim_id) order by a.article_id, a.claim_id"
+        ).pl()
     finally:
         con.close()
     load_id = run["load_id"][0] if run.height else ""
@@ -299,8 +306,8 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         "computed from one; every formula, unit and bound rule: <a href='methodology.html'>"
         "methodology</a>.</p>",
         "<nav class='top'><a href='#answer'>Answer</a><a href='#scorecard'>Scorecard</a>"
-        "<a href='claims.html'>Claims</a><a href='sources.html'>Sources</a>"
-        "<a href='methodology.html'>Methodology</a></nav>",
+        "<a href='places.html'>Places</a><a href='claims.html'>Claims</a>"
+        "<a href='sources.html'>Sources</a><a href='methodology.html'>Methodology</a></nav>",
         "<h2 id='answer'>The answer, sector by sector</h2>",
         answer_first(summary),
         "<h2 id='details'>The answer in detail</h2>",
@@ -374,6 +381,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     )
     site.claims_page(claims, out_dir, CSS, load_id)
     site.methodology_page(out_dir, CSS)
+    place_pages.places_pages(places, city, place_claims, out_dir, CSS, load_id)
     site.sources_page(snapshots, metrics, out_dir, CSS, load_id)
     target = out_dir / "index.html"
     tmp = target.with_suffix(".html.tmp")

@@ -114,6 +114,7 @@ SPECIAL: dict[str, UnitSpec] = {
     "index": UnitSpec(1.0, "index", "index"),
     "year": UnitSpec(1.0, "year", "calendar year"),
     "l/100km": UnitSpec(1.0, "L/100km", "fuel consumption"),
+    "cny per usd": UnitSpec(1.0, "CNY per USD", "exchange rate"),
 }
 
 

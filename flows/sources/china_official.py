@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-03"
+VERSION = "2026-12-03.2"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -267,6 +267,16 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "mfg_quality_competitiveness_index": "SAMR_MFG_QUALITY_INDEX",
     "key_process_nc_rate": "MIIT_KEY_PROCESS_NC_RATE",
     "digital_rd_tool_penetration": "MIIT_DIGITAL_RD_TOOL_PENETRATION",
+    "place_gdp_hefei": "PLACE_GDP_HEFEI",
+    "place_gdp_shanghai": "PLACE_GDP_SHANGHAI",
+    "place_gdp_beijing": "PLACE_GDP_BEIJING",
+    "place_gdp_zhejiang": "PLACE_GDP_ZHEJIANG",
+    "place_gdp_chengdu": "PLACE_GDP_CHENGDU",
+    "place_gdp_xinjiang": "PLACE_GDP_XINJIANG",
+    "place_nev_output_hefei": "PLACE_NEV_OUTPUT_HEFEI",
+    "place_rd_expenditure_shanghai": "PLACE_RD_EXPENDITURE_SHANGHAI",
+    "nbs_gdp": "NBS_GDP",
+    "fed_cny_per_usd": "FED_CNY_PER_USD",
 }
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

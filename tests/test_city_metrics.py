@@ -1,0 +1,108 @@
+"""Places (cities, provinces, regions the articles name): their figures in marts.city_metrics,
+hand-computed, and the article's city claims decided by them."""
+
+import csv
+import io
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from mic2025.flows.cli import app
+
+
+@pytest.fixture(scope="module")
+def city(published_warehouse):
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    try:
+        rows = con.sql("select * from marts.city_metrics").pl()
+        checks = con.sql(
+            "select claim_id, verdict, computed_value, year_used from marts.claim_checks "
+            "where article_id = 'nature-2024-mic2025-science-cities'"
+        ).pl()
+        places = con.sql("select * from core.places").pl()
+    finally:
+        con.close()
+    return rows, checks, places
+
+
+def value(rows, place, metric, year, period="FY"):
+    hit = rows.filter(
+        (rows["place_id"] == place)
+        & (rows["metric"] == metric)
+        & (rows["year"] == year)
+        & (rows["period"] == period)
+    )
+    assert hit.height == 1, (place, metric, year, hit)
+    return hit.row(0, named=True)
+
+
+def test_six_places_with_gdp_near_2015_and_in_2023_or_2024(city):
+    rows, _, places = city
+    gdp = rows.filter((rows["metric"] == "gdp") & (rows["period"] == "FY"))
+    covered = [
+        p
+        for p in places["place_id"].to_list()
+        if set(gdp.filter(gdp["place_id"] == p)["year"]) & {2014, 2015}
+        and set(gdp.filter(gdp["place_id"] == p)["year"]) & {2023, 2024}
+    ]
+    assert len(covered) >= 6, covered
+    assert set(places["iso_3166_2"]) >= {"CN-AH", "CN-SH", "CN-BJ", "CN-ZJ", "CN-SC", "CN-XJ"}
+
+
+def test_hefei_in_dollars_as_a_share_and_as_a_multiple(city):
+    rows, _, _ = city
+    # Hefei 2023: 12,673.8 亿元 at 7.0809 CNY/USD (Fed H.10) = US$178.99 bn; 2014: 5,158 亿元
+    # at 6.1620 = US$83.71 bn; multiple in dollars 178.99 / 83.71 = 2.138; in yuan 2.457
+    usd = value(rows, "hefei", "gdp_usd", 2023)
+    assert usd["value"] == pytest.approx(12673.8e8 / 7.0809)
+    assert usd["unit"] == "USD" and "FED_CNY_PER_USD:2023=7.0809" in usd["inputs"]
+    multiple = value(rows, "hefei", "gdp_usd_multiple_since_base", 2023)
+    assert multiple["value"] == pytest.approx((12673.8e8 / 7.0809) / (5158e8 / 6.1620))
+    assert value(rows, "hefei", "gdp_multiple_since_base", 2023)["value"] == pytest.approx(
+        12673.8 / 5158
+    )
+    # share of China's GDP: 12,673.8 亿 / 126.06 trillion = 1.005%
+    share = value(rows, "hefei", "gdp_share_of_national", 2023)
+    assert share["value"] == pytest.approx(12673.8e8 / 126.06e12)
+
+
+def test_bounds_follow_the_inputs_and_part_years_stay_as_published(city):
+    rows, _, _ = city
+    # "超74万辆" over CAAM's 9,587,000: at least 7.72% of China's NEV output
+    nev = value(rows, "hefei", "nev_output_share_of_national", 2023)
+    assert nev["value"] == pytest.approx(740_000 / 9_587_000) and nev["bound"] == "lower"
+    # Jan-Sep 2024 is shown, never shared or converted
+    assert value(rows, "hefei", "nev_output", 2024, "Jan-Sep")["value"] == 927_500
+    assert rows.filter(
+        (rows["period"] != "FY") & rows["metric"].str.contains("share|usd|multiple")
+    ).is_empty()
+    # Xinjiang 2024 "突破2万亿元": a lower bound, so its growth is a lower bound too
+    xj = value(rows, "xinjiang", "gdp_multiple_since_base", 2024)
+    assert xj["bound"] == "lower" and xj["value"] == pytest.approx(2e12 / 9273.46e8)
+
+
+def test_the_article_city_claims_are_decided_by_a_measure(city):
+    _, checks, _ = city
+    verdicts = dict(checks.select("claim_id", "verdict").iter_rows())
+    # "double its economic output": x2.14 in US dollars 2014-2023, within 10% of 2
+    assert verdicts["C01"] == "supported"
+    # "to around US$140 billion": US$179.0 bn in 2023, 28% above
+    assert verdicts["C02"] == "contradicted"
+    # Shanghai "invested $15 billion in R&D" in 2022: 1,981.6 亿元 / 6.7290 = US$29.4 bn
+    c24 = checks.filter(checks["claim_id"] == "C24").row(0, named=True)
+    assert c24["verdict"] == "contradicted"
+    assert c24["computed_value"] == pytest.approx(1981.6e8 / 6.7290)
+    # no first-half 2024 figure for Hefei: not decided, never compared with January-September
+    assert verdicts["C09"] == "unverifiable"
+
+
+def test_places_on_the_command_line(published_warehouse):
+    result = CliRunner().invoke(
+        app, ["places", "--format", "csv", "--warehouse", str(published_warehouse)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    hefei = {r["metric"]: r for r in rows if r["place_id"] == "hefei"}
+    assert hefei["gdp_usd"]["year"] == "2023"
+    assert float(hefei["gdp_usd"]["value"]) == pytest.approx(12673.8e8 / 7.0809)
