@@ -187,3 +187,27 @@ def test_place_pages_show_figures_lineage_and_claims(report):
     assert "double its economic output to around US$140 billion" in hefei
     assert "contradicted" in hefei
     assert (report.parent / "data" / "city_metrics.csv").exists()
+
+
+def test_the_answer_chart_cache_is_keyed_by_its_rows(published_warehouse, tmp_path, monkeypatch):
+    """The answer chart is rendered once per content: the same summary reuses the cached SVG,
+    a changed value renders anew (the key holds the rows, the layout, the code and versions)."""
+    import polars as pl
+
+    from mic2025.warehouse import answer_chart
+
+    monkeypatch.setenv("MIC2025_CACHE_DIR", str(tmp_path))
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    summary = con.sql("select * from marts.sector_summary").pl()
+    con.close()
+    first = answer_chart.answer_chart_svg(summary)
+    assert len(list(tmp_path.glob("answer-*.svg"))) == 1
+    assert answer_chart.answer_chart_svg(summary) == first
+    changed = summary.with_columns(
+        pl.when(pl.col("sector_id") == "ships")
+        .then(pl.lit(0.5))
+        .otherwise(pl.col("domestic_supply_value"))
+        .alias("domestic_supply_value")
+    )
+    assert answer_chart.answer_chart_svg(changed) != first
+    assert len(list(tmp_path.glob("answer-*.svg"))) == 2

@@ -51,6 +51,12 @@ def shared_dir() -> Path:
     return _env_path("MIC2025_SHARED_DIR", PROJECT_ROOT.parent / "shared")
 
 
+def cache_dir() -> Path:
+    """Where pure, reproducible renderings are kept between runs (the answer chart's SVG):
+    MIC2025_CACHE_DIR, default ~/.cache/mic2025. Safe to delete."""
+    return _env_path("MIC2025_CACHE_DIR", Path.home() / ".cache" / "mic2025")
+
+
 def base_url(source: str) -> str:
     env_name, default = BASE_URL_ENV[source]
     return os.environ.get(env_name, default).rstrip("/")
