@@ -97,6 +97,41 @@ def _use_local_server(quiet: bool) -> None:
             err.print(f"using the Prefect server at {url}", style="dim", soft_wrap=True)
 
 
+def _prepare_temporary_prefect() -> None:
+    """Without PREFECT_API_URL, Prefect starts a temporary server on the database in
+    PREFECT_HOME, migrating it and registering its block types first; commands starting at once
+    on a fresh PREFECT_HOME race there ("index ... already exists", "UNIQUE constraint failed:
+    block_schema") and one dies with a traceback. Both are done once here, under a file lock in
+    PREFECT_HOME, and remembered per Prefect version, so concurrent commands find it ready."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    import fcntl
+    from importlib.metadata import version
+
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    ready = home / f".mic2025-database-ready-{version('prefect')}"
+    if ready.exists():
+        return
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".mic2025-database.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also on a crash
+        if ready.exists():
+            return
+        import asyncio
+
+        from prefect.server.database import provide_database_interface
+        from prefect.server.models.block_registration import run_block_auto_registration
+
+        async def prepare() -> None:  # what each temporary server does on start, once
+            db = provide_database_interface()
+            await db.create_db()
+            async with await db.session() as session:
+                await run_block_auto_registration(session=session)
+
+        asyncio.run(prepare())
+        ready.touch()
+
+
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, never wrapped
     raise typer.Exit(code)
@@ -168,6 +203,7 @@ def refresh(
         if unknown:
             _fail(f"unknown source(s) {', '.join(unknown)}; valid: {', '.join(sorted(SOURCES))}")
     _check_warehouse_path(warehouse)
+    _prepare_temporary_prefect()
     try:
         refresh_flow = with_task_runner(task_runner, dask_address)
     except ValueError as exc:

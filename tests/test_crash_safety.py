@@ -198,3 +198,36 @@ def test_refresh_reuses_a_running_local_prefect_server(api_url, tmp_path):
 
     with get_client(sync_client=True) as client:
         assert client.read_flow_run(run_id).state.is_completed()
+
+
+def test_concurrent_refreshes_on_a_fresh_prefect_home_do_not_race(tmp_path):
+    """Three `mic2025 refresh` commands started at once on a fresh PREFECT_HOME, each with its
+    temporary Prefect server: Prefect migrates the database on start, and without the lock of
+    flows/cli.py::_prepare_temporary_prefect one dies with "index ... already exists" and a
+    traceback. All three must end 0, without a traceback, each publishing its warehouse."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "MIC2025_FAILPOINT")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env["MIC2025_TEMPORARY_PREFECT"] = "1"
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mic2025.flows.cli",
+                "refresh",
+                "--quiet",
+                "--warehouse",
+                str(tmp_path / f"w{i}.duckdb"),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    for run, (_out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert all((tmp_path / f"w{i}.duckdb").exists() for i in range(3))
