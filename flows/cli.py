@@ -132,6 +132,21 @@ def _prepare_temporary_prefect() -> None:
         ready.touch()
 
 
+def _rows_for_table(query: str, warehouse, fmt):
+    """A read command's rows for its rich table; None when another format was printed (csv,
+    json, markdown print the rows as they are). A warehouse problem is one error line."""
+    from mic2025.warehouse.query import QueryError, fetch_rows
+
+    try:
+        frame = fetch_rows(query, warehouse)
+    except QueryError as exc:
+        _fail(str(exc))
+    if fmt != OutputFormat.table:
+        print_frame(frame, fmt)
+        return None
+    return frame
+
+
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, never wrapped
     raise typer.Exit(code)
@@ -360,7 +375,6 @@ def scorecard(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """MIC2025 targets against the latest actuals (from the published warehouse)."""
-    from mic2025.warehouse.query import QueryError, fetch_rows
     from mic2025.warehouse.units import format_value
 
     query = (
@@ -369,12 +383,8 @@ def scorecard(
         "definition_id, sources "
         "from marts.scorecard order by target_id"
     )
-    try:
-        frame = fetch_rows(query, warehouse)
-    except QueryError as exc:
-        _fail(str(exc))
-    if fmt != OutputFormat.table:
-        print_frame(frame, fmt)
+    frame = _rows_for_table(query, warehouse, fmt)
+    if frame is None:
         return
     colours = {"met": "green", "on_track": "green", "off_track": "yellow", "missed": "red"}
     table = Table(title="MIC2025 scorecard", show_lines=False)
@@ -418,15 +428,10 @@ def sectors(
 ) -> None:
     """The sector-by-sector answer (marts.sector_summary): domestic supply, world position,
     change since the 2015 baseline, targets and evaluators' verdicts."""
-    from mic2025.warehouse.query import QueryError, fetch_rows
     from mic2025.warehouse.units import format_value
 
-    try:
-        frame = fetch_rows("select * from marts.sector_summary order by sector_id", warehouse)
-    except QueryError as exc:
-        _fail(str(exc))
-    if fmt != OutputFormat.table:
-        print_frame(frame, fmt)
+    frame = _rows_for_table("select * from marts.sector_summary order by sector_id", warehouse, fmt)
+    if frame is None:
         return
     table = Table(title="MIC2025, sector by sector", show_lines=True)
     table.add_column("sector", overflow="fold", ratio=1)
@@ -471,7 +476,6 @@ def places(
     """The cities, provinces and regions the articles name (core.places) with their latest
     figures (marts.city_metrics): GDP in yuan and US dollars, share of China's GDP, growth since
     2014-2015, and each place's specialism."""
-    from mic2025.warehouse.query import QueryError, fetch_rows
     from mic2025.warehouse.units import format_value
 
     query = """
@@ -484,12 +488,8 @@ def places(
         from core.places p left join latest l on l.place_id = p.place_id and l.n = 1
         order by p.place_id, l.metric
     """
-    try:
-        frame = fetch_rows(query, warehouse)
-    except QueryError as exc:
-        _fail(str(exc))
-    if fmt != OutputFormat.table:
-        print_frame(frame, fmt)
+    frame = _rows_for_table(query, warehouse, fmt)
+    if frame is None:
         return
     table = Table(title="Places named for MIC2025 sectors (latest full year)", show_lines=True)
     table.add_column("place", overflow="fold", ratio=1)
@@ -847,6 +847,9 @@ def main() -> None:  # pragma: no cover - entry point
         if _fast_path(sys.argv[1:]):
             return
         app()
+    except BrokenPipeError:  # `mic2025 sql ... | head`: the reader left; stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except OSError as exc:  # a file-system fault in any command: one line unless --debug
         if debug_enabled():  # --debug sets it (the app callback)
             raise

@@ -125,3 +125,28 @@ def test_a_read_write_session_elsewhere_is_one_line_that_says_what_to_do(
         analyst.close()
     assert "locked by a process that opened it read-write" in line
     assert "duckdb -readonly" in line
+
+
+def test_a_reader_that_stops_early_is_not_an_error(published_warehouse):
+    """`mic2025 sql ... | head -1`: the reader closes the pipe; the command stops quietly with
+    SIGPIPE's status (141), no 'error:' line, no traceback."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mic2025.flows.cli",
+            "sql",
+            "select * from range(200000)",
+            "--format",
+            "csv",
+            "--warehouse",
+            str(published_warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().strip() == b"range"
+    proc.stdout.close()  # the reader leaves, as `head -1` does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "error" not in stderr and "Traceback" not in stderr, stderr

@@ -76,6 +76,23 @@ def city_metrics(official: pl.DataFrame, places: pl.DataFrame, load_id: str) -> 
             }
         )
 
+    def add_ratio(spec, r, other, metric, unit, definition_id, method):
+        """r / other (one formula for dollars, shares and multiples), bound from both."""
+        publishers = dict.fromkeys((r["publisher_id"], other["publisher_id"]))
+        add(
+            spec,
+            r,
+            metric,
+            r["value"] / other["value"],
+            unit,
+            ratio_bound(r["qualifier"], other["qualifier"]),
+            definition_id=definition_id,
+            publisher="; ".join(publishers),
+            method=method,
+            inputs=f"{_figure(r)}; {_figure(other)}",
+            sources=f"{r['source_url']} | {other['source_url']}",
+        )
+
     for spec in place_series().iter_rows(named=True):
         own = sorted(
             (r for (s, _), r in by_key.items() if s == spec["series_id"]), key=lambda r: r["year"]
@@ -103,51 +120,37 @@ def city_metrics(official: pl.DataFrame, places: pl.DataFrame, load_id: str) -> 
             usd = None
             if spec["usd"] == "yes" and rate is not None and rate["period"] == "FY":
                 usd = r["value"] / rate["value"]
-                add(
+                add_ratio(
                     spec,
                     r,
+                    rate,
                     f"{metric}_usd",
-                    usd,
                     "USD",
-                    ratio_bound(r["qualifier"], rate["qualifier"]),
-                    definition_id=f"{spec['series_id']}/{RATE_SERIES}",
-                    publisher=f"{r['publisher_id']}; {rate['publisher_id']}",
-                    method="value [CNY] / annual average CNY per USD of the same year "
+                    f"{spec['series_id']}/{RATE_SERIES}",
+                    "value [CNY] / annual average CNY per USD of the same year "
                     "(Federal Reserve H.10) [USD]",
-                    inputs=f"{_figure(r)}; {_figure(rate)}",
-                    sources=f"{r['source_url']} | {rate['source_url']}",
                 )
             national = by_key.get((spec["national_series"], r["year"]))
             if national is not None and national["period"] == "FY":
-                add(
+                add_ratio(
                     spec,
                     r,
+                    national,
                     f"{metric}_share_of_national",
-                    r["value"] / national["value"],
                     "ratio",
-                    ratio_bound(r["qualifier"], national["qualifier"]),
-                    definition_id=f"{spec['series_id']}/{spec['national_series']}",
-                    publisher=f"{r['publisher_id']}; {national['publisher_id']}",
-                    method=f"place / China, same year, same unit ({r['unit']})",
-                    inputs=f"{_figure(r)}; {_figure(national)}",
-                    sources=f"{r['source_url']} | {national['source_url']}",
+                    f"{spec['series_id']}/{spec['national_series']}",
+                    f"place / China, same year, same unit ({r['unit']})",
                 )
             if base is None or r["year"] <= base["year"]:
                 continue
-            add(
+            add_ratio(
                 spec,
                 r,
+                base,
                 f"{metric}_multiple_since_base",
-                r["value"] / base["value"],
                 "times",
-                ratio_bound(r["qualifier"], base["qualifier"]),
-                definition_id=f"{spec['series_id']}:{base['year']}",
-                publisher=r["publisher_id"]
-                if r["publisher_id"] == base["publisher_id"]
-                else f"{r['publisher_id']}; {base['publisher_id']}",
-                method=f"value({r['year']}) / value({base['year']}), current prices",
-                inputs=f"{_figure(r)}; {_figure(base)}",
-                sources=f"{r['source_url']} | {base['source_url']}",
+                f"{spec['series_id']}:{base['year']}",
+                f"value({r['year']}) / value({base['year']}), current prices",
             )
             base_rate = by_key.get((RATE_SERIES, base["year"]))
             if usd is not None and base_rate is not None:
