@@ -136,8 +136,8 @@ def test_lineage_quotes_are_in_the_generated_html_without_a_browser(report):
 def test_no_chart_mixes_units(report):
     """IC production: IC Insights' US$ and NBS's pieces are two charts, never one axis."""
     page = (report.parent / "sectors" / "new_generation_it.html").read_text(encoding="utf-8")
-    assert "production: Integrated circuits (USD)" in page
-    assert "production: Integrated circuits (pieces)" in page
+    assert "Integrated circuits: output, USD" in page
+    assert "Integrated circuits: output, pieces" in page
 
 
 def test_the_index_opens_with_the_answer(report, published_warehouse):

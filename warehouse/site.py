@@ -48,6 +48,41 @@ a{color:inherit;text-decoration:none} figure{break-inside:avoid} h2{break-after:
 SERIES_RE = re.compile(r"([A-Z][A-Z0-9_]+):(\d{4})=")
 
 
+#: How a metric reads in a chart title ("Integrated circuits: output, pieces").
+METRIC_LABELS = {
+    "production": "output",
+    "self_sufficiency_ratio": "production / domestic use",
+    "import_dependence": "imports / domestic use",
+    "trade_balance_index": "trade balance index, (X - M) / (X + M)",
+    "export_ratio": "exports / output",
+    "world_export_share": "China's share of world exports",
+    "revealed_comparative_advantage": "revealed comparative advantage",
+    "domestic_brand_share": "Chinese brands' share of China's market",
+    "domestic_share": "domestic share of China's own use (1 - import dependence)",
+    "domestic_supply_share": "domestic makers' share of China's own demand",
+    "domestic_share_of_deliveries": "domestic makers' share of deliveries in China",
+    "domestic_share_of_domestic_market": "domestic makers' share of China's market",
+    "domestic_firm_share_of_domestic_market": "domestic firms' share of China's market",
+    "china_share_of_world_demand": "China's share of world demand",
+    "china_share_of_world_production": "China's share of world output",
+    "china_share_of_world_capacity": "China's share of world capacity",
+    "china_share_of_world_deliveries": "China's share of world deliveries",
+    "china_share_of_world_new_orders": "China's share of world new orders",
+    "china_share_of_world_orderbook": "China's share of the world orderbook",
+    "china_firm_share_of_world_market": "Chinese firms' share of the world market",
+    "share_of_vehicle_sales": "share of all vehicle sales",
+    "share_of_new_car_sales": "share of new-car sales",
+    "share_of_domestic_vehicle_sales": "share of domestic vehicle sales",
+}
+
+
+def chart_title(metric: str, product: str, unit: str) -> str:
+    """A chart's human title: what, measured how, in which unit (a ratio reads as %)."""
+    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
+    shown = "%" if unit == "ratio" else unit
+    return f"{product}: {label}, {shown}"
+
+
 def value_key(row: dict) -> str:
     """A stable anchor for one value of marts.sector_metrics."""
     parts = [str(row.get(k)) for k in ("sector", "product", "year", "period", "metric", "basis")]
@@ -288,10 +323,9 @@ def sector_page(
     ):
         group = group.sort("year", "definition_id")
         unit = "ratio (1 = 100%)" if unit_of == "ratio" else unit_of
-        title = f"{metric.replace('_', ' ')}: {product}"
+        title = chart_title(metric, product, unit_of)
         name = f"{sid}__{slug(metric)}__{slug(product)}"
         if (metric, product) in several:
-            title += f" ({unit_of})"
             name += f"__{slug(unit_of)}"
         sources = sorted({u for s in group["sources"] for u in s.split(" | ") if u})
         meta = {
