@@ -70,18 +70,20 @@ def test_every_page_is_well_formed_and_self_contained(report):
 def test_a_page_with_charts_for_each_sector(report, published_warehouse):
     con = duckdb.connect(str(published_warehouse), read_only=True)
     measures = con.sql(
-        "select s.sector_id, count(distinct m.metric || m.product || m.unit) from "
-        "marts.sector_metrics m "
-        "join core.sectors s using (sector) where m.period = 'FY' and m.headline "
-        "and s.sector_id <> 'cross_cutting' group by 1"
+        "select sector_id, count(*), count(*) filter (where years > 1) from ("
+        " select s.sector_id, m.metric, m.product, m.unit, count(distinct m.year) as years"
+        " from marts.sector_metrics m join core.sectors s using (sector)"
+        " where m.period = 'FY' and m.headline and s.sector_id <> 'cross_cutting'"
+        " group by all) group by 1"
     ).fetchall()
     con.close()
-    for sector_id, count in measures:
+    for sector_id, count, with_trend in measures:
         page = Page()
         page.feed((report.parent / "sectors" / f"{sector_id}.html").read_text(encoding="utf-8"))
         charted = [f for f in page.figures if "data-measure" in f]
-        # one chart per metric, product and unit: a unit belongs to the series' identity
-        assert len(charted) == count and page.svgs == count, sector_id
+        # one figure per metric, product and unit (a unit belongs to the series' identity);
+        # a chart only where there are two years or more, one year is shown as its value
+        assert len(charted) == count and page.svgs == with_trend, sector_id
         for f in charted:  # each chart has its data and metadata beside it
             assert (report.parent / "data" / f"{f['data-measure']}.csv").exists()
             assert (report.parent / "data" / f"{f['data-measure']}.json").exists()
@@ -211,3 +213,13 @@ def test_the_answer_chart_cache_is_keyed_by_its_rows(published_warehouse, tmp_pa
     )
     assert answer_chart.answer_chart_svg(changed) != first
     assert len(list(tmp_path.glob("answer-*.svg"))) == 2
+
+
+def test_a_sector_page_starts_with_its_answer(report):
+    """The semiconductor page's first figure is its domestic-supply measure, then its world
+    position (the headline chart was 8th of 16)."""
+    page = Page()
+    page.feed((report.parent / "sectors" / "new_generation_it.html").read_text(encoding="utf-8"))
+    names = [f["data-measure"] for f in page.figures if "data-measure" in f]
+    assert names[0].startswith("new_generation_it__self-sufficiency-ratio__integrated-circuits")
+    assert names[1] == "new_generation_it__china-share-of-world-capacity__ic-wafer-fabrication"

@@ -35,6 +35,7 @@ padding:10px 14px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:10;font-size:.9e
 .lineage blockquote{margin:.4em 0;padding:.2em .6em;border-left:3px solid #d0d7de;color:#1f2328}
 .scroll{overflow-x:auto} a.v{color:inherit;text-decoration:underline dotted}
 .legend{font-size:.8em;margin:.2em 0}
+.singles .single{display:inline-block;margin-right:1.2em} .single a{font-size:1.6em}
 .downloads{font-size:.85em} .cite{font-size:.8em;color:#57606a}
 nav.top a{margin-right:1em}
 @media (max-width:700px){main{padding:10px} td,th{font-size:.8em} h1{font-size:1.3em}}
@@ -270,6 +271,17 @@ def write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
     return name
 
 
+def _single_year(group: pl.DataFrame) -> str:
+    """One year only: the value(s) as figures, not a chart with one point and no trend."""
+    items = "".join(
+        f"<span class='single'><a class='v' href='#{value_key(r)}'>"
+        f"{_esc(format_value(r['value'], r['unit'], r['bound']))}</a> <small>{r['year']}, "
+        f"{_esc(r['publisher'])}</small></span>"
+        for r in group.iter_rows(named=True)
+    )
+    return f"<p class='singles'>{items} <small>(one year: no trend to draw)</small></p>"
+
+
 def cite(title: str, load_id: str, path: str) -> str:
     return (
         f"Cite: MIC2025 tracker, “{title}”, warehouse load {load_id} "
@@ -318,9 +330,17 @@ def sector_page(
     units_of = full_years.group_by("metric", "product").agg(pl.col("unit").n_unique().alias("n"))
     several = {(m, p) for m, p, n in units_of.iter_rows() if n > 1}
     # a unit belongs to a series' identity: one chart per metric, product and unit
-    for (metric, product, unit_of), group in full_years.group_by(
-        "metric", "product", "unit", maintain_order=True
-    ):
+    # the sector's answer first: its domestic-supply measure, then its world position
+    first = [
+        (summary.get(f"{role}_metric"), summary.get(f"{role}_product"))
+        for role in ("domestic_supply", "world_position")
+        if summary and summary.get(f"{role}_metric")
+    ]
+    groups = sorted(
+        full_years.group_by("metric", "product", "unit", maintain_order=True),
+        key=lambda kv: first.index(kv[0][:2]) if kv[0][:2] in first else len(first),
+    )
+    for (metric, product, unit_of), group in groups:
         group = group.sort("year", "definition_id")
         unit = "ratio (1 = 100%)" if unit_of == "ratio" else unit_of
         title = chart_title(metric, product, unit_of)
@@ -347,7 +367,7 @@ def sector_page(
         )
         parts += [
             f"<figure class='chart' data-measure='{_esc(name)}'><h3>{_esc(title)}</h3>",
-            _chart(group, title, unit, ""),
+            _chart(group, title, unit, "") if group["year"].n_unique() > 1 else _single_year(group),
             f"<figcaption>Unit: {_esc(unit)}. Open triangles are bounds (▲ at least, ▼ at "
             "most), never joined to measured points. Click a point or a value for its source. "
             f"Publishers: {_esc(', '.join(sorted(set(group['publisher']))))}.</figcaption>",
