@@ -132,7 +132,7 @@ def _prepare_temporary_prefect() -> None:
         ready.touch()
 
 
-def _rows_for_table(query: str, warehouse, fmt):
+def _rows_for_table(query: str, warehouse: str | None, fmt: OutputFormat):
     """A read command's rows for its rich table; None when another format was printed (csv,
     json, markdown print the rows as they are). A warehouse problem is one error line."""
     from mic2025.warehouse.query import QueryError, fetch_rows

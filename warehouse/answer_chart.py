@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from mic2025.flows.base.settings import cache_dir
+from mic2025.warehouse.site import METRIC_LABELS
 
 #: Vega shape of a value by its bound: a bound points the way the true value may lie.
 SHAPES = {"lower": "triangle-right", "upper": "triangle-left"}
@@ -26,7 +27,8 @@ BOUND_WORDS = {"lower": "at least", "upper": "at most", "approximate": "about", 
 
 
 def _label(metric: str | None, product: str | None) -> str:
-    what = (metric or "").replace("china_share_of_world_", "share of world ").replace("_", " ")
+    """A measure as the sector charts name it (site.METRIC_LABELS), with its product."""
+    what = METRIC_LABELS.get(metric or "", (metric or "").replace("_", " "))
     return f"{what} ({product})" if product else what
 
 
@@ -69,6 +71,16 @@ def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
     order = rows["sector"].to_list()
     y = alt.Y("sector:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=13))
     share = alt.Scale(domain=[0, 1])
+    step = alt.Step(30 if narrow else 34)
+
+    def share_axis(field: str, title: str):
+        return alt.X(
+            f"{field}:Q",
+            scale=share,
+            title=title,
+            axis=alt.Axis(format=".0%", tickCount=5, labelFontSize=12, titleFontSize=13),
+        )
+
     base = alt.Chart(rows)
     tip = [
         alt.Tooltip("sector:N"),
@@ -89,26 +101,16 @@ def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
             tooltip=tip,
         ),
         base.mark_point(size=150, filled=True, color="#0969da", opacity=1).encode(
-            x=alt.X(
-                "latest:Q",
-                scale=share,
-                title="Domestic makers' share of China's own demand",
-                axis=alt.Axis(format=".0%", tickCount=5, labelFontSize=12, titleFontSize=13),
-            ),
+            x=share_axis("latest", "Domestic makers' share of China's own demand"),
             y=y,
             shape=alt.Shape("latest_shape:N", scale=None),
             href="href:N",
             tooltip=tip,
         ),
-    ).properties(width=190 if narrow else 330, height=alt.Step(30 if narrow else 34))
+    ).properties(width=190 if narrow else 330, height=step)
     world = alt.layer(
         base.mark_point(size=150, filled=True, color="#bc4c00", opacity=1).encode(
-            x=alt.X(
-                "world:Q",
-                scale=share,
-                title="China's share of the world",
-                axis=alt.Axis(format=".0%", tickCount=5, labelFontSize=12, titleFontSize=13),
-            ),
+            x=share_axis("world", "China's share of the world"),
             y=y if narrow else alt.Y("sector:N", sort=order, axis=None),
             shape=alt.Shape("world_shape:N", scale=None),
             href="href:N",
@@ -119,7 +121,7 @@ def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
                 alt.Tooltip("world_year:Q", title="year"),
             ],
         ),
-    ).properties(width=190 if narrow else 200, height=alt.Step(30 if narrow else 34))
+    ).properties(width=190 if narrow else 200, height=step)
     joined = alt.vconcat(domestic, world, spacing=14) if narrow else alt.hconcat(domestic, world)
     chart = (
         joined.configure_view(stroke=None)

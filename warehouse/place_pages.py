@@ -5,36 +5,18 @@ sector page. Static HTML, no script."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import polars as pl
 
-from mic2025.warehouse.site import SITE_CSS, cite, write_data
+from mic2025.warehouse.site import cite, esc, page_head, write_data
 from mic2025.warehouse.units import format_value
-
-
-def _esc(value) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _head(title: str, css: str, up: str = "") -> str:
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<link rel='icon' href='data:,'>"
-        f"<title>{_esc(title)}: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head>"
-        f"<body><main><nav class='top'><a href='{up}index.html'>All sectors</a>"
-        f"<a href='{up}places.html'>Places</a><a href='{up}claims.html'>Claims</a>"
-        f"<a href='{up}sources.html'>Sources</a><a href='{up}methodology.html'>Methodology</a>"
-        "</nav>"
-    )
 
 
 def _links(sources: str | None) -> str:
     parts = [s.strip() for s in (sources or "").split("|") if s.strip()]
     return " ".join(
-        f"<a href='{_esc(s)}' rel='noopener'>source</a>" if "://" in s else _esc(s) for s in parts
+        f"<a href='{esc(s)}' rel='noopener'>source</a>" if "://" in s else esc(s) for s in parts
     )
 
 
@@ -43,31 +25,31 @@ def place_page(place: dict, rows: pl.DataFrame, claims: pl.DataFrame, css: str) 
     for r in rows.sort("metric", "year", "period").iter_rows(named=True):
         shown = format_value(r["value"], r["unit"], r["bound"], show_unit=True)
         body.append(
-            f"<tr><td>{_esc(r['metric'])}</td><td>{r['year']} {_esc(r['period'])}</td>"
-            f"<td class='num'>{_esc(shown)}</td><td><details><summary>lineage</summary>"
-            f"<p><b>Method</b>: {_esc(r['method'])}</p><p><b>Inputs</b>: {_esc(r['inputs'])}</p>"
-            f"<p><b>Publisher</b>: {_esc(r['publisher'])}; <b>definition</b>: "
-            f"<code>{_esc(r['definition_id'])}</code></p><p>{_links(r['sources'])}</p>"
-            f"<p><b>Load</b>: <code>{_esc(r['load_id'])}</code></p></details></td></tr>"
+            f"<tr><td>{esc(r['metric'])}</td><td>{r['year']} {esc(r['period'])}</td>"
+            f"<td class='num'>{esc(shown)}</td><td><details><summary>lineage</summary>"
+            f"<p><b>Method</b>: {esc(r['method'])}</p><p><b>Inputs</b>: {esc(r['inputs'])}</p>"
+            f"<p><b>Publisher</b>: {esc(r['publisher'])}; <b>definition</b>: "
+            f"<code>{esc(r['definition_id'])}</code></p><p>{_links(r['sources'])}</p>"
+            f"<p><b>Load</b>: <code>{esc(r['load_id'])}</code></p></details></td></tr>"
         )
     said = "".join(
-        f"<li><blockquote>{_esc(c['quote'])}</blockquote> {_esc(c['claim_id'])}: "
-        f"<b>{_esc((c['verdict'] or 'not checked').replace('_', ' '))}</b>"
-        f"{' - ' + _esc(c['reason']) if c['reason'] else ''}</li>"
+        f"<li><blockquote>{esc(c['quote'])}</blockquote> {esc(c['claim_id'])}: "
+        f"<b>{esc((c['verdict'] or 'not checked').replace('_', ' '))}</b>"
+        f"{' - ' + esc(c['reason']) if c['reason'] else ''}</li>"
         for c in claims.iter_rows(named=True)
     )
     return (
-        _head(place["name"], css, "../")
-        + f"<h1>{_esc(place['name'])} ({_esc(place['name_zh'])})</h1>"
-        f"<p>{_esc(place['kind'])} in {_esc(place['province'])} ({_esc(place['iso_3166_2'])}); "
-        f"named for <b>{_esc(place['sectors'])}</b>: “{_esc(place['named_for'])}” "
-        f"({_esc(place['named_by'])}).</p>"
+        page_head(place["name"], css, "../")
+        + f"<h1>{esc(place['name'])} ({esc(place['name_zh'])})</h1>"
+        f"<p>{esc(place['kind'])} in {esc(place['province'])} ({esc(place['iso_3166_2'])}); "
+        f"named for <b>{esc(place['sectors'])}</b>: “{esc(place['named_for'])}” "
+        f"({esc(place['named_by'])}).</p>"
         "<h2>Figures</h2><div class='scroll'><table><thead><tr><th>metric</th><th>year</th>"
         f"<th>value</th><th>lineage</th></tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         "<p class='footnote'>USD at the year's average CNY per USD (Federal Reserve H.10); "
         "shares of China's national figure of the same definition; multiples over the first "
         "full year in 2014-2016. Parts of a year (Jan-Sep) are shown, never compared.</p>"
-        f"<h2>What the articles say about {_esc(place['name'])}</h2>"
+        f"<h2>What the articles say about {esc(place['name'])}</h2>"
         f"<ul>{said or '<li>No claim names this place.</li>'}</ul></main></body></html>"
     )
 
@@ -111,11 +93,11 @@ def places_pages(
             else "no GDP figure"
         )
         items.append(
-            f"<li><a href='places/{_esc(place['place_id'])}.html'>{_esc(place['name'])}</a> "
-            f"({_esc(place['iso_3166_2'])}): {_esc(place['sectors'])}; {_esc(gdp)}</li>"
+            f"<li><a href='places/{esc(place['place_id'])}.html'>{esc(place['name'])}</a> "
+            f"({esc(place['iso_3166_2'])}): {esc(place['sectors'])}; {esc(gdp)}</li>"
         )
     index = (
-        _head("Places", css) + "<h1>Where MIC2025 happened: the places the articles name</h1>"
+        page_head("Places", css) + "<h1>Where MIC2025 happened: the places the articles name</h1>"
         f"<ul>{''.join(items)}</ul><p class='downloads'>Download: "
         "<a href='data/city_metrics.csv' download>city metrics (CSV)</a> · "
         "<a href='data/city_metrics.json'>metadata</a></p></main></body></html>"

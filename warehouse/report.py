@@ -5,7 +5,6 @@ from another host. Every number links to its lineage; every table has its data t
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import polars as pl
 from mic2025.warehouse import place_pages, site
 from mic2025.warehouse.answer_chart import answer_chart_svg, chart_rows
 from mic2025.warehouse.query import open_reader
+from mic2025.warehouse.site import esc
 from mic2025.warehouse.units import format_value
 
 CSS = """
@@ -39,10 +39,6 @@ p.gap{color:#57606a;font-size:.85em;margin:.15em 0}
 .card b{font-size:1.6em;display:block} td.rule{font-size:.85em;min-width:22em}
 details{margin:.5em 0} summary{cursor:pointer;color:#0969da}
 """
-
-
-def esc(value) -> str:
-    return html.escape("" if value is None else str(value))
 
 
 def _num(value, pct: bool = False) -> str:
@@ -276,18 +272,13 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             "publisher_id, via, source_url from core.official_stats"
         ).pl()
         claims = con.sql(
-            "select a.article_id, a.claim_id, a.sector_id, a.quote, c.verdict, "
+            "select a.article_id, a.claim_id, a.sector_id, a.subject, a.quote, c.verdict, "
             "c.computed_value, c.year_used, c.metric_used, c.reason, c.evidence_sources "
             "from core.article_claims a left join marts.claim_checks c "
             "using (article_id, claim_id) order by a.article_id, a.claim_id"
         ).pl()
         places = con.sql("select * from core.places order by place_id").pl()
         city = con.sql("select * from marts.city_metrics").pl()
-        place_claims = con.sql(
-            "select a.subject, a.claim_id, a.quote, c.verdict, c.reason "
-            "from core.article_claims a left join marts.claim_checks c "
-            "using (article_id, claim_id) order by a.article_id, a.claim_id"
-        ).pl()
     finally:
         con.close()
     load_id = run["load_id"][0] if run.height else ""
@@ -381,7 +372,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     )
     site.claims_page(claims, out_dir, CSS, load_id)
     site.methodology_page(out_dir, CSS)
-    place_pages.places_pages(places, city, place_claims, out_dir, CSS, load_id)
+    place_pages.places_pages(places, city, claims, out_dir, CSS, load_id)
     site.sources_page(snapshots, metrics, out_dir, CSS, load_id)
     target = out_dir / "index.html"
     tmp = target.with_suffix(".html.tmp")

@@ -16,6 +16,7 @@ site works offline and from a file.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from pathlib import Path
@@ -95,10 +96,32 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
 
 
-def _esc(value) -> str:
-    import html
-
+def esc(value) -> str:
+    """Text as HTML (None as empty)."""
     return html.escape("" if value is None else str(value))
+
+
+#: The pages every page links to, in the top navigation (index.html adds its own anchors).
+NAV = [
+    ("index.html", "All sectors"),
+    ("places.html", "Places"),
+    ("claims.html", "Claims"),
+    ("sources.html", "Sources"),
+    ("methodology.html", "Methodology"),
+]
+
+
+def page_head(title: str, css: str, up: str = "") -> str:
+    """A site page's head, style and navigation, up to the open <main> (``up``: '../' for a
+    page one folder down)."""
+    links = "".join(f"<a href='{up}{href}'>{text}</a>" for href, text in NAV)
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'>"
+        f"<title>{esc(title)}: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head>"
+        f"<body><main><nav class='top'>{links}</nav>"
+    )
 
 
 def lineage_html(row: dict, official: pl.DataFrame, snapshots: dict[str, dict]) -> str:
@@ -110,40 +133,40 @@ def lineage_html(row: dict, official: pl.DataFrame, snapshots: dict[str, dict]) 
         ).head(3)
         for h in hits.iter_rows(named=True):
             quotes.append(
-                f"<blockquote>{_esc(h['quote'])}</blockquote><div>{_esc(series_id)} {year}: "
-                f"{_esc(h['value_as_published'])} {_esc(h['unit_as_published'])}, "
-                f"{_esc(h['publisher_id'])}"
-                + (f" (read on {_esc(h['via'])})" if h.get("via") else "")
-                + f" - <a href=\"{_esc(h['source_url'])}\" rel='noopener'>source</a></div>"
+                f"<blockquote>{esc(h['quote'])}</blockquote><div>{esc(series_id)} {year}: "
+                f"{esc(h['value_as_published'])} {esc(h['unit_as_published'])}, "
+                f"{esc(h['publisher_id'])}"
+                + (f" (read on {esc(h['via'])})" if h.get("via") else "")
+                + f" - <a href=\"{esc(h['source_url'])}\" rel='noopener'>source</a></div>"
             )
     source = "china_official_stats" if quotes else (row.get("definition_id") or "").split(":")[0]
     snap = snapshots.get(source) or {}
     links = " ".join(
-        f"<a href=\"{_esc(u)}\" rel='noopener'>{_esc(u[:70])}</a>"
+        f"<a href=\"{esc(u)}\" rel='noopener'>{esc(u[:70])}</a>"
         for u in (row.get("sources") or "").split(" | ")
         if u.startswith("http")
     )
     value = format_value(row["value"], row["unit"], row["bound"], show_unit=True)
     return (
         f"<section class='lineage' id='{value_key(row)}'><a href='#'>close</a>"
-        f"<h4>{_esc(row['metric'])} - {_esc(row['product'])}, {row['year']}"
-        f"{'' if row['period'] == 'FY' else ' (' + _esc(row['period']) + ')'}: {_esc(value)}</h4>"
-        f"<p><b>Formula</b>: {_esc(row['method'])}</p>"
-        f"<p><b>Inputs</b>: {_esc(row['inputs'])}</p>"
-        f"<p><b>Publisher</b>: {_esc(row['publisher'])}; <b>definition</b>: "
-        f"<code>{_esc(row['definition_id'])}</code>; <b>bound</b>: {_esc(row['bound'])}; "
-        f"<b>basis</b>: {_esc(row['basis'])}"
-        + (f"; <b>caveat</b>: {_esc(row['caveat'])}" if row.get("caveat") else "")
+        f"<h4>{esc(row['metric'])} - {esc(row['product'])}, {row['year']}"
+        f"{'' if row['period'] == 'FY' else ' (' + esc(row['period']) + ')'}: {esc(value)}</h4>"
+        f"<p><b>Formula</b>: {esc(row['method'])}</p>"
+        f"<p><b>Inputs</b>: {esc(row['inputs'])}</p>"
+        f"<p><b>Publisher</b>: {esc(row['publisher'])}; <b>definition</b>: "
+        f"<code>{esc(row['definition_id'])}</code>; <b>bound</b>: {esc(row['bound'])}; "
+        f"<b>basis</b>: {esc(row['basis'])}"
+        + (f"; <b>caveat</b>: {esc(row['caveat'])}" if row.get("caveat") else "")
         + "</p>"
         + ("".join(quotes) if quotes else "")
         + (f"<p><b>Sources</b>: {links}</p>" if links else "")
         + (
-            f"<p><b>Snapshot</b>: {_esc(source)} {_esc(snap.get('version'))}, sha256 "
-            f"<code>{_esc((snap.get('sha256') or '')[:16])}...</code></p>"
+            f"<p><b>Snapshot</b>: {esc(source)} {esc(snap.get('version'))}, sha256 "
+            f"<code>{esc((snap.get('sha256') or '')[:16])}...</code></p>"
             if snap
             else ""
         )
-        + f"<p><b>Load</b>: <code>{_esc(row['load_id'])}</code></p></section>"
+        + f"<p><b>Load</b>: <code>{esc(row['load_id'])}</code></p></section>"
     )
 
 
@@ -204,7 +227,7 @@ def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
 
     out = [
         f"<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' "
-        f"viewBox='0 0 {width} {height}' width='{width}' role='img' aria-label='{_esc(title)}' "
+        f"viewBox='0 0 {width} {height}' width='{width}' role='img' aria-label='{esc(title)}' "
         "style='max-width:100%;height:auto' "
         "font-family='sans-serif' font-size='10'>"
     ]
@@ -213,7 +236,7 @@ def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
         out.append(
             f"<line x1='{left}' x2='{width - right}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' "
             f"stroke='#d0d7de' stroke-width='0.5'/><text x='{left - 4}' y='{y(tick) + 3:.1f}' "
-            f"text-anchor='end'>{_esc(label)}</text>"
+            f"text-anchor='end'>{esc(label)}</text>"
         )
     step = max(1, round((y1 - y0) / 8))
     for year in range(y0, y1 + 1, step):
@@ -228,8 +251,8 @@ def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
         colour = COLOURS[i % len(COLOURS)]
         group = frame.filter(pl.col("definition_id") == definition).sort("year")
         legend.append(
-            f"<span style='color:{colour}'>●</span> {_esc(group['publisher'][0])} "
-            f"<code>{_esc(definition)}</code>"
+            f"<span style='color:{colour}'>●</span> {esc(group['publisher'][0])} "
+            f"<code>{esc(definition)}</code>"
         )
         firm = group.filter(pl.col("bound").is_in(["exact", "approximate"]))
         fy, fv = firm["year"].to_list(), firm["value"].to_list()
@@ -256,7 +279,7 @@ def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
                 shape = f"<circle cx='{px:.1f}' cy='{py:.1f}' r='4' fill='{colour}'/>"
             out.append(
                 f"<a xlink:href='{base}#{value_key(r)}' href='{base}#{value_key(r)}'>"
-                f"<title>{_esc(tip)}</title>{shape}</a>"
+                f"<title>{esc(tip)}</title>{shape}</a>"
             )
     out.append("</svg>")
     return "".join(out) + f"<p class='legend'>{' · '.join(legend)}</p>"
@@ -275,8 +298,8 @@ def _single_year(group: pl.DataFrame) -> str:
     """One year only: the value(s) as figures, not a chart with one point and no trend."""
     items = "".join(
         f"<span class='single'><a class='v' href='#{value_key(r)}'>"
-        f"{_esc(format_value(r['value'], r['unit'], r['bound']))}</a> <small>{r['year']}, "
-        f"{_esc(r['publisher'])}</small></span>"
+        f"{esc(format_value(r['value'], r['unit'], r['bound']))}</a> <small>{r['year']}, "
+        f"{esc(r['publisher'])}</small></span>"
         for r in group.iter_rows(named=True)
     )
     return f"<p class='singles'>{items} <small>(one year: no trend to draw)</small></p>"
@@ -310,20 +333,14 @@ def sector_page(
     page = f"sectors/{sid}.html"
     rows = metrics.filter((pl.col("sector") == sector["sector"]) & pl.col("headline"))
     parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>",
-        f"<title>{_esc(sector['short_name'])}: MIC2025 tracker</title>",
-        f"<style>{css}{SITE_CSS}</style></head><body><main>",
-        "<nav class='top'><a href='../index.html'>All sectors</a>"
-        "<a href='../claims.html'>Claims</a><a href='../sources.html'>Sources</a>"
-        "<a href='../methodology.html'>Methodology</a></nav>",
-        f"<h1>{_esc(sector['sector'])}</h1>",
+        page_head(sector["short_name"], css, "../"),
+        f"<h1>{esc(sector['sector'])}</h1>",
     ]
     if summary:
-        parts.append(f"<p><b>{_esc(summary['reading'])}</b></p>")
+        parts.append(f"<p><b>{esc(summary['reading'])}</b></p>")
         if summary.get("evaluator_verdicts"):
             parts.append(
-                f"<p>Evaluators next to our numbers: {_esc(summary['evaluator_verdicts'])}</p>"
+                f"<p>Evaluators next to our numbers: {esc(summary['evaluator_verdicts'])}</p>"
             )
     lineage = []
     full_years = rows.filter(pl.col("period") == "FY")
@@ -361,19 +378,19 @@ def sector_page(
         write_data(out, name, group.select(METRIC_COLUMNS), meta)
         cells = "".join(
             f"<tr><td>{r['year']}</td><td class='num'><a class='v' href='#{value_key(r)}'>"
-            f"{_esc(format_value(r['value'], r['unit'], r['bound']))}</a></td>"
-            f"<td>{_esc(r['publisher'])}</td><td><code>{_esc(r['definition_id'])}</code></td></tr>"
+            f"{esc(format_value(r['value'], r['unit'], r['bound']))}</a></td>"
+            f"<td>{esc(r['publisher'])}</td><td><code>{esc(r['definition_id'])}</code></td></tr>"
             for r in group.iter_rows(named=True)
         )
         parts += [
-            f"<figure class='chart' data-measure='{_esc(name)}'><h3>{_esc(title)}</h3>",
+            f"<figure class='chart' data-measure='{esc(name)}'><h3>{esc(title)}</h3>",
             _chart(group, title, unit, "") if group["year"].n_unique() > 1 else _single_year(group),
-            f"<figcaption>Unit: {_esc(unit)}. Open triangles are bounds (▲ at least, ▼ at "
+            f"<figcaption>Unit: {esc(unit)}. Open triangles are bounds (▲ at least, ▼ at "
             "most), never joined to measured points. Click a point or a value for its source. "
-            f"Publishers: {_esc(', '.join(sorted(set(group['publisher']))))}.</figcaption>",
+            f"Publishers: {esc(', '.join(sorted(set(group['publisher']))))}.</figcaption>",
             f"<p class='downloads'>Download: <a href='../data/{name}.csv' download>CSV</a> · "
             f"<a href='../data/{name}.json'>metadata (JSON)</a></p>",
-            f"<p class='cite'>{_esc(meta['cite'])}</p>",
+            f"<p class='cite'>{esc(meta['cite'])}</p>",
             "<div class='scroll'><table><thead><tr><th>year</th><th>value</th><th>publisher"
             f"</th><th>definition</th></tr></thead><tbody>{cells}</tbody></table></div></figure>",
         ]
@@ -381,9 +398,9 @@ def sector_page(
     partial = rows.filter(pl.col("period") != "FY")
     if partial.height:
         items = "".join(
-            f"<li>{_esc(r['metric'])} - {_esc(r['product'])}, {r['year']} ({_esc(r['period'])}): "
+            f"<li>{esc(r['metric'])} - {esc(r['product'])}, {r['year']} ({esc(r['period'])}): "
             f"<a class='v' href='#{value_key(r)}'>"
-            f"{_esc(format_value(r['value'], r['unit'], r['bound']))}</a></li>"
+            f"{esc(format_value(r['value'], r['unit'], r['bound']))}</a></li>"
             for r in partial.iter_rows(named=True)
         )
         parts.append(f"<h2>Part-year values (shown, never trended)</h2><ul>{items}</ul>")
@@ -391,12 +408,12 @@ def sector_page(
     targets = card.filter(pl.col("sector") == sector["sector"])
     if targets.height:
         tr = "".join(
-            f"<tr><td>{_esc(r['target_id'])}</td><td>{_esc(r['indicator'])}</td>"
-            f"<td><a class='v' href='../index.html#t-{_esc(r['target_id'])}'>"
-            f"{_esc(r['comparator'])} "
-            f"{_esc(format_value(r['target_value'], r['unit'], show_unit=True))} by "
-            f"{r['target_year'] or '?'}</a></td><td class='{_esc(r['status'])}'>"
-            f"{_esc(r['status'].replace('_', ' '))}</td><td class='rule'>{_esc(r['rule'])}</td></tr>"
+            f"<tr><td>{esc(r['target_id'])}</td><td>{esc(r['indicator'])}</td>"
+            f"<td><a class='v' href='../index.html#t-{esc(r['target_id'])}'>"
+            f"{esc(r['comparator'])} "
+            f"{esc(format_value(r['target_value'], r['unit'], show_unit=True))} by "
+            f"{r['target_year'] or '?'}</a></td><td class='{esc(r['status'])}'>"
+            f"{esc(r['status'].replace('_', ' '))}</td><td class='rule'>{esc(r['rule'])}</td></tr>"
             for r in targets.iter_rows(named=True)
         )
         parts.append(
@@ -409,11 +426,11 @@ def sector_page(
     mine = claims.filter(pl.col("sector_id") == sid)
     if mine.height:
         cr = "".join(
-            f"<tr><td><a href='../claims.html#{claim_key(r)}'>{_esc(r['article_id'])} "
-            f"{_esc(r['claim_id'])}</a></td>"
-            f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
-            f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(verdict_words(r['verdict']))}"
-            f"</td><td>{_esc(r['reason'] or '')}</td></tr>"
+            f"<tr><td><a href='../claims.html#{claim_key(r)}'>{esc(r['article_id'])} "
+            f"{esc(r['claim_id'])}</a></td>"
+            f"<td><blockquote>{esc(r['quote'])}</blockquote></td>"
+            f"<td class='{esc(r['verdict'] or 'no_data')}'>{esc(verdict_words(r['verdict']))}"
+            f"</td><td>{esc(r['reason'] or '')}</td></tr>"
             for r in mine.iter_rows(named=True)
         )
         parts.append(
@@ -438,17 +455,17 @@ def claim_key(r: dict) -> str:
 def claim_lineage(r: dict) -> str:
     """What a claim was checked against: measure, year, value, rule and evidence."""
     links = " ".join(
-        f"<a href=\"{_esc(u)}\" rel='noopener'>{_esc(u[:70])}</a>"
+        f"<a href=\"{esc(u)}\" rel='noopener'>{esc(u[:70])}</a>"
         for u in (r.get("evidence_sources") or "").split(" | ")
         if u.startswith("http")
     )
     return (
         f"<section class='lineage' id='{claim_key(r)}'><a href='#'>close</a>"
-        f"<h4>{_esc(r['article_id'])} {_esc(r['claim_id'])}: {_esc(verdict_words(r['verdict']))}"
-        f"</h4><blockquote>{_esc(r['quote'])}</blockquote>"
-        f"<p><b>Measure</b>: {_esc(r['metric_used'] or '-')}; <b>year</b>: "
-        f"{_esc(r['year_used'] or '-')}; <b>value</b>: {_esc(r['computed_value'])}</p>"
-        f"<p><b>Why</b>: {_esc(r['reason'] or 'no measure named for this claim')}</p>"
+        f"<h4>{esc(r['article_id'])} {esc(r['claim_id'])}: {esc(verdict_words(r['verdict']))}"
+        f"</h4><blockquote>{esc(r['quote'])}</blockquote>"
+        f"<p><b>Measure</b>: {esc(r['metric_used'] or '-')}; <b>year</b>: "
+        f"{esc(r['year_used'] or '-')}; <b>value</b>: {esc(r['computed_value'])}</p>"
+        f"<p><b>Why</b>: {esc(r['reason'] or 'no measure named for this claim')}</p>"
         + (f"<p><b>Evidence</b>: {links}</p>" if links else "")
         + "</section>"
     )
@@ -500,7 +517,7 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
     for r in ordered:
         counts[r["verdict"] or ""] = counts.get(r["verdict"] or "", 0) + 1
     jump = " · ".join(
-        f"<a href='#verdict-{_esc(v or 'none')}'>{_esc(verdict_words(v or None))} ({n})</a>"
+        f"<a href='#verdict-{esc(v or 'none')}'>{esc(verdict_words(v or None))} ({n})</a>"
         for v, n in counts.items()
     )
     seen: set[str] = set()
@@ -511,28 +528,24 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
             return ""
         seen.add(v)
         return (
-            f"<tr id='verdict-{_esc(v or 'none')}'><th colspan='5'>"
-            f"{_esc(verdict_words(v or None))} ({counts[v]})</th></tr>"
+            f"<tr id='verdict-{esc(v or 'none')}'><th colspan='5'>"
+            f"{esc(verdict_words(v or None))} ({counts[v]})</th></tr>"
         )
 
     rows = "".join(
-        group_row(r) + f"<tr><td>{_esc(r['article_id'])} {_esc(r['claim_id'])}</td>"
-        f"<td><blockquote>{_esc(r['quote'])}</blockquote></td>"
-        f"<td class='{_esc(r['verdict'] or 'no_data')}'>{_esc(verdict_words(r['verdict']))}</td>"
-        f"<td><a class='v' href='#{claim_key(r)}'>{_esc(used(r) or 'lineage')}</a></td>"
-        f"<td>{_esc(r['reason'] or '')}</td></tr>"
+        group_row(r) + f"<tr><td>{esc(r['article_id'])} {esc(r['claim_id'])}</td>"
+        f"<td><blockquote>{esc(r['quote'])}</blockquote></td>"
+        f"<td class='{esc(r['verdict'] or 'no_data')}'>{esc(verdict_words(r['verdict']))}</td>"
+        f"<td><a class='v' href='#{claim_key(r)}'>{esc(used(r) or 'lineage')}</a></td>"
+        f"<td>{esc(r['reason'] or '')}</td></tr>"
         for r in ordered
     )
     panels = "".join(claim_lineage(r) for r in frame.iter_rows(named=True))
     page = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
-        f"<title>Claims: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head><body><main>"
-        "<nav class='top'><a href='index.html'>All sectors</a><a href='sources.html'>Sources</a>"
-        "</nav><h1>Article claims checked against the data</h1>"
+        page_head("Claims", css) + "<h1>Article claims checked against the data</h1>"
         "<p class='downloads'>Download: <a href='data/claims.csv' download>CSV</a> · "
         "<a href='data/claims.json'>metadata (JSON)</a></p>"
-        f"<p class='cite'>{_esc(meta['cite'])}</p><p class='jump'>By verdict: {jump}</p>"
+        f"<p class='cite'>{esc(meta['cite'])}</p><p class='jump'>By verdict: {jump}</p>"
         "<div class='scroll'><table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
         f"<th>value used</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></div>"
         f"{panels}</main></body></html>"
@@ -550,14 +563,7 @@ def methodology_page(out: Path, css: str) -> str:
     source = PROJECT_ROOT / "docs" / "metrics.md"
     text = source.read_text(encoding="utf-8") if source.exists() else "docs/metrics.md not found"
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    page = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
-        f"<title>Methodology: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head><body>"
-        "<main><nav class='top'><a href='index.html'>All sectors</a><a href='claims.html'>Claims"
-        f"</a><a href='sources.html'>Sources</a></nav><div class='scroll'>{body}</div>"
-        "</main></body></html>"
-    )
+    page = page_head("Methodology", css) + f"<div class='scroll'>{body}</div></main></body></html>"
     (out / "methodology.html").write_text(page, encoding="utf-8")
     return "methodology.html"
 
@@ -584,21 +590,17 @@ def sources_page(
     }
     write_data(out, "sources", frame, meta)
     rows = "".join(
-        f"<tr><td>{_esc(r['source'])}</td><td>{_esc(r['version'])}</td>"
-        f"<td>{_esc(r['publisher'])}</td><td>{_esc(r['licence'])}</td>"
-        f"<td><code>{_esc((r['sha256'] or '')[:16])}</code></td><td>{_esc(r['feeds'])}</td>"
-        f"<td><a href=\"{_esc(r['origin_url'])}\" rel='noopener'>origin</a></td></tr>"
+        f"<tr><td>{esc(r['source'])}</td><td>{esc(r['version'])}</td>"
+        f"<td>{esc(r['publisher'])}</td><td>{esc(r['licence'])}</td>"
+        f"<td><code>{esc((r['sha256'] or '')[:16])}</code></td><td>{esc(r['feeds'])}</td>"
+        f"<td><a href=\"{esc(r['origin_url'])}\" rel='noopener'>origin</a></td></tr>"
         for r in frame.iter_rows(named=True)
     )
     page = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>"
-        f"<title>Sources: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head><body><main>"
-        "<nav class='top'><a href='index.html'>All sectors</a><a href='claims.html'>Claims</a>"
-        "</nav><h1>Sources and vintages</h1>"
+        page_head("Sources", css) + "<h1>Sources and vintages</h1>"
         "<p class='downloads'>Download: <a href='data/sources.csv' download>CSV</a> · "
         "<a href='data/sources.json'>metadata (JSON)</a></p>"
-        f"<p class='cite'>{_esc(meta['cite'])}</p>"
+        f"<p class='cite'>{esc(meta['cite'])}</p>"
         "<div class='scroll'><table><thead><tr><th>source</th><th>version</th><th>publisher</th>"
         "<th>licence</th><th>sha256</th><th>feeds</th><th>origin</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></div></main></body></html>"
