@@ -16,7 +16,7 @@ from mic2025.schemas.common import describe_failures
 BASES = ["quantity", "value"]
 SECTOR_ID = {"str_matches": r"^[a-z][a-z0-9_]*$"}
 SERIES_ID = {"str_matches": r"^[A-Z][A-Z0-9_]+$"}
-SERIES_SUM = {"str_matches": r"^[A-Z][A-Z0-9_]+(\+[A-Z][A-Z0-9_]+)*$"}
+SERIES_SUM = {"str_matches": r"^[A-Z][A-Z0-9_]+([+-][A-Z][A-Z0-9_]+)*$"}
 
 
 class Balance(pa.DataFrameModel):
@@ -115,10 +115,16 @@ class SeriesRatio(pa.DataFrameModel):
     metric: str = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$", description="Metric name")
     sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
     product: str = pa.Field(description="Product")
-    numerator: str = pa.Field(**SERIES_SUM, description="Series on top ('+' sums series)")
-    denominator: str = pa.Field(**SERIES_SUM, description="Series below ('+' sums series)")
+    numerator: str = pa.Field(**SERIES_SUM, description="Series on top ('A+B-C': a signed sum)")
+    denominator: str = pa.Field(**SERIES_SUM, description="Series below ('A+B-C': a signed sum)")
     basis: str = pa.Field(isin=BASES, description="quantity or value")
     definition_id: str = pa.Field(description="The published definition this ratio reproduces")
+    unit: str = pa.Field(nullable=True, description="Unit of the value; empty = 'ratio'")
+    scale: str = pa.Field(
+        nullable=True,
+        str_matches=r"^[0-9]+(\.[0-9]+)?(e[0-9]+)?$",
+        description="Factor applied to numerator / denominator (1e8 = per 100 million); empty = 1",
+    )
     note: str = pa.Field(nullable=True, description="The formula in words")
 
     class Config:

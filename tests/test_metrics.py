@@ -195,3 +195,45 @@ def test_published_shares_become_ratios(official, wide):
     # the 2024 figure is first-half only, and says so
     assert "period Jan-Jun" in nev.filter(pl.col("year") == 2024)["method"][0]
     assert set(shares["unit"]) == {"ratio"}
+
+
+def test_a_signed_sum_flips_the_bound_of_what_it_subtracts():
+    from mic2025.warehouse.metrics.series_ratios import _series_sum
+
+    best = pl.DataFrame(
+        {
+            "series_id": ["TOTAL", "MINING", "UTILITIES"],
+            "year": [2017, 2017, 2017],
+            "value": [100.0, 10.0, 5.0],
+            "qualifier": ["exact", "lower", "exact"],
+            "value_as_published": ["100", "10", "5"],
+            "unit_as_published": ["件"] * 3,
+            "source_url": ["u"] * 3,
+            "publisher_id": ["NBS"] * 3,
+        }
+    )
+    out = _series_sum(best, "TOTAL-MINING-UTILITIES").row(0, named=True)
+    # 100 - 10 - 5 = 85; at least 10 subtracted, so the remainder is at most 85
+    assert out["value"] == pytest.approx(85.0) and out["qualifier"] == "upper"
+
+
+def test_patents_per_100_million_yuan_of_manufacturing_revenue_is_bracketed():
+    from mic2025.flows.sources import nbs
+
+    raw = read_raw(nbs.NAME, latest_snapshot(nbs.NAME))
+    catalogue = nbs.read_catalogue()
+    official = conform.official_from_national(conform.national_series(raw, catalogue), catalogue)
+    rates = metrics.series_ratio_metrics(official, read_sectors()).filter(
+        pl.col("metric") == "invention_patents_per_100m_revenue"
+    )
+    by = {(r["year"], r["bound"]): r["value"] for r in rates.iter_rows(named=True)}
+    # 2017, NBS by-division tables: patents of the 20 manufacturing divisions NBS publishes
+    # (764,121) over the revenue of all 31 (1,133,160.76 - 47,443.43 mining - 66,119.81
+    # utilities = 1,019,597.52 亿元) = 0.7494 per 100 million yuan, a lower bound; all-industry
+    # patents 933,990 less 6,746 mining and 16,456 utility patents = 910,788 -> 0.8933, an
+    # upper bound (two mining divisions publish no count)
+    assert by[(2017, "lower")] == pytest.approx(764_121 / 1_019_597.52, rel=1e-6)
+    assert by[(2017, "upper")] == pytest.approx(910_788 / 1_019_597.52, rel=1e-6)
+    # 2013: the upper bound is 328,678 / 909,452.7 = 0.361, the plan's own 2013 baseline (0.36)
+    assert by[(2013, "upper")] == pytest.approx(0.3614, abs=1e-4)
+    assert set(rates["unit"]) == {"patents per 100 million CNY"}

@@ -59,6 +59,26 @@ def test_the_committed_snapshot_keeps_both_vintages_apart_with_their_cells():
     assert not exports.filter(pl.col("period").is_in(["2014", "2015"])).height
 
 
+def test_tables_the_tidy_extract_lacks_are_read_from_the_copied_workbooks():
+    raw = bundled_raw()
+    autos = raw.filter(pl.col("series_id") == "NBS_DB_MFG_REVENUE_C36")
+    # 汽车制造业 main business revenue, 2017 = 84,637.11 亿元 (2012-2017 published)
+    assert autos.filter(pl.col("period") == "2017")["value"].to_list() == ["84637.11"]
+    assert sorted(autos["period"]) == [str(y) for y in range(2012, 2018)]
+    cell = autos.filter(pl.col("period") == "2017").row(0, named=True)
+    assert cell["read_from"] == (
+        "github.com/zhuang1234/National-Data@4b467dda7a0fbef29f937a60f08db0e6420da6a6:"
+        "data_year/zb/工业/按行业分规模以上工业企业主要经济指标(2012-至今)/主营业务收入.xlsx "
+        'row 2017年 col "汽车制造业规模以上工业企业主营业务收入" = 84637.11'
+    )
+    electronics = raw.filter(pl.col("series_id") == "NBS_DB_MFG_PATENTS_C39")
+    # 通信设备、计算机及其他电子设备制造业: 496,094 valid invention patents in 2021
+    assert electronics.filter(pl.col("period") == "2021")["value"].to_list() == ["496094"]
+    # a series the tidy extract carries is not read twice
+    special = raw.filter(pl.col("series_id") == "NBS_DB_SPECIAL_EQUIPMENT_REVENUE")
+    assert special.group_by("period", "vintage").len()["len"].max() == 1
+
+
 def test_core_reads_december_year_to_date_as_the_year_and_one_vintage_per_series():
     raw = read_raw(nbs.NAME, latest_snapshot(nbs.NAME))
     core = conform.national_series(raw, nbs.read_catalogue())

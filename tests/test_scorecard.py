@@ -127,6 +127,11 @@ def test_published_scorecard_evaluates_nev_robot_and_ic_targets(published_wareho
     assert status["T20"] == "met" and status["T34"] == "met"  # CAAM 2025: 1649 / 3440 = 47.9%
     assert status["T24"] == "met"  # CAAM 2025 NEV sales 16,490,000 vs about 3,000,000
     assert status["T10"] == "no_data" and status["T15"] == "no_data"  # no 2025 actual
+    # T01: 0.70 invention patents per 100 million yuan of manufacturing revenue by 2020; NBS's
+    # by-division tables give at least 764,121 / 1,019,597.5 = 0.749 in 2017: met, from a bound
+    t01 = card.filter(pl.col("target_id") == "T01").row(0, named=True)
+    assert (t01["status"], t01["actual_year"], t01["actual_bound"]) == ("met", 2017, "lower")
+    assert t01["actual_value"] == pytest.approx(0.7494, abs=1e-4)
     assert not {"on_track", "off_track"} & set(status.values())  # every deadline has passed
     t19 = card.filter(pl.col("target_id") == "T19").row(0, named=True)
     assert t19["actual_value"] == pytest.approx(1_367_000 / 25_311_000)

@@ -75,6 +75,18 @@ OLD_MIRROR = {
     "对外经济贸易/进口主要货物数量和金额/主要货物进口数量": "yiyuezhuo_2018/主要货物进口数量.csv",
     "工业/工业产品产量": "yiyuezhuo_2018/工业产品产量.csv",
 }
+#: Tables of the 2023 scrape that the tidy extract does not carry, read from the copied workbook
+#: (a row per year, a column per indicator): table -> (file in shared/, path in the repository).
+RAW_2023 = {
+    "工业/按行业分规模以上工业企业主要经济指标(2012-至今)/主营业务收入": (
+        "zhuang1234_2023/规上工业_按行业_主营业务收入.xlsx",
+        "data_year/zb/工业/按行业分规模以上工业企业主要经济指标(2012-至今)/主营业务收入.xlsx",
+    ),
+    "科技/规模以上工业企业专利情况/按行业分规模以上工业企业有效发明专利数": (
+        "zhuang1234_2023/规上工业_按行业_有效发明专利数.xlsx",
+        "data_year/zb/科技/规模以上工业企业专利情况/按行业分规模以上工业企业有效发明专利数.xlsx",
+    ),
+}
 NEW_REPO = "zhuang1234/National-Data"
 NEW_COMMIT = "4b467dda7a0fbef29f937a60f08db0e6420da6a6"
 OLD_REPO = "yiyuezhuo/National-Data"
@@ -214,19 +226,77 @@ def _old_mirror_rows(shared: Path, entries: list[CatalogueEntry]) -> list[dict]:
     return rows
 
 
+def _cell_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _raw_2023_rows(shared: Path, entries: list[CatalogueEntry], read: set[str]) -> list[dict]:
+    """The 2023 scrape's workbooks for the tables in :data:`RAW_2023`: a row per year ("2012年"),
+    a column per indicator; series already read from the tidy extract (``read``) are skipped."""
+    from openpyxl import load_workbook
+
+    rows: list[dict] = []
+    for table, (file, repo_path) in RAW_2023.items():
+        wanted = {
+            e.indicator: e
+            for e in entries
+            if e.table == table and e.dbcode == "hgnd" and e.series_id not in read
+        }
+        if not wanted:
+            continue
+        book = load_workbook(shared / MIRROR_DIR / file, read_only=True, data_only=True)
+        try:
+            lines = list(book.worksheets[0].iter_rows(values_only=True))
+        finally:
+            book.close()
+        header = lines[0]
+        for line in lines[1:]:
+            year = str(line[0]).removesuffix("年")
+            for column, cell in zip(header[1:], line[1:], strict=False):
+                entry = wanted.get(column)
+                text = _cell_text(cell)
+                if entry is None or text is None or float(text) == 0.0:
+                    continue
+                rows.append(
+                    {
+                        "series_id": entry.series_id,
+                        "dbcode": "hgnd",
+                        "table": table,
+                        "indicator_code": "",
+                        "indicator": column,
+                        "period": year,
+                        "value": text,
+                        "unit": entry.mirror_unit,
+                        "unit_source": MIRROR_UNIT_NOTE,
+                        "vintage": VINTAGE_2023,
+                        "read_from": (
+                            f"github.com/{NEW_REPO}@{NEW_COMMIT}:{repo_path} "
+                            f'row {line[0]} col "{column}" = {text}'
+                        ),
+                    }
+                )
+    return rows
+
+
 def import_bundled(shared: Path) -> SnapshotPayload:
     entries = catalogue_entries()
     wanted = {(e.table, e.indicator): e for e in entries}
-    rows = _tidy_rows(shared, wanted) + _old_mirror_rows(shared, entries)
+    tidy = _tidy_rows(shared, wanted)
+    raw = _raw_2023_rows(shared, entries, {r["series_id"] for r in tidy})
+    rows = tidy + raw + _old_mirror_rows(shared, entries)
     upstream = (
         f"github.com/{NEW_REPO}@{NEW_COMMIT} (scraped 2023-08) and "
         f"github.com/{OLD_REPO}@{OLD_COMMIT} (scraped 2018), copied unchanged into "
         f"shared/{MIRROR_DIR}"
     )
     return SnapshotPayload(
-        "2023-08",
+        "2023-08.2",
         {FILE: csv_bytes(rows, COLUMNS)},
-        _origin("import", "2026-12-02", upstream, f"{VINTAGE_2023}; {VINTAGE_2018}"),
+        _origin("import", "2026-12-03", upstream, f"{VINTAGE_2023}; {VINTAGE_2018}"),
     )
 
 

@@ -3,9 +3,11 @@ of one publisher's figures, with the bound the inputs allow."""
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
-from mic2025.warehouse.bounds import ratio_bound, sum_bound
+from mic2025.warehouse.bounds import combine, ratio_bound
 from mic2025.warehouse.metrics.common import (
     best_figures,
     empty_metrics,
@@ -13,11 +15,20 @@ from mic2025.warehouse.metrics.common import (
 )
 
 
+def _signed_terms(expression: str) -> list[tuple[int, str]]:
+    """'A+B-C' -> [(1, 'A'), (1, 'B'), (-1, 'C')]."""
+    return [
+        (-1 if sign == "-" else 1, term)
+        for sign, term in re.findall(r"([+-]?)\s*([A-Z][A-Z0-9_]*)", expression)
+    ]
+
+
 def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
-    """One series, or the sum of several ('A+B+C'), per year where every term has a value."""
-    terms = [t.strip() for t in expression.split("+")]
+    """One series, or a signed sum of several ('A+B+C', 'TOTAL-A-B'), per year where every term
+    has a value: value = sum of sign * term, bound from each term's bound and sign."""
+    terms = _signed_terms(expression)
     frame = None
-    for i, term in enumerate(terms):
+    for i, (_, term) in enumerate(terms):
         part = best.filter(pl.col("series_id") == term).select(
             "year",
             pl.col("value").alias(f"v{i}"),
@@ -30,12 +41,16 @@ def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
         )
         frame = part if frame is None else frame.join(part, on="year")
     n = len(terms)
+    signs = [sign for sign, _ in terms]
     return frame.select(
         "year",
-        pl.sum_horizontal([f"v{i}" for i in range(n)]).alias("value"),
+        pl.sum_horizontal([pl.col(f"v{i}") * signs[i] for i in range(n)]).alias("value"),
         pl.Series(
             "qualifier",
-            [sum_bound(list(r)) for r in frame.select([f"q{i}" for i in range(n)]).iter_rows()],
+            [
+                combine(zip(r, signs, strict=True))
+                for r in frame.select([f"q{i}" for i in range(n)]).iter_rows()
+            ],
             dtype=pl.String,
         ),
         pl.concat_str([f"i{i}" for i in range(n)], separator="; ").alias("inputs"),
@@ -53,12 +68,15 @@ def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
 def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
     """Ratios of official series (facts/metrics/series_ratios.csv), full-year figures only:
 
-        value = numerator / denominator        [ratio]
+        value = numerator / denominator * scale        [unit: ratio unless the spec says]
 
     Either side may be a sum of series ('ARJ21 + Airbus + Boeing deliveries'), taken only for
     years where every term is published. ``bound`` combines the inputs' qualifiers
-    (:func:`ratio_bound`, :func:`sum_bound`); a spec whose note says 'upper bound' is one by
-    definition (e.g. every ARJ21 delivered counted as delivered in China)."""
+    (:func:`ratio_bound`; a term subtracted counts with its bound flipped); a spec whose note says 'upper bound' or 'lower
+    bound' is one by definition (every ARJ21 delivered counted as delivered in China; patents
+    of 20 of the 31 manufacturing divisions over the revenue of all 31). ``scale`` and ``unit``
+    state a rate that is not a plain fraction (patents per 100 million yuan: scale 1e8, since
+    revenue is in yuan)."""
     spec = metric_spec("series_ratios.csv")
     best = best_figures(official)
     names = dict(sectors.select("sector_id", "sector").iter_rows())
@@ -69,11 +87,12 @@ def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Da
         joined = num.join(den, on="year", suffix="_d").filter(pl.col("value_d") > 0)
         if joined.is_empty():
             continue
-        by_definition = "upper bound" in r["note"]
+        by_definition = next((b for b in ("upper", "lower") if f"{b} bound" in r["note"]), None)
         bounds = []
         for n, d in joined.select("qualifier", "qualifier_d").iter_rows():
             b = ratio_bound(n, d)
-            bounds.append("upper" if by_definition and b in ("exact", "upper") else b)
+            bounds.append(by_definition if by_definition and b in ("exact", by_definition) else b)
+        scale = float(r["scale"] or 1)
         frames.append(
             joined.select(
                 pl.lit(names[r["sector_id"]]).alias("sector"),
@@ -81,8 +100,8 @@ def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Da
                 pl.col("year"),
                 pl.lit("FY").alias("period"),
                 pl.lit(r["metric"]).alias("metric"),
-                (pl.col("value") / pl.col("value_d")).alias("value"),
-                pl.lit("ratio").alias("unit"),
+                (pl.col("value") / pl.col("value_d") * scale).alias("value"),
+                pl.lit(r["unit"] or "ratio").alias("unit"),
                 pl.lit(r["basis"]).alias("basis"),
                 pl.Series("bound", bounds, dtype=pl.String),
                 pl.lit(r["definition_id"]).alias("definition_id"),
