@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from mic2025.schemas.common import describe_failures
+from mic2025.schemas.common import describe_failures, row_rule
 
 BASES = ["quantity", "value"]
 SECTOR_ID = {"str_matches": r"^[a-z][a-z0-9_]*$"}
@@ -168,13 +168,24 @@ class ValuedDomesticShare(pa.DataFrameModel):
     export_value: str = pa.Field(**SERIES_ID, description="Exports, money")
     import_value: str = pa.Field(**SERIES_ID, description="Imports, money (same currency)")
     completions: str = pa.Field(**SERIES_ID, description="Output, units")
-    export_completions: str = pa.Field(**SERIES_ID, description="Output exported, same units")
+    export_completions: str = pa.Field(
+        nullable=True, **SERIES_ID, description="Output exported, same units"
+    )
+    export_share: str = pa.Field(
+        nullable=True, **SERIES_ID, description="Or: the exported share of output, percent"
+    )
     publisher: str = pa.Field(description="Publisher ids ('; '-separated)")
     definition_id: str = pa.Field(unique=True, description="Definition id")
     note: str = pa.Field(description="What it counts and assumes")
 
     class Config:
         strict = True
+
+    one_way = row_rule(
+        "export_completions",
+        "exactly one of export_completions and export_share",
+        lambda: pl.col("export_completions").is_null() ^ pl.col("export_share").is_null(),
+    )
 
 
 class NbsCatalogue(pa.DataFrameModel):

@@ -43,6 +43,26 @@ def test_ships_home_deliveries_valued_at_the_export_value_per_dwt():
     assert row["inputs"].endswith("D=2279705825.494016 USD")
 
 
+def test_ships_exported_tonnage_given_as_a_share_of_completions():
+    # 2015: NBS customs, HS chapter 89 exports US$28,813.231 million, imports US$1,003.464
+    # million; MIIT: 4184万 DWT completed, 88.6% of it exported.
+    # D = X (100 - s) / s = 28,813,231,000 x 11.4 / 88.6 = 3,707,345,749 USD
+    # share = D / (D + 1,003,464,000) = 0.78699
+    best = pl.DataFrame(
+        [
+            figure("NBS_DB_HS89_EXPORT_VALUE", 2015, 28_813_231_000.0, "USD"),
+            figure("NBS_DB_HS89_IMPORT_VALUE", 2015, 1_003_464_000.0, "USD"),
+            figure("MIIT_SHIP_COMPLETIONS", 2015, 41_840_000.0, "DWT"),
+            figure("MIIT_SHIP_EXPORT_SHARE_OF_COMPLETIONS", 2015, 88.6, "percent"),
+        ]
+    )
+    rows = valued_domestic_share_metrics(best, SECTORS)
+    row = rows.row(0, named=True)
+    assert (row["year"], row["bound"]) == (2015, "approximate")
+    assert row["value"] == pytest.approx(0.786987, abs=1e-6)
+    assert "HS89" in row["definition_id"]
+
+
 def test_domestic_share_is_one_minus_import_dependence_with_the_bound_flipped():
     rows = pl.DataFrame(
         {

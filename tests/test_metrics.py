@@ -236,4 +236,7 @@ def test_patents_per_100_million_yuan_of_manufacturing_revenue_is_bracketed():
     assert by[(2017, "upper")] == pytest.approx(910_788 / 1_019_597.52, rel=1e-6)
     # 2013: the upper bound is 328,678 / 909,452.7 = 0.361, the plan's own 2013 baseline (0.36)
     assert by[(2013, "upper")] == pytest.approx(0.3614, abs=1e-4)
+    # from 2018 NBS reports operating revenue (营业收入, December year to date): 2021 =
+    # 1,367,899 patents / 1,127,885.1 亿元 = 1.213, a lower bound of the plan's indicator
+    assert by[(2021, "lower")] == pytest.approx(1_367_899 / 1_127_885.1)
     assert set(rates["unit"]) == {"patents per 100 million CNY"}

@@ -74,6 +74,14 @@ def test_tables_the_tidy_extract_lacks_are_read_from_the_copied_workbooks():
     electronics = raw.filter(pl.col("series_id") == "NBS_DB_MFG_PATENTS_C39")
     # 通信设备、计算机及其他电子设备制造业: 496,094 valid invention patents in 2021
     assert electronics.filter(pl.col("period") == "2021")["value"].to_list() == ["496094"]
+    # a monthly table copied into facts/upstream/nbs (not in ../shared): December year to date
+    mfg = raw.filter(pl.col("series_id") == "NBS_DB_MFG_OPERATING_REVENUE")
+    assert dict(zip(mfg["period"], mfg["value"], strict=True))["2021-12"] == "1127885.1"
+    assert all(p.endswith("-12") for p in mfg["period"])
+    assert "data_month/zb/工业/按行业分工业企业主要经济指标(2018-至今)" in mfg["read_from"][0]
+    # HS chapter 89 (ships and floating structures) customs imports, million USD
+    hs89 = raw.filter(pl.col("series_id") == "NBS_DB_HS89_IMPORT_VALUE")
+    assert dict(zip(hs89["period"], hs89["value"], strict=True))["2015"] == "1003.464"
     # a series the tidy extract carries is not read twice
     special = raw.filter(pl.col("series_id") == "NBS_DB_SPECIAL_EQUIPMENT_REVENUE")
     assert special.group_by("period", "vintage").len()["len"].max() == 1

@@ -127,11 +127,16 @@ def test_published_scorecard_evaluates_nev_robot_and_ic_targets(published_wareho
     assert status["T20"] == "met" and status["T34"] == "met"  # CAAM 2025: 1649 / 3440 = 47.9%
     assert status["T24"] == "met"  # CAAM 2025 NEV sales 16,490,000 vs about 3,000,000
     assert status["T10"] == "no_data" and status["T15"] == "no_data"  # no 2025 actual
-    # T01: 0.70 invention patents per 100 million yuan of manufacturing revenue by 2020; NBS's
-    # by-division tables give at least 764,121 / 1,019,597.5 = 0.749 in 2017: met, from a bound
+    # T01/T02: 0.70 / 1.10 invention patents per 100 million yuan of manufacturing revenue by
+    # 2020 / 2025. NBS: the 20 divisions' 1,169,324 patents over 941,794 亿元 of manufacturing
+    # operating revenue in 2020 = at least 1.242; 1,367,899 / 1,127,885.1 = at least 1.213 in
+    # 2021: both met from lower bounds
     t01 = card.filter(pl.col("target_id") == "T01").row(0, named=True)
-    assert (t01["status"], t01["actual_year"], t01["actual_bound"]) == ("met", 2017, "lower")
-    assert t01["actual_value"] == pytest.approx(0.7494, abs=1e-4)
+    assert (t01["status"], t01["actual_year"], t01["actual_bound"]) == ("met", 2020, "lower")
+    assert t01["actual_value"] == pytest.approx(1_169_324 / 941_794)
+    t02 = card.filter(pl.col("target_id") == "T02").row(0, named=True)
+    assert (t02["status"], t02["actual_year"], t02["actual_bound"]) == ("met", 2021, "lower")
+    assert t02["actual_value"] == pytest.approx(1_367_899 / 1_127_885.1)
     assert not {"on_track", "off_track"} & set(status.values())  # every deadline has passed
     t19 = card.filter(pl.col("target_id") == "T19").row(0, named=True)
     assert t19["actual_value"] == pytest.approx(1_367_000 / 25_311_000)

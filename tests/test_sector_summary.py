@@ -115,13 +115,19 @@ def test_solar_polysilicon_baseline_is_the_same_definition(summary):
     assert solar["change_since_baseline"] == pytest.approx(857_000 / 944_000 - 132_000 / 234_177)
 
 
-def test_ships_domestic_supply_from_nbs_trade_and_miit_tonnage(summary):
+def test_ships_domestic_supply_from_customs_trade_and_miit_tonnage(summary):
     ships = summary["ships"]
-    # 2021: D = 21,709.47m USD x (3970.3 - 3593) / 3593 = 2,279.7m USD of home deliveries;
-    # D / (D + NBS imports 2,972.77m) = 0.4340, approximate (value per DWT assumed equal)
-    assert ships["domestic_supply_value"] == pytest.approx(0.434025, abs=1e-6)
+    # One definition for 2015 and 2021: HS chapter 89 customs trade (NBS) and MIIT tonnage.
+    # 2021: D = 24,722m USD x (100 - 90.5) / 90.5 = 2,595.1m USD of home deliveries;
+    # D / (D + imports 3,732m) = 0.4102. 2015: 28,813.2m x 11.4 / 88.6 = 3,707.3m;
+    # / (3,707.3m + 1,003.5m) = 0.7870. Both approximate (a home DWT valued as an exported one)
+    assert ships["domestic_supply_value"] == pytest.approx(0.410159, abs=1e-6)
     assert (ships["domestic_supply_year"], ships["domestic_supply_bound"]) == (2021, "approximate")
     assert ships["domestic_supply_publisher"] == "NBS; MIIT"
+    assert ships["domestic_supply_definition"].startswith("SHIP_HOME_DELIVERIES_AT_HS89")
+    assert (ships["baseline_year"], ships["baseline_bound"]) == (2015, "approximate")
+    assert ships["baseline_value"] == pytest.approx(0.786987, abs=1e-6)
+    assert ships["change_since_baseline"] == pytest.approx(0.410159 - 0.786987, abs=1e-5)
 
 
 def test_evaluator_verdicts_sit_next_to_ours(summary, published_warehouse):

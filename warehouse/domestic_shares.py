@@ -15,6 +15,9 @@ counted in money, domestic deliveries are valued at the unit value of the export
                                      completed for the home market (completions C - exports E)
     share = D / (D + M)              ratio: domestic deliveries over domestic deliveries + imports
 
+where the exported units may be published as a share s (percent) of completions: E = C * s / 100,
+so D = X * (100 - s) / s.
+
 It assumes home-market units are worth what exported units are worth per unit (per DWT for
 ships), so the value is ``approximate`` whatever the inputs' bounds; the assumption is stated in
 ``caveat``. All four inputs must be full-year figures of the same year.
@@ -56,7 +59,7 @@ def valued_domestic_share_metrics(best: pl.DataFrame, sectors: pl.DataFrame) -> 
             "X": spec["export_value"],
             "M": spec["import_value"],
             "C": spec["completions"],
-            "E": spec["export_completions"],
+            "E": spec["export_completions"] or spec["export_share"],
         }
         joined = None
         for name, series_id in terms.items():
@@ -69,6 +72,8 @@ def valued_domestic_share_metrics(best: pl.DataFrame, sectors: pl.DataFrame) -> 
             joined = term if joined is None else joined.join(term, on="year", how="inner")
         if joined is None or joined.is_empty():
             continue
+        if spec["export_share"]:  # E published as a percent of C: E = C * s / 100 (units of C)
+            joined = joined.with_columns((pl.col("C") * pl.col("E") / 100).alias("E"))
         domestic = pl.col("X") * (pl.col("C") - pl.col("E")) / pl.col("E")
         sector = sectors.filter(pl.col("sector_id") == spec["sector_id"])["sector"][0]
         frames.append(

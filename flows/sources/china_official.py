@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-03.2"
+VERSION = "2026-12-03.3"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -264,6 +264,8 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "pc_fleet_avg_fuel_consumption": "MIIT_PC_FLEET_FUEL_CONSUMPTION_NEDC",
     "national_manufacturing_innovation_centres": "MIIT_NATIONAL_MFG_INNOVATION_CENTRES",
     "shipbuilding_export_completions": "MIIT_SHIP_EXPORT_COMPLETIONS",
+    "miit_shipbuilding_completions": "MIIT_SHIP_COMPLETIONS",
+    "shipbuilding_export_share_of_completions": "MIIT_SHIP_EXPORT_SHARE_OF_COMPLETIONS",
     "mfg_quality_competitiveness_index": "SAMR_MFG_QUALITY_INDEX",
     "key_process_nc_rate": "MIIT_KEY_PROCESS_NC_RATE",
     "digital_rd_tool_penetration": "MIIT_DIGITAL_RD_TOOL_PENETRATION",

@@ -75,16 +75,30 @@ OLD_MIRROR = {
     "对外经济贸易/进口主要货物数量和金额/主要货物进口数量": "yiyuezhuo_2018/主要货物进口数量.csv",
     "工业/工业产品产量": "yiyuezhuo_2018/工业产品产量.csv",
 }
-#: Tables of the 2023 scrape that the tidy extract does not carry, read from the copied workbook
-#: (a row per year, a column per indicator): table -> (file in shared/, path in the repository).
+#: Tables of the 2023 scrape that the tidy extract does not carry, read from a copy of the
+#: workbook (a row per period, a column per indicator): table -> (file, path in the repository).
+#: A file under ``data/`` is in ../shared; one under ``upstream/`` was copied into this
+#: repository's facts/ (facts/upstream/nbs/PROVENANCE.md) because ../shared lacks it.
 RAW_2023 = {
     "工业/按行业分规模以上工业企业主要经济指标(2012-至今)/主营业务收入": (
-        "zhuang1234_2023/规上工业_按行业_主营业务收入.xlsx",
+        f"{MIRROR_DIR}/zhuang1234_2023/规上工业_按行业_主营业务收入.xlsx",
         "data_year/zb/工业/按行业分规模以上工业企业主要经济指标(2012-至今)/主营业务收入.xlsx",
     ),
     "科技/规模以上工业企业专利情况/按行业分规模以上工业企业有效发明专利数": (
-        "zhuang1234_2023/规上工业_按行业_有效发明专利数.xlsx",
+        f"{MIRROR_DIR}/zhuang1234_2023/规上工业_按行业_有效发明专利数.xlsx",
         "data_year/zb/科技/规模以上工业企业专利情况/按行业分规模以上工业企业有效发明专利数.xlsx",
+    ),
+    "对外经济贸易/进出口货物分类金额/出口货物分类金额": (
+        "upstream/nbs/出口货物分类金额.xlsx",
+        "data_year/zb/对外经济贸易/进出口货物分类金额/出口货物分类金额.xlsx",
+    ),
+    "对外经济贸易/进出口货物分类金额/进口货物分类金额": (
+        "upstream/nbs/进口货物分类金额.xlsx",
+        "data_year/zb/对外经济贸易/进出口货物分类金额/进口货物分类金额.xlsx",
+    ),
+    "工业/按行业分工业企业主要经济指标(2018-至今)/工业企业营业收入": (
+        "upstream/nbs/工业企业营业收入_2018-至今.xlsx",
+        "data_month/zb/工业/按行业分工业企业主要经济指标(2018-至今)/工业企业营业收入.xlsx",
     ),
 }
 NEW_REPO = "zhuang1234/National-Data"
@@ -235,40 +249,40 @@ def _cell_text(value: object) -> str | None:
 
 
 def _raw_2023_rows(shared: Path, entries: list[CatalogueEntry], read: set[str]) -> list[dict]:
-    """The 2023 scrape's workbooks for the tables in :data:`RAW_2023`: a row per year ("2012年"),
-    a column per indicator; series already read from the tidy extract (``read``) are skipped."""
+    """The 2023 scrape's workbooks for the tables in :data:`RAW_2023`: a row per period ("2012年",
+    or "2021-12" in a monthly table, where only December is kept), a column per indicator;
+    series already read from the tidy extract (``read``) are skipped."""
     from openpyxl import load_workbook
 
     rows: list[dict] = []
     for table, (file, repo_path) in RAW_2023.items():
-        wanted = {
-            e.indicator: e
-            for e in entries
-            if e.table == table and e.dbcode == "hgnd" and e.series_id not in read
-        }
+        wanted = {e.indicator: e for e in entries if e.table == table and e.series_id not in read}
         if not wanted:
             continue
-        book = load_workbook(shared / MIRROR_DIR / file, read_only=True, data_only=True)
+        path = facts_dir() / file if file.startswith("upstream/") else shared / file
+        book = load_workbook(path, read_only=True, data_only=True)
         try:
             lines = list(book.worksheets[0].iter_rows(values_only=True))
         finally:
             book.close()
         header = lines[0]
         for line in lines[1:]:
-            year = str(line[0]).removesuffix("年")
+            period = str(line[0]).removesuffix("年")
             for column, cell in zip(header[1:], line[1:], strict=False):
                 entry = wanted.get(column)
                 text = _cell_text(cell)
                 if entry is None or text is None or float(text) == 0.0:
                     continue
+                if entry.dbcode == "hgyd" and not period.endswith("-12"):
+                    continue  # a monthly table's year is its December year to date
                 rows.append(
                     {
                         "series_id": entry.series_id,
-                        "dbcode": "hgnd",
+                        "dbcode": entry.dbcode,
                         "table": table,
                         "indicator_code": "",
                         "indicator": column,
-                        "period": year,
+                        "period": period,
                         "value": text,
                         "unit": entry.mirror_unit,
                         "unit_source": MIRROR_UNIT_NOTE,
