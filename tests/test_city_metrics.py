@@ -95,6 +95,15 @@ def test_the_article_city_claims_are_decided_by_a_measure(city):
     assert c24["computed_value"] == pytest.approx(1981.6e8 / 6.7290)
     # no first-half 2024 figure for Hefei: not decided, never compared with January-September
     assert verdicts["C09"] == "unverifiable"
+    # "almost $1 billion ... into NIO" in 2020: 70亿元 / 6.9042 = US$1.014 bn, within 10%
+    c11 = checks.filter(checks["claim_id"] == "C11").row(0, named=True)
+    assert c11["verdict"] == "supported"
+    assert c11["computed_value"] == pytest.approx(70e8 / 6.9042)
+    # "more than 3,000 life-science companies": 6,066 biomedicine-related enterprises (2021)
+    assert verdicts["C21"] == "supported"
+    # "at least 270,000 people": only "more than 240,000" (2021) is published, which cannot
+    # decide it either way
+    assert verdicts["C22"] == "unverifiable"
 
 
 def test_places_on_the_command_line(published_warehouse):

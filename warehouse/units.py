@@ -93,6 +93,8 @@ BASES: list[tuple[str, str, str, float]] = [
     ("devices", "products", "count", 1.0),
     ("件", "items", "count", 1.0),
     ("家", "count", "count", 1.0),
+    ("人", "people", "count", 1.0),
+    ("people", "people", "count", 1.0),
     ("gwh", "Wh", "energy", 1e9),
     ("mwh", "Wh", "energy", 1e6),
     ("kwh", "Wh", "energy", 1e3),

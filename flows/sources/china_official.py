@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-03.3"
+VERSION = "2026-12-03.4"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -277,6 +277,10 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "place_gdp_xinjiang": "PLACE_GDP_XINJIANG",
     "place_nev_output_hefei": "PLACE_NEV_OUTPUT_HEFEI",
     "place_rd_expenditure_shanghai": "PLACE_RD_EXPENDITURE_SHANGHAI",
+    "place_nio_investment_hefei": "PLACE_NIO_INVESTMENT_HEFEI",
+    "place_biomed_industry_scale_shanghai": "PLACE_BIOMED_INDUSTRY_SCALE_SHANGHAI",
+    "place_biomed_companies_shanghai": "PLACE_BIOMED_COMPANIES_SHANGHAI",
+    "place_biomed_employment_shanghai": "PLACE_BIOMED_EMPLOYMENT_SHANGHAI",
     "nbs_gdp": "NBS_GDP",
     "fed_cny_per_usd": "FED_CNY_PER_USD",
 }
