@@ -63,6 +63,15 @@ def test_reader_clicks_through_to_the_sources(site, browser, tmp_path):
 
     page.goto(f"{base}/index.html")
     assert "sector by sector" in page.title() or page.locator("h1").inner_text()
+    # the scorecard reads in another order without a script: "status" shows the copy of the
+    # table sorted by status (met first), and only that copy
+    first_ids = page.locator(".sortview:visible tbody tr td:first-child")
+    assert first_ids.first.inner_text() == "T01" and page.locator(".sortview:visible").count() == 1
+    page.click("a[href='#sc-by-status']")
+    statuses = page.locator("#sc-by-status tbody td:nth-child(7)").all_inner_texts()
+    assert statuses == sorted(statuses, key=["met", "missed", "disputed"].index)
+    assert page.locator(".sortview:visible").count() == 1
+    assert page.locator(".sortview:visible").get_attribute("id") == "sc-by-status"
     # a target of the scorecard opens the plan's words and where they were read
     page.click("a[href='#t-T19']")
     panel = page.locator("section#t-T19")

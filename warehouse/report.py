@@ -96,37 +96,61 @@ def target_lineage(card: pl.DataFrame, targets: pl.DataFrame) -> str:
     return "".join(out)
 
 
+#: The scorecard's orders: (anchor, words, sort key). The last is the default view.
+SCORECARD_ORDERS = [
+    ("sc-by-status", "status", lambda r: (STATUS_ORDER.get(r["status"], 9), r["target_id"])),
+    ("sc-by-sector", "sector", lambda r: (r["sector"], r["target_id"])),
+    ("sc-by-year", "deadline", lambda r: (r["target_year"] or 9999, r["target_id"])),
+    ("sc-by-id", "target", lambda r: r["target_id"]),
+]
+STATUS_ORDER = {"met": 0, "missed": 1, "disputed": 2, "on_track": 3, "off_track": 4}
+
+
+def _scorecard_row(r: dict, names: dict[str, str], links: dict) -> str:
+    pct = r["unit"] == "ratio"
+    actual = (
+        f"{format_value(r['actual_value'], r['unit'], r.get('actual_bound'), True)} "
+        f"({r['actual_year']})"
+        if r["actual_value"] is not None
+        else ""
+    )
+    if r["target_id"] in links:
+        actual = f"<a class='v' href='{esc(links[r['target_id']])}'>{esc(actual)}</a>"
+    else:
+        actual = esc(actual)
+    return (
+        f"<tr><td>{esc(r['target_id'])}</td><td>{esc(names.get(r['sector'], r['sector']))}"
+        f"</td><td>{esc(r['indicator'])}</td><td class='num'><a class='v' "
+        f"href='#t-{esc(r['target_id'])}'>{esc(_target_text(r))}</a></td>"
+        f"<td class='num'>{actual}</td>"
+        f"<td class='num'>{esc(_num(r['projected_value'], pct))}</td>"
+        f"<td class='{esc(r['status'])}'>{esc(r['status'].replace('_', ' '))}</td>"
+        f"<td class='rule'>{esc(r['rule'])}</td></tr>"
+    )
+
+
 def scorecard_tables(card: pl.DataFrame, names: dict[str, str], links: dict | None = None) -> str:
     """Evaluated targets in a table; targets without data in a compact list with the reason.
-    A target links to its lineage panel (``#t-<id>``, see :func:`target_lineage`)."""
+    A target links to its lineage panel (``#t-<id>``, see :func:`target_lineage`).
+
+    The table can be read in four orders (target, status, sector, deadline) without a script:
+    each order is a copy of the table, and CSS shows the one the address names (``:target``),
+    the target order when none is named (``SITE_CSS`` ``.sortviews``)."""
     links = links or {}
-    rows = []
-    for r in card.filter(pl.col("status") != "no_data").iter_rows(named=True):
-        pct = r["unit"] == "ratio"
-        actual = (
-            f"{format_value(r['actual_value'], r['unit'], r.get('actual_bound'), True)} "
-            f"({r['actual_year']})"
-            if r["actual_value"] is not None
-            else ""
-        )
-        if r["target_id"] in links:
-            actual = f"<a class='v' href='{esc(links[r['target_id']])}'>{esc(actual)}</a>"
-        else:
-            actual = esc(actual)
-        rows.append(
-            f"<tr><td>{esc(r['target_id'])}</td><td>{esc(names.get(r['sector'], r['sector']))}"
-            f"</td><td>{esc(r['indicator'])}</td><td class='num'><a class='v' "
-            f"href='#t-{esc(r['target_id'])}'>{esc(_target_text(r))}</a></td>"
-            f"<td class='num'>{actual}</td>"
-            f"<td class='num'>{esc(_num(r['projected_value'], pct))}</td>"
-            f"<td class='{esc(r['status'])}'>{esc(r['status'].replace('_', ' '))}</td>"
-            f"<td class='rule'>{esc(r['rule'])}</td></tr>"
-        )
-    evaluated = (
-        "<div class='scroll'><table><thead><tr><th>id</th><th>sector</th><th>indicator</th>"
+    evaluated_rows = card.filter(pl.col("status") != "no_data").to_dicts()
+    head = (
+        "<table><thead><tr><th>id</th><th>sector</th><th>indicator</th>"
         "<th>target</th><th>actual (year)</th><th>projected</th><th>status</th><th>how</th>"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        "</tr></thead><tbody>"
     )
+    order_links = " · ".join(f"<a href='#{a}'>{words}</a>" for a, words, _ in SCORECARD_ORDERS)
+    views = "".join(
+        f"<div class='sortview scroll' id='{anchor}'>{head}"
+        + "".join(_scorecard_row(r, names, links) for r in sorted(evaluated_rows, key=key))
+        + "</tbody></table></div>"
+        for anchor, _, key in SCORECARD_ORDERS
+    )
+    evaluated = f"<p class='sortby'>Order by: {order_links}</p><div class='sortviews'>{views}</div>"
     no_data = card.filter(pl.col("status") == "no_data")
     missing = "".join(
         f"<li><b>{esc(r['target_id'])}</b> {esc(r['indicator'])} (<a class='v' "

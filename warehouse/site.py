@@ -39,9 +39,12 @@ padding:10px 14px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:10;font-size:.9e
 .singles .single{display:inline-block;margin-right:1.2em} .single a{font-size:1.6em}
 .downloads{font-size:.85em} .cite{font-size:.8em;color:#57606a}
 nav.top a{margin-right:1em}
+.sortviews>.sortview{display:none} .sortviews>.sortview:last-child{display:block}
+.sortviews>.sortview:target{display:block}
+.sortviews>.sortview:target~.sortview:last-child{display:none} .sortby{font-size:.85em}
 @media (max-width:700px){main{padding:10px} td,th{font-size:.8em} h1{font-size:1.3em}}
 a{overflow-wrap:anywhere}
-@media print{@page{size:A4;margin:12mm} main{max-width:none;padding:0} nav.top,.downloads,
+@media print{@page{size:A4;margin:12mm} main{max-width:none;padding:0} nav.top,.downloads,.sortby,
 .lineage,.lineage:target{display:none} .scroll{overflow:visible} table{font-size:7pt;
 table-layout:fixed;width:100%} th,td{overflow-wrap:anywhere;padding:2px 3px} td.rule{min-width:0}
 a{color:inherit;text-decoration:none} figure{break-inside:avoid} h2{break-after:avoid}}
