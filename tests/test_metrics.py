@@ -240,3 +240,23 @@ def test_patents_per_100_million_yuan_of_manufacturing_revenue_is_bracketed():
     # 1,367,899 patents / 1,127,885.1 亿元 = 1.213, a lower bound of the plan's indicator
     assert by[(2021, "lower")] == pytest.approx(1_367_899 / 1_127_885.1)
     assert set(rates["unit"]) == {"patents per 100 million CNY"}
+
+
+def test_a_spec_file_is_checked_again_when_it_changes(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from mic2025.flows.base.errors import ValidationFailed
+    from mic2025.flows.base.settings import facts_dir
+    from mic2025.warehouse.metrics.common import metric_spec
+
+    facts = tmp_path / "facts"
+    shutil.copytree(facts_dir(), facts)
+    monkeypatch.setenv("MIC2025_FACTS_DIR", str(facts))
+    spec = facts / "metrics" / "series_ratios.csv"
+    assert metric_spec("series_ratios.csv").height > 0
+    with spec.open("a", encoding="utf-8") as fh:  # a basis that is neither quantity nor value
+        fh.write("export_ratio,nev,X,CAAM_AUTO_EXPORTS,CAAM_AUTO_PRODUCTION,weight,D,,,n\n")
+    os.utime(spec, ns=(spec.stat().st_atime_ns, spec.stat().st_mtime_ns + 1_000_000))
+    with pytest.raises(ValidationFailed, match="series_ratios.csv"):
+        metric_spec("series_ratios.csv")

@@ -173,6 +173,8 @@ def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_
     import os
     import shutil
 
+    from prefect.settings import PREFECT_API_URL
+
     target = tmp_path / "mic2025.duckdb"
     shutil.copyfile(published_warehouse, target)
     before = target.read_bytes()
@@ -189,7 +191,12 @@ def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "MIC2025_FAILPOINT_DISK_FULL": point},
+        # the session's Prefect server: starting a temporary one is not what this test is about
+        env={
+            **os.environ,
+            "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "MIC2025_FAILPOINT_DISK_FULL": point,
+        },
     )
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]

@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from mic2025.flows.base.settings import facts_dir
-from mic2025.schemas.specs import validate_spec
 from mic2025.warehouse.bounds import FLIP
+from mic2025.warehouse.metrics.common import metric_spec
 
 SPEC = "valued_domestic_shares.csv"
 
@@ -52,7 +51,7 @@ def domestic_share_metrics(rows: pl.DataFrame) -> pl.DataFrame:
 def valued_domestic_share_metrics(best: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
     """Domestic deliveries valued at the export unit value, over themselves plus imports
     (``best``: one full-year figure per series and year, warehouse/metrics/common.py::best_figures)."""
-    specs = validate_spec(SPEC, pl.read_csv(facts_dir() / "metrics" / SPEC, infer_schema_length=0))
+    specs = metric_spec(SPEC)
     frames = []
     for spec in specs.iter_rows(named=True):
         terms = {

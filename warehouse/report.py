@@ -291,10 +291,12 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             "select target_id, quote, source_url, source_title, confidence, curator_note "
             "from core.targets"
         ).pl()
-        official = con.sql(
-            "select series_id, year, quote, value_as_published, unit_as_published, "
-            "publisher_id, via, source_url from core.official_stats"
-        ).pl()
+        official = site.quote_index(
+            con.sql(
+                "select series_id, year, quote, value_as_published, unit_as_published, "
+                "publisher_id, via, source_url from core.official_stats"
+            ).pl()
+        )
         claims = con.sql(
             "select a.article_id, a.claim_id, a.sector_id, a.subject, a.quote, c.verdict, "
             "c.computed_value, c.year_used, c.metric_used, c.reason, c.evidence_sources "

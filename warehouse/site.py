@@ -127,14 +127,28 @@ def page_head(title: str, css: str, up: str = "") -> str:
     )
 
 
-def lineage_html(row: dict, official: pl.DataFrame, snapshots: dict[str, dict]) -> str:
-    """The provenance of one value: formula, inputs, publisher, sources, quotes, snapshot."""
+#: The official figures of a (series id, year), as lineage panels quote them.
+Quotes = dict[tuple[str, int], list[dict]]
+
+
+def quote_index(official: pl.DataFrame) -> Quotes:
+    """core.official_stats rows by (series id, year), the first three of each kept in table
+    order: built once per report, so a page's hundreds of lineage panels look their quotes up
+    instead of filtering the table again for each."""
+    index: Quotes = {}
+    for r in official.iter_rows(named=True):
+        hits = index.setdefault((r["series_id"], r["year"]), [])
+        if len(hits) < 3:
+            hits.append(r)
+    return index
+
+
+def lineage_html(row: dict, official: Quotes, snapshots: dict[str, dict]) -> str:
+    """The provenance of one value: formula, inputs, publisher, sources, quotes, snapshot
+    (``official``: :func:`quote_index` of core.official_stats)."""
     quotes = []
     for series_id, year in SERIES_RE.findall(row.get("inputs") or ""):
-        hits = official.filter(
-            (pl.col("series_id") == series_id) & (pl.col("year") == int(year))
-        ).head(3)
-        for h in hits.iter_rows(named=True):
+        for h in official.get((series_id, int(year)), []):
             quotes.append(
                 f"<blockquote>{esc(h['quote'])}</blockquote><div>{esc(series_id)} {year}: "
                 f"{esc(h['value_as_published'])} {esc(h['unit_as_published'])}, "
@@ -325,7 +339,7 @@ def sector_page(
     card: pl.DataFrame,
     claims: pl.DataFrame,
     summary: dict | None,
-    official: pl.DataFrame,
+    official: Quotes,
     snapshots: dict[str, dict],
     out: Path,
     css: str,

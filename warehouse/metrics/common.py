@@ -63,10 +63,21 @@ BALANCE_RATIOS = [
 ]
 
 
+#: Checked spec files by (path, size, modification time): a refresh reads each spec several
+#: times, and checking one again costs as much as the metric it describes.
+_CHECKED_SPECS: dict[tuple[str, int, int], pl.DataFrame] = {}
+
+
 def metric_spec(name: str) -> pl.DataFrame:
-    """A metric spec file of facts/metrics/, checked against its model (schemas/specs.py)."""
-    frame = pl.read_csv(facts_dir() / "metrics" / name, infer_schema_length=0)
-    return validate_spec(name, frame)
+    """A metric spec file of facts/metrics/, checked against its model (schemas/specs.py).
+    A file is checked again whenever it changes (its size or modification time)."""
+    path = facts_dir() / "metrics" / name
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _CHECKED_SPECS:
+        frame = pl.read_csv(path, infer_schema_length=0)
+        _CHECKED_SPECS[key] = validate_spec(name, frame)
+    return _CHECKED_SPECS[key]
 
 
 def product_bases() -> pl.DataFrame:
