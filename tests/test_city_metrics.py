@@ -67,6 +67,22 @@ def test_hefei_in_dollars_as_a_share_and_as_a_multiple(city):
     assert share["value"] == pytest.approx(12673.8e8 / 126.06e12)
 
 
+def test_each_place_has_its_specialism_measured(city):
+    rows, _, _ = city
+    # Xinjiang (the article's Urumqi solar farm): 326万 kW of PV at the end of 2014 (the
+    # region's development commission, Xinhua on www.gov.cn), 5666万 kW at the end of 2024
+    # (State Grid Xinjiang): x17.4
+    solar = value(rows, "xinjiang", "solar_capacity_multiple_since_base", 2024)
+    assert solar["value"] == pytest.approx(5666 / 326)
+    # Beijing's medicine and health industry: 4028亿元 (2014) -> 9761亿元 (2023), x2.42 in yuan,
+    # x2.11 in dollars (6.1620 and 7.0809 yuan per dollar)
+    beijing = value(rows, "beijing", "biomedicine_industry_scale_usd_multiple_since_base", 2023)
+    assert beijing["value"] == pytest.approx((9761 / 7.0809) / (4028 / 6.1620))
+    # Shanghai's biomedicine industry 2024: 9847.02亿元; Zhejiang's biomedicine output 2022
+    assert value(rows, "shanghai", "biomedicine_industry_scale", 2024)["value"] == 9847.02e8
+    assert value(rows, "zhejiang", "biomedicine_output", 2022)["value"] == 2959e8
+
+
 def test_bounds_follow_the_inputs_and_part_years_stay_as_published(city):
     rows, _, _ = city
     # "超74万辆" over CAAM's 9,587,000: at least 7.72% of China's NEV output

@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-03.4"
+VERSION = "2026-12-03.5"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -281,6 +281,9 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "place_biomed_industry_scale_shanghai": "PLACE_BIOMED_INDUSTRY_SCALE_SHANGHAI",
     "place_biomed_companies_shanghai": "PLACE_BIOMED_COMPANIES_SHANGHAI",
     "place_biomed_employment_shanghai": "PLACE_BIOMED_EMPLOYMENT_SHANGHAI",
+    "place_solar_capacity_xinjiang": "PLACE_SOLAR_CAPACITY_XINJIANG",
+    "place_biomed_industry_scale_beijing": "PLACE_BIOMED_INDUSTRY_SCALE_BEIJING",
+    "place_biomed_output_zhejiang": "PLACE_BIOMED_OUTPUT_ZHEJIANG",
     "nbs_gdp": "NBS_GDP",
     "fed_cny_per_usd": "FED_CNY_PER_USD",
 }
