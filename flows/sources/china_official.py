@@ -284,6 +284,7 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "place_solar_capacity_xinjiang": "PLACE_SOLAR_CAPACITY_XINJIANG",
     "place_biomed_industry_scale_beijing": "PLACE_BIOMED_INDUSTRY_SCALE_BEIJING",
     "place_biomed_output_zhejiang": "PLACE_BIOMED_OUTPUT_ZHEJIANG",
+    "place_biomed_industry_scale_chengdu": "PLACE_BIOMED_INDUSTRY_SCALE_CHENGDU",
     "nbs_gdp": "NBS_GDP",
     "fed_cny_per_usd": "FED_CNY_PER_USD",
 }
