@@ -1,5 +1,6 @@
 """The HTML report renders offline: well-formed, a chart per covered sector, no external assets."""
 
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -65,6 +66,11 @@ def test_every_page_is_well_formed_and_self_contained(report):
         external = [a for a in page.assets if a[1] and "://" in a[1]]
         assert external == [], (path.name, external)  # nothing from another host
         assert not [a for a in page.assets if a[0] == "script"], path.name
+        # a chart mark links within the site: vl-convert's own base URL is taken off
+        text = path.read_text(encoding="utf-8")
+        assert "vega.github.io" not in text, path.name
+        marks = re.findall(r'xlink:href="([^"]*)"', text)
+        assert all("://" not in m for m in marks), (path.name, marks[:3])
 
 
 def test_a_page_with_charts_for_each_sector(report, published_warehouse):

@@ -12,14 +12,10 @@ ordered by their latest domestic share, highest first; a sector without a value 
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
-
 import polars as pl
 
-from mic2025.flows.base.settings import cache_dir
 from mic2025.warehouse.site import METRIC_LABELS
+from mic2025.warehouse.vega_svg import render_svg
 
 #: Vega shape of a value by its bound: a bound points the way the true value may lie.
 SHAPES = {"lower": "triangle-right", "upper": "triangle-left"}
@@ -131,41 +127,13 @@ def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
     return chart.to_dict()
 
 
-def _cache_key(rows: pl.DataFrame, narrow: bool) -> str:
-    """Rendering is pure: the same rows, layout, code and library versions give the same SVG.
-    The key holds all four, so a change to any renders again."""
-    from importlib.metadata import version
-
-    digest = hashlib.sha256()
-    digest.update(rows.write_json().encode())
-    digest.update(b"narrow" if narrow else b"wide")
-    digest.update(Path(__file__).read_bytes())
-    digest.update(f"{version('altair')}/{version('vl-convert-python')}".encode())
-    return digest.hexdigest()[:32]
-
-
 def answer_chart_svg(summary: pl.DataFrame, narrow: bool = False) -> str:
-    """The answer chart as static SVG ('' when no sector has a value). Renderings are kept in
-    the cache folder (flows/base/settings.py ``cache_dir``): starting vl-convert's engine costs
-    about a second, and most refreshes publish the same answer."""
-    rows = chart_rows(summary)
-    if rows.height == 0:
+    """The answer chart as static SVG ('' when no sector has a value), rendered and cached by
+    warehouse/vega_svg.py."""
+    if chart_rows(summary).height == 0:
         return ""
-    cached = cache_dir() / f"answer-{_cache_key(rows, narrow)}.svg"
-    if cached.exists():
-        return cached.read_text(encoding="utf-8")
-    import vl_convert
-
-    svg = vl_convert.vegalite_to_svg(answer_chart_spec(summary, narrow))
-    # scale with the page (phones): the viewBox stays, the fixed size goes
-    head, rest = svg.split(">", 1)
-    head = head.replace(' width="', ' data-width="').replace(' height="', ' data-height="')
-    svg = head + ' role="img" aria-label="Domestic share and world share, sector by sector">' + rest
-    try:  # written whole or not at all; a read-only home just renders every time
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(svg, encoding="utf-8")
-        tmp.replace(cached)
-    except OSError:
-        pass
-    return svg
+    return render_svg(
+        answer_chart_spec(summary, narrow),
+        "answer",
+        "Domestic share and world share, sector by sector",
+    )

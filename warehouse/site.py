@@ -26,6 +26,7 @@ import polars as pl
 from mic2025.flows.base.settings import PROJECT_ROOT
 from mic2025.warehouse.metrics import SECTOR_METRIC_COLUMNS
 from mic2025.warehouse.units import format_value
+from mic2025.warehouse.vega_svg import render_svg
 
 SITE_CSS = """
 .lineage{display:none}
@@ -190,26 +191,6 @@ def lineage_html(row: dict, official: Quotes, snapshots: dict[str, dict]) -> str
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
 
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart)."""
-    import math
-
-    if high <= low:
-        high = low + (abs(low) or 1.0)
-    raw = (high - low) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    start = math.floor(low / step) * step
-    ticks = []
-    value = start
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 12))
-        value += step
-    if ticks[-1] < high:
-        ticks.append(round(value, 12))
-    return ticks
-
-
 def consecutive_runs(years: list[int]) -> list[list[int]]:
     """Consecutive-year runs: a line is drawn within a run, never across a missing year."""
     runs: list[list[int]] = []
@@ -221,85 +202,104 @@ def consecutive_runs(years: list[int]) -> list[list[int]]:
     return runs
 
 
-def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
-    """One measure over time as inline SVG (written directly: fast and small). A series per
-    definition; exact values are filled circles joined only across consecutive years; bounds are
-    open triangles (pointing up for 'at least', down for 'at most'), never joined; every point is
-    a link to its lineage and has a tooltip."""
-    width, height, left, right, top, bottom = 640, 240, 64, 12, 14, 28
-    years = frame["year"].to_list()
-    y0, y1 = min(years), max(years)
-    if y0 == y1:
-        y0, y1 = y0 - 2, y1 + 2
-    values = [v for v in frame["value"].to_list() if v is not None]
-    ticks = _nice_ticks(min(0.0, min(values)), max(values))
-    v0, v1 = ticks[0], ticks[-1]
+def chart_spec(frame: pl.DataFrame, unit: str, base: str) -> dict:
+    """One measure over time as a Vega-Lite spec (altair). A series per definition, each in its
+    colour; exact and approximate values are filled circles, joined by a line only across
+    consecutive years (a missing year breaks the line); bounds are open triangles pointing the way
+    the true value may lie (up: at least, down: at most), never joined. Every point links to its
+    lineage panel (``href``) and has a tooltip. Ratios read as percentages; other axes in SI
+    notation (1.2G, 350M) with the unit in the axis title."""
+    import altair as alt
+
     ratio = frame["unit"][0] == "ratio"
-
-    def x(year: float) -> float:
-        return left + (year - y0) / (y1 - y0) * (width - left - right)
-
-    def y(value: float) -> float:
-        return top + (v1 - value) / ((v1 - v0) or 1) * (height - top - bottom)
-
-    out = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' "
-        f"viewBox='0 0 {width} {height}' width='{width}' role='img' aria-label='{esc(title)}' "
-        "style='max-width:100%;height:auto' "
-        "font-family='sans-serif' font-size='10'>"
-    ]
-    for tick in ticks:
-        label = format_value(tick, "ratio" if ratio else None)
-        out.append(
-            f"<line x1='{left}' x2='{width - right}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' "
-            f"stroke='#d0d7de' stroke-width='0.5'/><text x='{left - 4}' y='{y(tick) + 3:.1f}' "
-            f"text-anchor='end'>{esc(label)}</text>"
-        )
-    step = max(1, round((y1 - y0) / 8))
-    for year in range(y0, y1 + 1, step):
-        out.append(f"<text x='{x(year):.1f}' y='{height - 10}' text-anchor='middle'>{year}</text>")
-    out.append(
-        f"<line x1='{left}' x2='{left}' y1='{top}' y2='{height - bottom}' stroke='#57606a'/>"
-        f"<line x1='{left}' x2='{width - right}' y1='{height - bottom}' "
-        f"y2='{height - bottom}' stroke='#57606a'/>"
-    )
-    legend = []
-    for i, definition in enumerate(frame["definition_id"].unique(maintain_order=True)):
-        colour = COLOURS[i % len(COLOURS)]
+    definitions = frame["definition_id"].unique(maintain_order=True).to_list()
+    rows = []
+    for definition in definitions:
         group = frame.filter(pl.col("definition_id") == definition).sort("year")
-        legend.append(
-            f"<span style='color:{colour}'>●</span> {esc(group['publisher'][0])} "
-            f"<code>{esc(definition)}</code>"
-        )
-        firm = group.filter(pl.col("bound").is_in(["exact", "approximate"]))
-        fy, fv = firm["year"].to_list(), firm["value"].to_list()
-        for run in consecutive_runs(fy):
-            if len(run) > 1:
-                points = " ".join(f"{x(fy[j]):.1f},{y(fv[j]):.1f}" for j in run)
-                out.append(
-                    f"<polyline points='{points}' fill='none' stroke='{colour}' "
-                    "stroke-width='1.5'/>"
-                )
+        firm_years = group.filter(pl.col("bound").is_in(["exact", "approximate"]))["year"]
+        run_of = {}
+        for n, run in enumerate(consecutive_runs(firm_years.to_list())):
+            for i in run:
+                run_of[firm_years[i]] = f"{definition}#{n}"
         for r in group.iter_rows(named=True):
-            px, py = x(r["year"]), y(r["value"])
-            tip = (
-                f"{r['year']}: {format_value(r['value'], r['unit'], r['bound'])} ({r['publisher']})"
+            bounded = r["bound"] in ("lower", "upper")
+            rows.append(
+                {
+                    "year": r["year"],
+                    "value": r["value"],
+                    "definition": definition,
+                    "run": None if bounded else run_of.get(r["year"]),
+                    "shape": {"lower": "triangle-up", "upper": "triangle-down"}.get(
+                        r["bound"], "circle"
+                    ),
+                    "bounded": bounded,
+                    "shown": format_value(r["value"], r["unit"], r["bound"]),
+                    "publisher": r["publisher"],
+                    "href": f"{base}#{value_key(r)}",
+                }
             )
-            if r["bound"] in ("lower", "upper"):
-                d = -6 if r["bound"] == "lower" else 6
-                shape = (
-                    f"<path d='M{px - 5:.1f},{py - d / 2:.1f} L{px + 5:.1f},{py - d / 2:.1f} "
-                    f"L{px:.1f},{py + d / 2:.1f} Z' fill='white' stroke='{colour}' "
-                    "stroke-width='1.5'/>"
-                )
-            else:
-                shape = f"<circle cx='{px:.1f}' cy='{py:.1f}' r='4' fill='{colour}'/>"
-            out.append(
-                f"<a xlink:href='{base}#{value_key(r)}' href='{base}#{value_key(r)}'>"
-                f"<title>{esc(tip)}</title>{shape}</a>"
-            )
-    out.append("</svg>")
-    return "".join(out) + f"<p class='legend'>{' · '.join(legend)}</p>"
+    data = pl.DataFrame(rows, infer_schema_length=None)
+    colour = alt.Color(
+        "definition:N",
+        scale=alt.Scale(domain=definitions, range=COLOURS[: len(definitions)] or COLOURS),
+        legend=None,
+    )
+    years = data["year"]
+    x = alt.X(
+        "year:Q",
+        title=None,
+        scale=alt.Scale(domain=[years.min() - 0.5, years.max() + 0.5], nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1, labelFontSize=14, labelOverlap=True, grid=False),
+    )
+    y = alt.Y(
+        "value:Q",
+        title=None if ratio else unit,
+        scale=alt.Scale(zero=True, nice=True),
+        axis=alt.Axis(
+            format=".0%" if ratio else "~s", labelFontSize=14, titleFontSize=14, tickCount=5
+        ),
+    )
+    tip = [
+        alt.Tooltip("year:Q", format="d"),
+        alt.Tooltip("shown:N", title="value"),
+        alt.Tooltip("publisher:N"),
+    ]
+    chart = alt.Chart(data)
+    line = chart.transform_filter("datum.run != null").mark_line(strokeWidth=2)
+    firm = chart.transform_filter("!datum.bounded").mark_point(size=70, filled=True, opacity=1)
+    bound = chart.transform_filter("datum.bounded").mark_point(
+        size=110, filled=False, strokeWidth=2, opacity=1
+    )
+    layered = alt.layer(
+        line.encode(x=x, y=y, color=colour, detail="run:N"),
+        firm.encode(x=x, y=y, color=colour, href="href:N", tooltip=tip),
+        bound.encode(
+            x=x,
+            y=y,
+            color=colour,
+            shape=alt.Shape("shape:N", scale=None),
+            href="href:N",
+            tooltip=tip,
+        ),
+    ).properties(width=440, height=200)
+    return (
+        layered.configure_view(stroke=None)
+        .configure_axis(gridColor="#eaeef2", labelColor="#1f2328", titleColor="#1f2328")
+        .configure(font="Helvetica, Arial, sans-serif")
+        .to_dict()
+    )
+
+
+def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
+    """One measure over time: the chart (:func:`chart_spec`, rendered to SVG at build time by
+    warehouse/vega_svg.py) and its legend of publishers and definitions, in the same colours."""
+    legend = [
+        f"<span style='color:{COLOURS[i % len(COLOURS)]}'>●</span> "
+        f"{esc(frame.filter(pl.col('definition_id') == d)['publisher'][0])} <code>{esc(d)}</code>"
+        for i, d in enumerate(frame["definition_id"].unique(maintain_order=True))
+    ]
+    svg = render_svg(chart_spec(frame, unit, base), "measure", title)
+    return svg + f"<p class='legend'>{' · '.join(legend)}</p>"
 
 
 def write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
