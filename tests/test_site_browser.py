@@ -109,8 +109,15 @@ def test_reader_clicks_through_to_the_sources(site, browser, tmp_path):
     assert rows and {"year", "value", "unit", "bound", "definition_id", "sources"} <= set(rows[0])
 
     page.goto(f"{base}/claims.html")
-    assert page.locator("table blockquote").count() >= 38
-    page.click("a[href='#c-nature-2024-mic2025-science-cities-c13']")
+    assert page.locator("table:visible blockquote").count() >= 38
+    # the claims read by article without a script: one table shown, its first row the first
+    # claim of the first article
+    page.click("a[href='#cl-by-article']")
+    assert page.locator(".sortview:visible").count() == 1
+    first = page.locator("#cl-by-article tbody tr td").first.inner_text()
+    assert first.startswith("bloomberg-economics-2024-mic2025-scorecard")
+    page.goto(f"{base}/claims.html")
+    page.locator("a[href='#c-nature-2024-mic2025-science-cities-c13']:visible").first.click()
     panel = page.locator("section#c-nature-2024-mic2025-science-cities-c13")
     panel.wait_for(state="visible")
     assert "supported" in panel.inner_text() and "china_share_of_world_demand" in panel.inner_text()

@@ -124,7 +124,7 @@ def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
         .configure_axis(grid=True, gridColor="#eaeef2", labelColor="#1f2328", titleColor="#1f2328")
         .configure(font="Helvetica, Arial, sans-serif")
     )
-    return chart.to_dict()
+    return chart.to_dict(validate=False)
 
 
 def answer_chart_svg(summary: pl.DataFrame, narrow: bool = False) -> str:

@@ -34,7 +34,7 @@ figure.answer .narrow{display:none}
 @media (max-width:560px){figure.answer .wide{display:none} figure.answer .narrow{display:block}}
 ol.readings{padding-left:1.4em} ol.readings li{margin:.25em 0}
 p.gap{color:#57606a;font-size:.85em;margin:.15em 0}
-.footnote{font-size:.8em;color:#57606a} .chart svg{max-width:100%;height:auto}
+.footnote{font-size:.8em;color:#57606a} .chart svg{width:100%;max-width:600px;height:auto;display:block}
 .cards{display:flex;gap:12px;flex-wrap:wrap} .card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px}
 .card b{font-size:1.6em;display:block} td.rule{font-size:.85em;min-width:22em}
 details{margin:.5em 0} summary{cursor:pointer;color:#0969da}

@@ -203,17 +203,18 @@ def consecutive_runs(years: list[int]) -> list[list[int]]:
 
 
 def chart_spec(frame: pl.DataFrame, unit: str, base: str) -> dict:
-    """One measure over time as a Vega-Lite spec (altair). A series per definition, each in its
-    colour; exact and approximate values are filled circles, joined by a line only across
-    consecutive years (a missing year breaks the line); bounds are open triangles pointing the way
-    the true value may lie (up: at least, down: at most), never joined. Every point links to its
-    lineage panel (``href``) and has a tooltip. Ratios read as percentages; other axes in SI
-    notation (1.2G, 350M) with the unit in the axis title."""
-    import altair as alt
+    """One measure over time as a Vega-Lite spec (rendered by vl-convert, warehouse/vega_svg.py).
+    A series per definition, each in its colour; exact and approximate values are filled circles,
+    joined by a line only across consecutive years (a missing year breaks the line); bounds are
+    open triangles pointing the way the true value may lie (up: at least, down: at most), never
+    joined. Every point links to its lineage panel (``href``) and has a tooltip. Ratios read as
+    percentages; other axes in SI notation (1.2G, 350M) with the unit in the axis title.
 
+    Written as the spec itself rather than through altair's objects: a page has dozens of these
+    and altair's layering costs ~80 ms a chart, more than the rest of the report."""
     ratio = frame["unit"][0] == "ratio"
     definitions = frame["definition_id"].unique(maintain_order=True).to_list()
-    rows = []
+    values = []
     for definition in definitions:
         group = frame.filter(pl.col("definition_id") == definition).sort("year")
         firm_years = group.filter(pl.col("bound").is_in(["exact", "approximate"]))["year"]
@@ -223,7 +224,7 @@ def chart_spec(frame: pl.DataFrame, unit: str, base: str) -> dict:
                 run_of[firm_years[i]] = f"{definition}#{n}"
         for r in group.iter_rows(named=True):
             bounded = r["bound"] in ("lower", "upper")
-            rows.append(
+            values.append(
                 {
                     "year": r["year"],
                     "value": r["value"],
@@ -238,56 +239,87 @@ def chart_spec(frame: pl.DataFrame, unit: str, base: str) -> dict:
                     "href": f"{base}#{value_key(r)}",
                 }
             )
-    data = pl.DataFrame(rows, infer_schema_length=None)
-    colour = alt.Color(
-        "definition:N",
-        scale=alt.Scale(domain=definitions, range=COLOURS[: len(definitions)] or COLOURS),
-        legend=None,
-    )
-    years = data["year"]
-    x = alt.X(
-        "year:Q",
-        title=None,
-        scale=alt.Scale(domain=[years.min() - 0.5, years.max() + 0.5], nice=False),
-        axis=alt.Axis(format="d", tickMinStep=1, labelFontSize=14, labelOverlap=True, grid=False),
-    )
-    y = alt.Y(
-        "value:Q",
-        title=None if ratio else unit,
-        scale=alt.Scale(zero=True, nice=True),
-        axis=alt.Axis(
-            format=".0%" if ratio else "~s", labelFontSize=14, titleFontSize=14, tickCount=5
-        ),
-    )
+    years = [v["year"] for v in values]
+    step = max(1, -(-(max(years) - min(years)) // 8))  # at most ~9 year labels
+    ticks = list(range(min(years), max(years) + 1, step))
+    colour = {
+        "field": "definition",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": definitions, "range": COLOURS[: len(definitions)] or COLOURS},
+    }
+    x = {
+        "field": "year",
+        "type": "quantitative",
+        "title": None,
+        "scale": {"domain": [min(years) - 0.5, max(years) + 0.5], "nice": False},
+        "axis": {
+            "format": "d",
+            "values": ticks,
+            "labelFontSize": 14,
+            "labelOverlap": True,
+            "grid": False,
+        },
+    }
+    y = {
+        "field": "value",
+        "type": "quantitative",
+        "title": None if ratio else unit,
+        "scale": {"zero": True, "nice": True},
+        "axis": {
+            "format": ".0%" if ratio else "~s",
+            "labelFontSize": 14,
+            "titleFontSize": 14,
+            "tickCount": 5,
+        },
+    }
     tip = [
-        alt.Tooltip("year:Q", format="d"),
-        alt.Tooltip("shown:N", title="value"),
-        alt.Tooltip("publisher:N"),
+        {"field": "year", "type": "quantitative", "format": "d"},
+        {"field": "shown", "type": "nominal", "title": "value"},
+        {"field": "publisher", "type": "nominal"},
     ]
-    chart = alt.Chart(data)
-    line = chart.transform_filter("datum.run != null").mark_line(strokeWidth=2)
-    firm = chart.transform_filter("!datum.bounded").mark_point(size=70, filled=True, opacity=1)
-    bound = chart.transform_filter("datum.bounded").mark_point(
-        size=110, filled=False, strokeWidth=2, opacity=1
-    )
-    layered = alt.layer(
-        line.encode(x=x, y=y, color=colour, detail="run:N"),
-        firm.encode(x=x, y=y, color=colour, href="href:N", tooltip=tip),
-        bound.encode(
-            x=x,
-            y=y,
-            color=colour,
-            shape=alt.Shape("shape:N", scale=None),
-            href="href:N",
-            tooltip=tip,
-        ),
-    ).properties(width=440, height=200)
-    return (
-        layered.configure_view(stroke=None)
-        .configure_axis(gridColor="#eaeef2", labelColor="#1f2328", titleColor="#1f2328")
-        .configure(font="Helvetica, Arial, sans-serif")
-        .to_dict()
-    )
+    href = {"field": "href", "type": "nominal"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "width": 440,
+        "height": 200,
+        "layer": [
+            {
+                "transform": [{"filter": "datum.run != null"}],
+                "mark": {"type": "line", "strokeWidth": 2},
+                "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "run"}},
+            },
+            {
+                "transform": [{"filter": "!datum.bounded"}],
+                "mark": {"type": "point", "filled": True, "opacity": 1, "size": 70},
+                "encoding": {"x": x, "y": y, "color": colour, "href": href, "tooltip": tip},
+            },
+            {
+                "transform": [{"filter": "datum.bounded"}],
+                "mark": {
+                    "type": "point",
+                    "filled": False,
+                    "opacity": 1,
+                    "size": 110,
+                    "strokeWidth": 2,
+                },
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": colour,
+                    "shape": {"field": "shape", "type": "nominal", "scale": None},
+                    "href": href,
+                    "tooltip": tip,
+                },
+            },
+        ],
+        "config": {
+            "view": {"stroke": None},
+            "axis": {"gridColor": "#eaeef2", "labelColor": "#1f2328", "titleColor": "#1f2328"},
+            "font": "Helvetica, Arial, sans-serif",
+        },
+    }
 
 
 def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
@@ -524,10 +556,13 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
         return f"{r['computed_value']:.4g} ({r['year_used'] or ''})"
 
     # grouped by verdict, decided ones first, each group reachable from the list at the top
-    # (a filter without a script); within a group, by article and claim
+    # (a filter without a script); within a group, by article and claim. The same rows can be
+    # read by article or by sector: copies of the table, shown by CSS :target (SITE_CSS
+    # .sortviews), the verdict order when none is named
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    rows_all = frame.to_dicts()
     ordered = sorted(
-        frame.iter_rows(named=True),
+        rows_all,
         key=lambda r: (rank.get(r["verdict"] or "", len(rank)), r["article_id"], r["claim_id"]),
     )
     counts: dict[str, int] = {}
@@ -549,13 +584,38 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
             f"{esc(verdict_words(v or None))} ({counts[v]})</th></tr>"
         )
 
-    rows = "".join(
-        group_row(r) + f"<tr><td>{esc(r['article_id'])} {esc(r['claim_id'])}</td>"
-        f"<td><blockquote>{esc(r['quote'])}</blockquote></td>"
-        f"<td class='{esc(r['verdict'] or 'no_data')}'>{esc(verdict_words(r['verdict']))}</td>"
-        f"<td><a class='v' href='#{claim_key(r)}'>{esc(used(r) or 'lineage')}</a></td>"
-        f"<td>{esc(r['reason'] or '')}</td></tr>"
-        for r in ordered
+    def claim_row(r: dict) -> str:
+        return (
+            f"<tr><td>{esc(r['article_id'])} {esc(r['claim_id'])}</td>"
+            f"<td><blockquote>{esc(r['quote'])}</blockquote></td>"
+            f"<td class='{esc(r['verdict'] or 'no_data')}'>{esc(verdict_words(r['verdict']))}</td>"
+            f"<td><a class='v' href='#{claim_key(r)}'>{esc(used(r) or 'lineage')}</a></td>"
+            f"<td>{esc(r['reason'] or '')}</td></tr>"
+        )
+
+    head = (
+        "<table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
+        "<th>value used</th><th>why</th></tr></thead><tbody>"
+    )
+    by_article = sorted(rows_all, key=lambda r: (r["article_id"], r["claim_id"]))
+    by_sector = sorted(
+        rows_all, key=lambda r: (r["sector_id"] or "~", r["article_id"], r["claim_id"])
+    )
+    views = (
+        f"<div class='sortview scroll' id='cl-by-article'>{head}"
+        + "".join(claim_row(r) for r in by_article)
+        + "</tbody></table></div>"
+        f"<div class='sortview scroll' id='cl-by-sector'>{head}"
+        + "".join(claim_row(r) for r in by_sector)
+        + "</tbody></table></div>"
+        f"<div class='sortview scroll' id='cl-by-verdict'>{head}"
+        + "".join(group_row(r) + claim_row(r) for r in ordered)
+        + "</tbody></table></div>"
+    )
+    rows = (
+        "<p class='sortby'>Order by: <a href='#cl-by-verdict'>verdict</a> · "
+        "<a href='#cl-by-article'>article</a> · <a href='#cl-by-sector'>sector</a></p>"
+        f"<div class='sortviews'>{views}</div>"
     )
     panels = "".join(claim_lineage(r) for r in frame.iter_rows(named=True))
     page = (
@@ -563,9 +623,7 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
         "<p class='downloads'>Download: <a href='data/claims.csv' download>CSV</a> · "
         "<a href='data/claims.json'>metadata (JSON)</a></p>"
         f"<p class='cite'>{esc(meta['cite'])}</p><p class='jump'>By verdict: {jump}</p>"
-        "<div class='scroll'><table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
-        f"<th>value used</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></div>"
-        f"{panels}</main></body></html>"
+        f"{rows}{panels}</main></body></html>"
     )
     (out / "claims.html").write_text(page, encoding="utf-8")
     return "claims.html"
