@@ -12,10 +12,12 @@ ordered by their latest domestic share, highest first; a sector without a value 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from mic2025.warehouse.site import METRIC_LABELS
-from mic2025.warehouse.vega_svg import render_svg
+from mic2025.warehouse.vega_svg import cache_key, render_cached
 
 #: Vega shape of a value by its bound: a bound points the way the true value may lie.
 SHAPES = {"lower": "triangle-right", "upper": "triangle-left"}
@@ -129,11 +131,17 @@ def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
 
 def answer_chart_svg(summary: pl.DataFrame, narrow: bool = False) -> str:
     """The answer chart as static SVG ('' when no sector has a value), rendered and cached by
-    warehouse/vega_svg.py."""
-    if chart_rows(summary).height == 0:
+    warehouse/vega_svg.py under a key of its rows, layout and this module: a cached chart needs
+    neither altair nor vl-convert imported (altair alone costs ~0.5 s a refresh)."""
+    rows = chart_rows(summary)
+    if rows.height == 0:
         return ""
-    return render_svg(
-        answer_chart_spec(summary, narrow),
+    key = cache_key(
+        rows.write_json().encode(), b"narrow" if narrow else b"wide", Path(__file__).read_bytes()
+    )
+    return render_cached(
+        key,
+        lambda: answer_chart_spec(summary, narrow),
         "answer",
         "Domestic share and world share, sector by sector",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from mic2025.flows.base.settings import cache_dir
@@ -18,27 +19,40 @@ from mic2025.flows.base.settings import cache_dir
 VEGA_BASE = "https://vega.github.io/vega-datasets/"
 
 
-def _key(spec: dict) -> str:
+def cache_key(*parts: bytes) -> str:
+    """A rendering's key: its inputs, this module and the library versions (a change to any
+    renders again)."""
     from importlib.metadata import version
 
     digest = hashlib.sha256()
-    digest.update(json.dumps(spec, sort_keys=True, default=str).encode())
+    for part in parts:
+        digest.update(part)
     digest.update(Path(__file__).read_bytes())
     digest.update(f"{version('altair')}/{version('vl-convert-python')}".encode())
     return digest.hexdigest()[:32]
 
 
+def _key(spec: dict) -> str:
+    return cache_key(json.dumps(spec, sort_keys=True, default=str).encode())
+
+
 def render_svg(spec: dict, prefix: str, label: str) -> str:
     """``spec`` as SVG that scales with the page (its viewBox kept, its fixed size dropped),
     labelled for screen readers; cached as ``<prefix>-<key>.svg``."""
-    cached = cache_dir() / f"{prefix}-{_key(spec)}.svg"
+    return render_cached(_key(spec), lambda: spec, prefix, label)
+
+
+def render_cached(key: str, build: Callable[[], dict], prefix: str, label: str) -> str:
+    """The SVG cached under ``key``, or ``build()``'s spec rendered and kept under it: a caller
+    whose inputs name the chart (the answer chart's rows) skips building the spec when cached."""
+    cached = cache_dir() / f"{prefix}-{key}.svg"
     if cached.exists():
         return cached.read_text(encoding="utf-8")
     import vl_convert
 
     # vl-convert resolves a mark's relative href against its own base (vega-datasets); the
     # site's links are relative to the page, so the base goes
-    svg = vl_convert.vegalite_to_svg(spec).replace(f'xlink:href="{VEGA_BASE}', 'xlink:href="')
+    svg = vl_convert.vegalite_to_svg(build()).replace(f'xlink:href="{VEGA_BASE}', 'xlink:href="')
     head, rest = svg.split(">", 1)
     head = head.replace(' width="', ' data-width="').replace(' height="', ' data-height="')
     label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
