@@ -133,24 +133,22 @@ def scorecard_tables(card: pl.DataFrame, names: dict[str, str], links: dict | No
     """Evaluated targets in a table; targets without data in a compact list with the reason.
     A target links to its lineage panel (``#t-<id>``, see :func:`target_lineage`).
 
-    The table can be read in four orders (target, status, sector, deadline) without a script:
-    each order is a copy of the table, and CSS shows the one the address names (``:target``),
-    the target order when none is named (``SITE_CSS`` ``.sortviews``)."""
+    The table reads in four orders (target, status, sector, deadline) without a script
+    (:func:`site.table_orders`), the target order by default."""
     links = links or {}
-    evaluated_rows = card.filter(pl.col("status") != "no_data").to_dicts()
+    rows = card.filter(pl.col("status") != "no_data").to_dicts()
     head = (
         "<table><thead><tr><th>id</th><th>sector</th><th>indicator</th>"
         "<th>target</th><th>actual (year)</th><th>projected</th><th>status</th><th>how</th>"
-        "</tr></thead><tbody>"
+        "</tr></thead>"
     )
-    order_links = " · ".join(f"<a href='#{a}'>{words}</a>" for a, words, _ in SCORECARD_ORDERS)
-    views = "".join(
-        f"<div class='sortview scroll' id='{anchor}'>{head}"
-        + "".join(_scorecard_row(r, names, links) for r in sorted(evaluated_rows, key=key))
-        + "</tbody></table></div>"
-        for anchor, _, key in SCORECARD_ORDERS
+    evaluated = site.table_orders(
+        head,
+        [
+            (anchor, words, "".join(_scorecard_row(r, names, links) for r in sorted(rows, key=key)))
+            for anchor, words, key in SCORECARD_ORDERS
+        ],
     )
-    evaluated = f"<p class='sortby'>Order by: {order_links}</p><div class='sortviews'>{views}</div>"
     no_data = card.filter(pl.col("status") == "no_data")
     missing = "".join(
         f"<li><b>{esc(r['target_id'])}</b> {esc(r['indicator'])} (<a class='v' "

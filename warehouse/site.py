@@ -497,6 +497,18 @@ def sector_page(
     return page
 
 
+def table_orders(head: str, orders: list[tuple[str, str, str]]) -> str:
+    """One table readable in several orders without a script: ``orders`` are (anchor, words,
+    body rows) and the last is the default. Each order is a copy of the table; CSS (SITE_CSS
+    ``.sortviews``) shows the one the address names (``:target``), the default when none is."""
+    links = " · ".join(f"<a href='#{anchor}'>{esc(words)}</a>" for anchor, words, _ in orders)
+    views = "".join(
+        f"<div class='sortview scroll' id='{anchor}'>{head}<tbody>{body}</tbody></table></div>"
+        for anchor, _, body in orders
+    )
+    return f"<p class='sortby'>Order by: {links}</p><div class='sortviews'>{views}</div>"
+
+
 def claim_key(r: dict) -> str:
     return f"c-{slug(r['article_id'])}-{slug(r['claim_id'])}"
 
@@ -556,9 +568,8 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
         return f"{r['computed_value']:.4g} ({r['year_used'] or ''})"
 
     # grouped by verdict, decided ones first, each group reachable from the list at the top
-    # (a filter without a script); within a group, by article and claim. The same rows can be
-    # read by article or by sector: copies of the table, shown by CSS :target (SITE_CSS
-    # .sortviews), the verdict order when none is named
+    # (a filter without a script); within a group, by article and claim. The same rows also
+    # read by article or by sector (table_orders), the verdict order by default
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
     rows_all = frame.to_dicts()
     ordered = sorted(
@@ -595,27 +606,19 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
 
     head = (
         "<table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
-        "<th>value used</th><th>why</th></tr></thead><tbody>"
+        "<th>value used</th><th>why</th></tr></thead>"
     )
     by_article = sorted(rows_all, key=lambda r: (r["article_id"], r["claim_id"]))
     by_sector = sorted(
         rows_all, key=lambda r: (r["sector_id"] or "~", r["article_id"], r["claim_id"])
     )
-    views = (
-        f"<div class='sortview scroll' id='cl-by-article'>{head}"
-        + "".join(claim_row(r) for r in by_article)
-        + "</tbody></table></div>"
-        f"<div class='sortview scroll' id='cl-by-sector'>{head}"
-        + "".join(claim_row(r) for r in by_sector)
-        + "</tbody></table></div>"
-        f"<div class='sortview scroll' id='cl-by-verdict'>{head}"
-        + "".join(group_row(r) + claim_row(r) for r in ordered)
-        + "</tbody></table></div>"
-    )
-    rows = (
-        "<p class='sortby'>Order by: <a href='#cl-by-verdict'>verdict</a> · "
-        "<a href='#cl-by-article'>article</a> · <a href='#cl-by-sector'>sector</a></p>"
-        f"<div class='sortviews'>{views}</div>"
+    rows = table_orders(
+        head,
+        [
+            ("cl-by-article", "article", "".join(claim_row(r) for r in by_article)),
+            ("cl-by-sector", "sector", "".join(claim_row(r) for r in by_sector)),
+            ("cl-by-verdict", "verdict", "".join(group_row(r) + claim_row(r) for r in ordered)),
+        ],
     )
     panels = "".join(claim_lineage(r) for r in frame.iter_rows(named=True))
     page = (

@@ -7,6 +7,7 @@ engine costs about a second and most publishes draw the same charts."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -19,27 +20,30 @@ from mic2025.flows.base.settings import cache_dir
 VEGA_BASE = "https://vega.github.io/vega-datasets/"
 
 
+@functools.cache
+def _code_and_versions() -> bytes:
+    """This module and the library versions: read once per process, not once per chart."""
+    from importlib.metadata import version
+
+    versions = f"{version('altair')}/{version('vl-convert-python')}"
+    return Path(__file__).read_bytes() + versions.encode()
+
+
 def cache_key(*parts: bytes) -> str:
     """A rendering's key: its inputs, this module and the library versions (a change to any
     renders again)."""
-    from importlib.metadata import version
-
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part)
-    digest.update(Path(__file__).read_bytes())
-    digest.update(f"{version('altair')}/{version('vl-convert-python')}".encode())
+    digest.update(_code_and_versions())
     return digest.hexdigest()[:32]
-
-
-def _key(spec: dict) -> str:
-    return cache_key(json.dumps(spec, sort_keys=True, default=str).encode())
 
 
 def render_svg(spec: dict, prefix: str, label: str) -> str:
     """``spec`` as SVG that scales with the page (its viewBox kept, its fixed size dropped),
     labelled for screen readers; cached as ``<prefix>-<key>.svg``."""
-    return render_cached(_key(spec), lambda: spec, prefix, label)
+    key = cache_key(json.dumps(spec, sort_keys=True, default=str).encode())
+    return render_cached(key, lambda: spec, prefix, label)
 
 
 def render_cached(key: str, build: Callable[[], dict], prefix: str, label: str) -> str:

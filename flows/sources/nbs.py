@@ -162,12 +162,62 @@ def _origin(method: str, retrieved: str, upstream: str, vintage: str) -> Origin:
     )
 
 
-def _number_text(text: str) -> str | None:
-    """A mirror cell as text, or None for an empty cell. The 2023 scrape writes a missing year
-    of some trade tables as 0 (ships 2014-2015): the tidy extract left those out, and a zero
-    export or import of a traded good is refused by the raw model's range rule anyway."""
-    text = (text or "").strip()
+def _cell_text(value: object) -> str | None:
+    """A mirror cell (CSV text or a workbook number) as text, or None for an empty cell. The 2023
+    scrape writes a missing year of some trade tables as 0 (ships 2014-2015): the tidy extract
+    left those out, and a zero export or import of a traded good is refused by the raw model's
+    range rule anyway."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = "" if value is None else str(value).strip()
     return text or None
+
+
+def _row(
+    entry: CatalogueEntry,
+    table: str,
+    indicator: str,
+    period: str,
+    value: str,
+    vintage: str,
+    read_from: str,
+) -> dict:
+    """One snapshot row (:data:`COLUMNS`) of a mirror cell."""
+    return {
+        "series_id": entry.series_id,
+        "dbcode": entry.dbcode,
+        "table": table,
+        "indicator_code": "",
+        "indicator": indicator,
+        "period": period,
+        "value": value,
+        "unit": entry.mirror_unit,
+        "unit_source": MIRROR_UNIT_NOTE,
+        "vintage": vintage,
+        "read_from": read_from,
+    }
+
+
+def _wide_rows(
+    table: str, lines: list, wanted: dict[str, CatalogueEntry], vintage: str, where: str
+) -> list[dict]:
+    """A wide mirror table (a header, then a row per period: "2012年", or "2021-12" in a monthly
+    table, of which only December is kept, the year to date being the year's figure), one column
+    per indicator; ``where`` names the file the cell is cited from."""
+    header, *body = lines
+    rows: list[dict] = []
+    for line in body:
+        period = str(line[0]).removesuffix("年")
+        for column, cell in zip(header[1:], line[1:], strict=False):
+            entry = wanted.get(column)
+            text = _cell_text(cell)
+            if entry is None or text is None or float(text) == 0.0:
+                continue
+            if entry.dbcode == "hgyd" and not period.endswith("-12"):
+                continue
+            cited = f'{where} row {line[0]} col "{column}" = {text}'
+            rows.append(_row(entry, table, column, period, text, vintage, cited))
+    return rows
 
 
 def _tidy_rows(shared: Path, wanted: dict[tuple[str, str], CatalogueEntry]) -> list[dict]:
@@ -182,25 +232,13 @@ def _tidy_rows(shared: Path, wanted: dict[tuple[str, str], CatalogueEntry]) -> l
             entry = wanted.get((table, name))
             if entry is None:
                 continue
-            value = _number_text(line["value"])
+            value = _cell_text(line["value"])
             if value is None:
                 continue
             year = line["year"]
-            rows.append(
-                {
-                    "series_id": entry.series_id,
-                    "dbcode": "hgyd" if monthly else "hgnd",
-                    "table": table,
-                    "indicator_code": "",
-                    "indicator": name,
-                    "period": f"{year}-12" if monthly else year,
-                    "value": value,
-                    "unit": entry.mirror_unit,
-                    "unit_source": MIRROR_UNIT_NOTE,
-                    "vintage": VINTAGE_2023,
-                    "read_from": f"github.com/{NEW_REPO}@{NEW_COMMIT}:{path} {line['table_row']}",
-                }
-            )
+            cited = f"github.com/{NEW_REPO}@{NEW_COMMIT}:{path} {line['table_row']}"
+            period = f"{year}-12" if monthly else year
+            rows.append(_row(entry, table, name, period, value, VINTAGE_2023, cited))
     return rows
 
 
@@ -210,47 +248,14 @@ def _old_mirror_rows(shared: Path, entries: list[CatalogueEntry]) -> list[dict]:
     for table, file in OLD_MIRROR.items():
         wanted = {e.indicator: e for e in entries if e.table == table and e.dbcode == "hgnd"}
         with (shared / MIRROR_DIR / file).open(encoding="utf-8") as fh:
-            reader = csv.reader(fh)
-            header = next(reader)
-            for line in reader:
-                year = line[0].removesuffix("年")
-                for column, text in zip(header[1:], line[1:], strict=False):
-                    entry = wanted.get(column)
-                    value = _number_text(text)
-                    if entry is None or value is None or float(value) == 0.0:
-                        continue
-                    rows.append(
-                        {
-                            "series_id": entry.series_id,
-                            "dbcode": "hgnd",
-                            "table": table,
-                            "indicator_code": "",
-                            "indicator": column,
-                            "period": year,
-                            "value": value,
-                            "unit": entry.mirror_unit,
-                            "unit_source": MIRROR_UNIT_NOTE,
-                            "vintage": VINTAGE_2018,
-                            "read_from": (
-                                f"github.com/{OLD_REPO}@{OLD_COMMIT}:{Path(file).name} "
-                                f'row {line[0]} col "{column}" = {text}'
-                            ),
-                        }
-                    )
+            lines = list(csv.reader(fh))
+        where = f"github.com/{OLD_REPO}@{OLD_COMMIT}:{Path(file).name}"
+        rows += _wide_rows(table, lines, wanted, VINTAGE_2018, where)
     return rows
 
 
-def _cell_text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _raw_2023_rows(shared: Path, entries: list[CatalogueEntry], read: set[str]) -> list[dict]:
-    """The 2023 scrape's workbooks for the tables in :data:`RAW_2023`: a row per period ("2012年",
-    or "2021-12" in a monthly table, where only December is kept), a column per indicator;
+    """The 2023 scrape's workbooks for the tables in :data:`RAW_2023` (:func:`_wide_rows`);
     series already read from the tidy extract (``read``) are skipped."""
     from openpyxl import load_workbook
 
@@ -265,34 +270,8 @@ def _raw_2023_rows(shared: Path, entries: list[CatalogueEntry], read: set[str]) 
             lines = list(book.worksheets[0].iter_rows(values_only=True))
         finally:
             book.close()
-        header = lines[0]
-        for line in lines[1:]:
-            period = str(line[0]).removesuffix("年")
-            for column, cell in zip(header[1:], line[1:], strict=False):
-                entry = wanted.get(column)
-                text = _cell_text(cell)
-                if entry is None or text is None or float(text) == 0.0:
-                    continue
-                if entry.dbcode == "hgyd" and not period.endswith("-12"):
-                    continue  # a monthly table's year is its December year to date
-                rows.append(
-                    {
-                        "series_id": entry.series_id,
-                        "dbcode": entry.dbcode,
-                        "table": table,
-                        "indicator_code": "",
-                        "indicator": column,
-                        "period": period,
-                        "value": text,
-                        "unit": entry.mirror_unit,
-                        "unit_source": MIRROR_UNIT_NOTE,
-                        "vintage": VINTAGE_2023,
-                        "read_from": (
-                            f"github.com/{NEW_REPO}@{NEW_COMMIT}:{repo_path} "
-                            f'row {line[0]} col "{column}" = {text}'
-                        ),
-                    }
-                )
+        where = f"github.com/{NEW_REPO}@{NEW_COMMIT}:{repo_path}"
+        rows += _wide_rows(table, lines, wanted, VINTAGE_2023, where)
     return rows
 
 

@@ -72,11 +72,11 @@ def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Da
 
     Either side may be a sum of series ('ARJ21 + Airbus + Boeing deliveries'), taken only for
     years where every term is published. ``bound`` combines the inputs' qualifiers
-    (:func:`ratio_bound`; a term subtracted counts with its bound flipped); a spec whose note says 'upper bound' or 'lower
-    bound' is one by definition (every ARJ21 delivered counted as delivered in China; patents
-    of 20 of the 31 manufacturing divisions over the revenue of all 31). ``scale`` and ``unit``
-    state a rate that is not a plain fraction (patents per 100 million yuan: scale 1e8, since
-    revenue is in yuan)."""
+    (:func:`ratio_bound`; a subtracted term counts with its bound flipped); a spec whose note
+    says 'upper bound' or 'lower bound' is one by definition (every ARJ21 delivered counted as
+    delivered in China; patents of 20 of the 31 manufacturing divisions over the revenue of all
+    31). ``scale`` and ``unit`` state a rate that is not a plain fraction (patents per 100
+    million yuan: scale 1e8, since revenue is in yuan)."""
     spec = metric_spec("series_ratios.csv")
     best = best_figures(official)
     names = dict(sectors.select("sector_id", "sector").iter_rows())
