@@ -217,6 +217,32 @@ def test_a_signed_sum_flips_the_bound_of_what_it_subtracts():
     assert out["value"] == pytest.approx(85.0) and out["qualifier"] == "upper"
 
 
+def test_a_term_times_a_rate_converts_and_keeps_both_bounds():
+    from mic2025.warehouse.metrics.series_ratios import _series_sum
+
+    best = pl.DataFrame(
+        {
+            "series_id": ["HOME", "IMPORTS_USD", "CNY_PER_USD", "IMPORTS_USD"],
+            "year": [2021, 2021, 2021, 2020],
+            "value": [70.0e9, 587.0e6, 6.4508, 700.0e6],
+            "qualifier": ["exact", "upper", "exact", "exact"],
+            "value_as_published": ["700", "587", "6.4508", "700"],
+            "unit_as_published": ["亿元", "百万美元", "CNY per USD", "百万美元"],
+            "source_url": ["a", "b", "c", "b"],
+            "publisher_id": ["CRRC", "NBS", "FED", "NBS"],
+        }
+    )
+    out = _series_sum(best, "HOME+IMPORTS_USD*CNY_PER_USD")
+    # only 2021 has a rate; 70e9 + 587e6 x 6.4508 = 73.7866e9 yuan, an upper bound as the
+    # imports are; the input names the rate it was converted at
+    assert out["year"].to_list() == [2021]
+    row = out.row(0, named=True)
+    assert row["value"] == pytest.approx(70.0e9 + 587.0e6 * 6.4508)
+    assert row["qualifier"] == "upper"
+    assert "IMPORTS_USD:2021=587 百万美元 x CNY_PER_USD:2021=6.4508" in row["inputs"]
+    assert row["publisher"] == "CRRC; NBS; FED"
+
+
 def test_patents_per_100_million_yuan_of_manufacturing_revenue_is_bracketed():
     from mic2025.flows.sources import nbs
 

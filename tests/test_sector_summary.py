@@ -78,9 +78,10 @@ def test_new_materials_and_biomedicine(summary):
 
 
 def test_gaps_say_why(summary):
-    row = summary["rail"]
+    row = summary["agri_machinery"]
     assert row["domestic_supply_value"] is None
     assert "searched" in row["domestic_supply_note"]
+    assert "searched" in summary["rail"]["baseline_note"]
     assert summary["ships"]["world_position_value"] == pytest.approx(0.557)  # MIIT 2024
 
 
@@ -148,9 +149,10 @@ def test_evaluator_verdicts_sit_next_to_ours(summary, published_warehouse):
     assert got[("eu-chamber-2025-mic2025-via-marketspy", "C01")] == "supported"
     # robots: the Chamber says weak, ours is mixed (58.5%, 23.1%): one step apart
     assert got[("eu-chamber-2025-mic2025-via-marketspy", "C02")] == "partly_agrees"
-    # MERICS says rail is strong; CRRC's 50% world share (as MERICS states it) is mostly China's
-    # own market, not a world position, so rail has no reading offline: unverifiable
-    assert got[("merics-2025-mic2025-sequel", "C01")] == "unverifiable"
+    # MERICS says rail is strong; ours rests on our own measure, not MERICS' 50% world share
+    # (mostly China's own market): made in China >= 94.9% of China's railway-equipment
+    # purchases (2021) -> strong: agrees
+    assert got[("merics-2025-mic2025-sequel", "C01")] == "supported"
     # ITIF: biopharma lags; ours: medical devices 86% domestic (2023) -> strong: disagrees
     assert got[("itif-2024-china-leading-innovator", "C03")] == "contradicted"
     assert decided >= 15
@@ -313,3 +315,14 @@ def test_an_evaluator_checked_against_its_own_figure_is_circular():
     got = evaluator_verdicts(claims, summary, sectors, "L").row(0, named=True)
     # our reading would be strong (50% >= 40%) but rests on MERICS' own figure: not counted
     assert got["verdict"] == "circular" and "MERICS's own figure" in got["reason"]
+
+
+def test_rail_domestic_supply_is_crrc_home_sales_against_hs86_imports(summary):
+    rail = summary["rail"]
+    # 2021: CRRC railway equipment 906.85 less all overseas revenue 200.34 = 706.51 亿元 of home
+    # sales at most; HS chapter 86 imports US$587m x 6.4508 yuan = 37.866 亿元;
+    # 706.51 / (706.51 + 37.866) = 0.94913, a lower bound (other makers left out, imports wider)
+    assert rail["domestic_supply_value"] == pytest.approx(706.51 / (706.51 + 5.87 * 6.4508))
+    assert (rail["domestic_supply_year"], rail["domestic_supply_bound"]) == (2021, "lower")
+    assert rail["domestic_supply_definition"] == "CRRC_HOME_RAIL_SALES_OVER_PLUS_HS86_IMPORTS"
+    assert rail["baseline_value"] is None

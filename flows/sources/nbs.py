@@ -287,7 +287,7 @@ def import_bundled(shared: Path) -> SnapshotPayload:
         f"shared/{MIRROR_DIR}"
     )
     return SnapshotPayload(
-        "2023-08.2",
+        "2023-08.3",
         {FILE: csv_bytes(rows, COLUMNS)},
         _origin("import", "2026-12-03", upstream, f"{VINTAGE_2023}; {VINTAGE_2018}"),
     )
