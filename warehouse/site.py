@@ -24,7 +24,6 @@ from pathlib import Path
 import polars as pl
 
 from mic2025.flows.base.settings import PROJECT_ROOT
-from mic2025.warehouse.metrics import SECTOR_METRIC_COLUMNS
 from mic2025.warehouse.units import format_value
 from mic2025.warehouse.vega_svg import render_svg
 
@@ -361,8 +360,9 @@ def cite(title: str, load_id: str, path: str) -> str:
     )
 
 
-#: Columns of a chart's download: the sector metric row without the headline / caveat flags.
-METRIC_COLUMNS = [c for c in SECTOR_METRIC_COLUMNS if c not in ("headline", "caveat")]
+#: Columns a chart's download leaves out of the marts.sector_metrics row (read from the table
+#: itself, so the site needs no import of the transforms).
+DOWNLOAD_DROPS = ("headline", "caveat")
 
 
 def sector_page(
@@ -402,6 +402,7 @@ def sector_page(
         for role in ("domestic_supply", "world_position")
         if summary and summary.get(f"{role}_metric")
     ]
+    columns = [c for c in metrics.columns if c not in DOWNLOAD_DROPS]
     groups = sorted(
         full_years.group_by("metric", "product", "unit", maintain_order=True),
         key=lambda kv: first.index(kv[0][:2]) if kv[0][:2] in first else len(first),
@@ -416,7 +417,7 @@ def sector_page(
         sources = sorted({u for s in group["sources"] for u in s.split(" | ") if u})
         meta = {
             "title": title,
-            "columns": {c: str(group.schema[c]) for c in METRIC_COLUMNS},
+            "columns": {c: str(group.schema[c]) for c in columns},
             "unit": group["unit"][0],
             "sources": sources,
             "publishers": sorted(set(group["publisher"])),
@@ -424,7 +425,7 @@ def sector_page(
             "load_id": load_id,
             "cite": cite(title, load_id, f"data/{name}.csv"),
         }
-        write_data(out, name, group.select(METRIC_COLUMNS), meta)
+        write_data(out, name, group.select(columns), meta)
         cells = "".join(
             f"<tr><td>{r['year']}</td><td class='num'><a class='v' href='#{value_key(r)}'>"
             f"{esc(format_value(r['value'], r['unit'], r['bound']))}</a></td>"
