@@ -229,3 +229,27 @@ def test_a_sector_page_starts_with_its_answer(report):
     names = [f["data-measure"] for f in page.figures if "data-measure" in f]
     assert names[0].startswith("new_generation_it__self-sufficiency-ratio__integrated-circuits")
     assert names[1] == "new_generation_it__china-share-of-world-capacity__ic-wafer-fabrication"
+
+
+def test_pages_escape_what_they_show_and_refuse_a_missing_value():
+    """The site's templates escape every value by default and fail on a name the data code
+    did not pass, instead of writing a blank."""
+    import jinja2
+
+    from mic2025.warehouse.pages import render
+
+    row = {
+        "source": "<script>alert(1)</script>",
+        "version": "1",
+        "publisher": "A & B",
+        "licence": None,
+        "sha256": "ab" * 32,
+        "feeds": ">= 40%",
+        "origin_url": "https://example.org/?a=1&b=2",
+    }
+    page = render("sources.html", title="Sources", cite="Cite: x", rows=[row])
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "A &amp; B" in page and "&gt;= 40%" in page and "None" not in page
+    assert page.count("<nav class='top'>") == 1 and "<style>" in page
+    with pytest.raises(jinja2.UndefinedError):
+        render("sources.html", title="Sources", rows=[row])  # no cite

@@ -22,33 +22,12 @@ import re
 from pathlib import Path
 
 import polars as pl
+from markupsafe import Markup
 
 from mic2025.flows.base.settings import PROJECT_ROOT
+from mic2025.warehouse.pages import write_page
 from mic2025.warehouse.units import format_value
 from mic2025.warehouse.vega_svg import render_svg
-
-SITE_CSS = """
-.lineage{display:none}
-.lineage:target{display:block;position:fixed;right:12px;bottom:12px;box-sizing:border-box;
-max-width:min(560px,calc(100vw - 24px));
-max-height:70vh;overflow:auto;background:#fff;border:2px solid #0969da;border-radius:8px;
-padding:10px 14px;box-shadow:0 4px 18px rgba(0,0,0,.25);z-index:10;font-size:.9em}
-.lineage blockquote{margin:.4em 0;padding:.2em .6em;border-left:3px solid #d0d7de;color:#1f2328}
-.scroll{overflow-x:auto} a.v{color:inherit;text-decoration:underline dotted}
-.legend{font-size:.8em;margin:.2em 0}
-.singles .single{display:inline-block;margin-right:1.2em} .single a{font-size:1.6em}
-.downloads{font-size:.85em} .cite{font-size:.8em;color:#57606a}
-nav.top a{margin-right:1em}
-.sortviews>.sortview{display:none} .sortviews>.sortview:last-child{display:block}
-.sortviews>.sortview:target{display:block}
-.sortviews>.sortview:target~.sortview:last-child{display:none} .sortby{font-size:.85em}
-@media (max-width:700px){main{padding:10px} td,th{font-size:.8em} h1{font-size:1.3em}}
-a{overflow-wrap:anywhere}
-@media print{@page{size:A4;margin:12mm} main{max-width:none;padding:0} nav.top,.downloads,.sortby,
-.lineage,.lineage:target{display:none} .scroll{overflow:visible} table{font-size:7pt;
-table-layout:fixed;width:100%} th,td{overflow-wrap:anywhere;padding:2px 3px} td.rule{min-width:0}
-a{color:inherit;text-decoration:none} figure{break-inside:avoid} h2{break-after:avoid}}
-"""
 
 SERIES_RE = re.compile(r"([A-Z][A-Z0-9_]+):(\d{4})=")
 
@@ -104,29 +83,6 @@ def esc(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
-#: The pages every page links to, in the top navigation (index.html adds its own anchors).
-NAV = [
-    ("index.html", "All sectors"),
-    ("places.html", "Places"),
-    ("claims.html", "Claims"),
-    ("sources.html", "Sources"),
-    ("methodology.html", "Methodology"),
-]
-
-
-def page_head(title: str, css: str, up: str = "") -> str:
-    """A site page's head, style and navigation, up to the open <main> (``up``: '../' for a
-    page one folder down)."""
-    links = "".join(f"<a href='{up}{href}'>{text}</a>" for href, text in NAV)
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<link rel='icon' href='data:,'>"
-        f"<title>{esc(title)}: MIC2025 tracker</title><style>{css}{SITE_CSS}</style></head>"
-        f"<body><main><nav class='top'>{links}</nav>"
-    )
-
-
 #: The official figures of a (series id, year), as lineage panels quote them.
 Quotes = dict[tuple[str, int], list[dict]]
 
@@ -143,48 +99,33 @@ def quote_index(official: pl.DataFrame) -> Quotes:
     return index
 
 
-def lineage_html(row: dict, official: Quotes, snapshots: dict[str, dict]) -> str:
-    """The provenance of one value: formula, inputs, publisher, sources, quotes, snapshot
+def lineage_context(row: dict, official: Quotes, snapshots: dict[str, dict]) -> dict:
+    """What the lineage panel of one value shows (templates/macros.html ``value_lineage``):
+    formula, inputs, publisher, sources, the quotes of its official inputs, snapshot and load
     (``official``: :func:`quote_index` of core.official_stats)."""
-    quotes = []
-    for series_id, year in SERIES_RE.findall(row.get("inputs") or ""):
-        for h in official.get((series_id, int(year)), []):
-            quotes.append(
-                f"<blockquote>{esc(h['quote'])}</blockquote><div>{esc(series_id)} {year}: "
-                f"{esc(h['value_as_published'])} {esc(h['unit_as_published'])}, "
-                f"{esc(h['publisher_id'])}"
-                + (f" (read on {esc(h['via'])})" if h.get("via") else "")
-                + f" - <a href=\"{esc(h['source_url'])}\" rel='noopener'>source</a></div>"
-            )
+    quotes = [
+        {**h, "series_id": series_id, "year": year}
+        for series_id, year in SERIES_RE.findall(row.get("inputs") or "")
+        for h in official.get((series_id, int(year)), [])
+    ]
     source = "china_official_stats" if quotes else (row.get("definition_id") or "").split(":")[0]
-    snap = snapshots.get(source) or {}
-    links = " ".join(
-        f"<a href=\"{esc(u)}\" rel='noopener'>{esc(u[:70])}</a>"
-        for u in (row.get("sources") or "").split(" | ")
-        if u.startswith("http")
-    )
-    value = format_value(row["value"], row["unit"], row["bound"], show_unit=True)
-    return (
-        f"<section class='lineage' id='{value_key(row)}'><a href='#'>close</a>"
-        f"<h4>{esc(row['metric'])} - {esc(row['product'])}, {row['year']}"
-        f"{'' if row['period'] == 'FY' else ' (' + esc(row['period']) + ')'}: {esc(value)}</h4>"
-        f"<p><b>Formula</b>: {esc(row['method'])}</p>"
-        f"<p><b>Inputs</b>: {esc(row['inputs'])}</p>"
-        f"<p><b>Publisher</b>: {esc(row['publisher'])}; <b>definition</b>: "
-        f"<code>{esc(row['definition_id'])}</code>; <b>bound</b>: {esc(row['bound'])}; "
-        f"<b>basis</b>: {esc(row['basis'])}"
-        + (f"; <b>caveat</b>: {esc(row['caveat'])}" if row.get("caveat") else "")
-        + "</p>"
-        + ("".join(quotes) if quotes else "")
-        + (f"<p><b>Sources</b>: {links}</p>" if links else "")
-        + (
-            f"<p><b>Snapshot</b>: {esc(source)} {esc(snap.get('version'))}, sha256 "
-            f"<code>{esc((snap.get('sha256') or '')[:16])}...</code></p>"
-            if snap
-            else ""
-        )
-        + f"<p><b>Load</b>: <code>{esc(row['load_id'])}</code></p></section>"
-    )
+    snap = snapshots.get(source)
+    return {
+        **{k: row.get(k) for k in ("metric", "product", "year", "period", "method", "inputs")},
+        **{k: row.get(k) for k in ("publisher", "definition_id", "bound", "basis", "caveat")},
+        "key": value_key(row),
+        "value": format_value(row["value"], row["unit"], row["bound"], show_unit=True),
+        "quotes": quotes,
+        "sources": [u for u in (row.get("sources") or "").split(" | ") if u.startswith("http")],
+        "snapshot": {
+            "source": source,
+            "version": snap.get("version"),
+            "sha256": (snap.get("sha256") or "")[:16],
+        }
+        if snap
+        else None,
+        "load_id": row.get("load_id"),
+    }
 
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -321,16 +262,34 @@ def chart_spec(frame: pl.DataFrame, unit: str, base: str) -> dict:
     }
 
 
-def _chart(frame: pl.DataFrame, title: str, unit: str, base: str) -> str:
+def chart_context(frame: pl.DataFrame, title: str, unit: str, base: str) -> dict:
     """One measure over time: the chart (:func:`chart_spec`, rendered to SVG at build time by
-    warehouse/vega_svg.py) and its legend of publishers and definitions, in the same colours."""
+    warehouse/vega_svg.py) and its legend of publishers and definitions, in the same colours;
+    one year only gives the value(s) as figures, not a chart with one point and no trend."""
+    if frame["year"].n_unique() < 2:
+        return {
+            "svg": None,
+            "legend": [],
+            "singles": [
+                {
+                    "key": value_key(r),
+                    "value": format_value(r["value"], r["unit"], r["bound"]),
+                    "year": r["year"],
+                    "publisher": r["publisher"],
+                }
+                for r in frame.iter_rows(named=True)
+            ],
+        }
     legend = [
-        f"<span style='color:{COLOURS[i % len(COLOURS)]}'>●</span> "
-        f"{esc(frame.filter(pl.col('definition_id') == d)['publisher'][0])} <code>{esc(d)}</code>"
+        {
+            "colour": COLOURS[i % len(COLOURS)],
+            "publisher": frame.filter(pl.col("definition_id") == d)["publisher"][0],
+            "definition_id": d,
+        }
         for i, d in enumerate(frame["definition_id"].unique(maintain_order=True))
     ]
     svg = render_svg(chart_spec(frame, unit, base), "measure", title)
-    return svg + f"<p class='legend'>{' · '.join(legend)}</p>"
+    return {"svg": Markup(svg), "legend": legend, "singles": []}
 
 
 def write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
@@ -340,17 +299,6 @@ def write_data(out: Path, name: str, frame: pl.DataFrame, meta: dict) -> str:
     frame.write_csv(data / f"{name}.csv")
     (data / f"{name}.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return name
-
-
-def _single_year(group: pl.DataFrame) -> str:
-    """One year only: the value(s) as figures, not a chart with one point and no trend."""
-    items = "".join(
-        f"<span class='single'><a class='v' href='#{value_key(r)}'>"
-        f"{esc(format_value(r['value'], r['unit'], r['bound']))}</a> <small>{r['year']}, "
-        f"{esc(r['publisher'])}</small></span>"
-        for r in group.iter_rows(named=True)
-    )
-    return f"<p class='singles'>{items} <small>(one year: no trend to draw)</small></p>"
 
 
 def cite(title: str, load_id: str, path: str) -> str:
@@ -374,24 +322,15 @@ def sector_page(
     official: Quotes,
     snapshots: dict[str, dict],
     out: Path,
-    css: str,
     load_id: str,
 ) -> str:
-    """The page of one sector; returns its relative path."""
+    """The page of one sector (templates/sector.html) and its charts' downloads; returns the
+    page's relative path."""
     sid = sector["sector_id"]
     page = f"sectors/{sid}.html"
     rows = metrics.filter((pl.col("sector") == sector["sector"]) & pl.col("headline"))
-    parts = [
-        page_head(sector["short_name"], css, "../"),
-        f"<h1>{esc(sector['sector'])}</h1>",
-    ]
-    if summary:
-        parts.append(f"<p><b>{esc(summary['reading'])}</b></p>")
-        if summary.get("evaluator_verdicts"):
-            parts.append(
-                f"<p>Evaluators next to our numbers: {esc(summary['evaluator_verdicts'])}</p>"
-            )
     lineage = []
+    measures = []
     full_years = rows.filter(pl.col("period") == "FY")
     units_of = full_years.group_by("metric", "product").agg(pl.col("unit").n_unique().alias("n"))
     several = {(m, p) for m, p, n in units_of.iter_rows() if n > 1}
@@ -426,111 +365,83 @@ def sector_page(
             "cite": cite(title, load_id, f"data/{name}.csv"),
         }
         write_data(out, name, group.select(columns), meta)
-        cells = "".join(
-            f"<tr><td>{r['year']}</td><td class='num'><a class='v' href='#{value_key(r)}'>"
-            f"{esc(format_value(r['value'], r['unit'], r['bound']))}</a></td>"
-            f"<td>{esc(r['publisher'])}</td><td><code>{esc(r['definition_id'])}</code></td></tr>"
-            for r in group.iter_rows(named=True)
+        measures.append(
+            {
+                "name": name,
+                "title": title,
+                "chart": chart_context(group, title, unit, ""),
+                "unit": unit,
+                "publishers": ", ".join(sorted(set(group["publisher"]))),
+                "cite": meta["cite"],
+                "rows": [
+                    {
+                        "year": r["year"],
+                        "key": value_key(r),
+                        "value": format_value(r["value"], r["unit"], r["bound"]),
+                        "publisher": r["publisher"],
+                        "definition_id": r["definition_id"],
+                    }
+                    for r in group.iter_rows(named=True)
+                ],
+            }
         )
-        parts += [
-            f"<figure class='chart' data-measure='{esc(name)}'><h3>{esc(title)}</h3>",
-            _chart(group, title, unit, "") if group["year"].n_unique() > 1 else _single_year(group),
-            f"<figcaption>Unit: {esc(unit)}. Open triangles are bounds (▲ at least, ▼ at "
-            "most), never joined to measured points. Click a point or a value for its source. "
-            f"Publishers: {esc(', '.join(sorted(set(group['publisher']))))}.</figcaption>",
-            f"<p class='downloads'>Download: <a href='../data/{name}.csv' download>CSV</a> · "
-            f"<a href='../data/{name}.json'>metadata (JSON)</a></p>",
-            f"<p class='cite'>{esc(meta['cite'])}</p>",
-            "<div class='scroll'><table><thead><tr><th>year</th><th>value</th><th>publisher"
-            f"</th><th>definition</th></tr></thead><tbody>{cells}</tbody></table></div></figure>",
-        ]
-        lineage += [lineage_html(r, official, snapshots) for r in group.iter_rows(named=True)]
+        lineage += [lineage_context(r, official, snapshots) for r in group.iter_rows(named=True)]
     partial = rows.filter(pl.col("period") != "FY")
-    if partial.height:
-        items = "".join(
-            f"<li>{esc(r['metric'])} - {esc(r['product'])}, {r['year']} ({esc(r['period'])}): "
-            f"<a class='v' href='#{value_key(r)}'>"
-            f"{esc(format_value(r['value'], r['unit'], r['bound']))}</a></li>"
+    lineage += [lineage_context(r, official, snapshots) for r in partial.iter_rows(named=True)]
+    write_page(
+        out / page,
+        "sector.html",
+        title=sector["short_name"],
+        up="../",
+        sector=sector["sector"],
+        reading=(summary or {}).get("reading"),
+        evaluators=(summary or {}).get("evaluator_verdicts"),
+        measures=measures,
+        partial=[
+            {
+                **{k: r[k] for k in ("metric", "product", "year", "period")},
+                "key": value_key(r),
+                "value": format_value(r["value"], r["unit"], r["bound"]),
+            }
             for r in partial.iter_rows(named=True)
-        )
-        parts.append(f"<h2>Part-year values (shown, never trended)</h2><ul>{items}</ul>")
-        lineage += [lineage_html(r, official, snapshots) for r in partial.iter_rows(named=True)]
-    targets = card.filter(pl.col("sector") == sector["sector"])
-    if targets.height:
-        tr = "".join(
-            f"<tr><td>{esc(r['target_id'])}</td><td>{esc(r['indicator'])}</td>"
-            f"<td><a class='v' href='../index.html#t-{esc(r['target_id'])}'>"
-            f"{esc(r['comparator'])} "
-            f"{esc(format_value(r['target_value'], r['unit'], show_unit=True))} by "
-            f"{r['target_year'] or '?'}</a></td><td class='{esc(r['status'])}'>"
-            f"{esc(r['status'].replace('_', ' '))}</td><td class='rule'>{esc(r['rule'])}</td></tr>"
-            for r in targets.iter_rows(named=True)
-        )
-        parts.append(
-            "<h2>MIC2025 targets</h2><p class='downloads'>Download: <a href='../data/scorecard.csv'"
-            " download>all targets (CSV)</a> · <a href='../data/scorecard.json'>metadata</a></p>"
-            "<div class='scroll'><table><thead><tr><th>id</th>"
-            "<th>indicator</th><th>target</th><th>status</th><th>how</th></tr></thead>"
-            f"<tbody>{tr}</tbody></table></div>"
-        )
-    mine = claims.filter(pl.col("sector_id") == sid)
-    if mine.height:
-        cr = "".join(
-            f"<tr><td><a href='../claims.html#{claim_key(r)}'>{esc(r['article_id'])} "
-            f"{esc(r['claim_id'])}</a></td>"
-            f"<td><blockquote>{esc(r['quote'])}</blockquote></td>"
-            f"<td class='{esc(r['verdict'] or 'no_data')}'>{esc(verdict_words(r['verdict']))}"
-            f"</td><td>{esc(r['reason'] or '')}</td></tr>"
-            for r in mine.iter_rows(named=True)
-        )
-        parts.append(
-            "<h2>Claims about this sector</h2><p class='downloads'>Download: <a href='../data/"
-            "claims.csv' download>all claims (CSV)</a> · <a href='../data/claims.json'>metadata"
-            "</a></p><div class='scroll'><table><thead><tr><th>claim"
-            "</th><th>quote</th><th>verdict</th><th>why</th></tr></thead>"
-            f"<tbody>{cr}</tbody></table></div>"
-        )
-    parts += lineage
-    parts.append("</main></body></html>")
-    target = out / page
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("\n".join(parts), encoding="utf-8")
+        ],
+        targets=[
+            {
+                **{k: r[k] for k in ("target_id", "indicator", "status", "rule")},
+                "target_text": target_text(r),
+            }
+            for r in card.filter(pl.col("sector") == sector["sector"]).iter_rows(named=True)
+        ],
+        claims=[
+            {**r, "key": claim_key(r), "verdict_words": verdict_words(r["verdict"])}
+            for r in claims.filter(pl.col("sector_id") == sid).iter_rows(named=True)
+        ],
+        lineage=lineage,
+    )
     return page
 
 
-def table_orders(head: str, orders: list[tuple[str, str, str]]) -> str:
-    """One table readable in several orders without a script: ``orders`` are (anchor, words,
-    body rows) and the last is the default. Each order is a copy of the table; CSS (SITE_CSS
-    ``.sortviews``) shows the one the address names (``:target``), the default when none is."""
-    links = " · ".join(f"<a href='#{anchor}'>{esc(words)}</a>" for anchor, words, _ in orders)
-    views = "".join(
-        f"<div class='sortview scroll' id='{anchor}'>{head}<tbody>{body}</tbody></table></div>"
-        for anchor, _, body in orders
-    )
-    return f"<p class='sortby'>Order by: {links}</p><div class='sortviews'>{views}</div>"
+def target_text(r: dict) -> str:
+    """A target as the plan sets it: '>= 40.0% by 2020'."""
+    value = format_value(r["target_value"], r["unit"], show_unit=True)
+    return f"{r['comparator']} {value} by {r['target_year'] or '?'}"
 
 
 def claim_key(r: dict) -> str:
     return f"c-{slug(r['article_id'])}-{slug(r['claim_id'])}"
 
 
-def claim_lineage(r: dict) -> str:
-    """What a claim was checked against: measure, year, value, rule and evidence."""
-    links = " ".join(
-        f"<a href=\"{esc(u)}\" rel='noopener'>{esc(u[:70])}</a>"
-        for u in (r.get("evidence_sources") or "").split(" | ")
-        if u.startswith("http")
-    )
-    return (
-        f"<section class='lineage' id='{claim_key(r)}'><a href='#'>close</a>"
-        f"<h4>{esc(r['article_id'])} {esc(r['claim_id'])}: {esc(verdict_words(r['verdict']))}"
-        f"</h4><blockquote>{esc(r['quote'])}</blockquote>"
-        f"<p><b>Measure</b>: {esc(r['metric_used'] or '-')}; <b>year</b>: "
-        f"{esc(r['year_used'] or '-')}; <b>value</b>: {esc(r['computed_value'])}</p>"
-        f"<p><b>Why</b>: {esc(r['reason'] or 'no measure named for this claim')}</p>"
-        + (f"<p><b>Evidence</b>: {links}</p>" if links else "")
-        + "</section>"
-    )
+def claim_context(r: dict) -> dict:
+    """What a claim's lineage panel shows (templates/macros.html ``claim_lineage``): measure,
+    year, value, rule and evidence."""
+    return {
+        **r,
+        "key": claim_key(r),
+        "verdict_words": verdict_words(r["verdict"]),
+        "evidence": [
+            u for u in (r.get("evidence_sources") or "").split(" | ") if u.startswith("http")
+        ],
+    }
 
 
 #: The claims page's order: decided verdicts first, the undecided last.
@@ -550,7 +461,8 @@ def verdict_words(verdict: str | None) -> str:
     return (verdict or "not checked").replace("_", " ")
 
 
-def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
+def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
+    """claims.html (templates/claims.html): every claim, its verdict and why, in three orders."""
     columns = ["article_id", "claim_id", "sector_id", "quote", "verdict", "computed_value"]
     columns += ["year_used", "metric_used", "reason", "evidence_sources"]
     frame = claims.select(columns)
@@ -570,9 +482,11 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
 
     # grouped by verdict, decided ones first, each group reachable from the list at the top
     # (a filter without a script); within a group, by article and claim. The same rows also
-    # read by article or by sector (table_orders), the verdict order by default
+    # read by article or by sector (macros.html sortable), the verdict order by default
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
-    rows_all = frame.to_dicts()
+    rows_all = [
+        {**claim_context(r), "used": used(r), "group": None} for r in frame.iter_rows(named=True)
+    ]
     ordered = sorted(
         rows_all,
         key=lambda r: (rank.get(r["verdict"] or "", len(rank)), r["article_id"], r["claim_id"]),
@@ -580,60 +494,43 @@ def claims_page(claims: pl.DataFrame, out: Path, css: str, load_id: str) -> str:
     counts: dict[str, int] = {}
     for r in ordered:
         counts[r["verdict"] or ""] = counts.get(r["verdict"] or "", 0) + 1
-    jump = " · ".join(
-        f"<a href='#verdict-{esc(v or 'none')}'>{esc(verdict_words(v or None))} ({n})</a>"
+    groups = [
+        {"anchor": v or "none", "words": verdict_words(v or None), "count": n}
         for v, n in counts.items()
-    )
-    seen: set[str] = set()
-
-    def group_row(r: dict) -> str:
+    ]
+    by_verdict, seen = [], set()
+    for r in ordered:
         v = r["verdict"] or ""
-        if v in seen:
-            return ""
+        group = next(g for g in groups if g["anchor"] == (v or "none"))
+        by_verdict.append({**r, "group": None if v in seen else group})
         seen.add(v)
-        return (
-            f"<tr id='verdict-{esc(v or 'none')}'><th colspan='5'>"
-            f"{esc(verdict_words(v or None))} ({counts[v]})</th></tr>"
-        )
-
-    def claim_row(r: dict) -> str:
-        return (
-            f"<tr><td>{esc(r['article_id'])} {esc(r['claim_id'])}</td>"
-            f"<td><blockquote>{esc(r['quote'])}</blockquote></td>"
-            f"<td class='{esc(r['verdict'] or 'no_data')}'>{esc(verdict_words(r['verdict']))}</td>"
-            f"<td><a class='v' href='#{claim_key(r)}'>{esc(used(r) or 'lineage')}</a></td>"
-            f"<td>{esc(r['reason'] or '')}</td></tr>"
-        )
-
-    head = (
-        "<table><thead><tr><th>claim</th><th>quote</th><th>verdict</th>"
-        "<th>value used</th><th>why</th></tr></thead>"
-    )
-    by_article = sorted(rows_all, key=lambda r: (r["article_id"], r["claim_id"]))
-    by_sector = sorted(
-        rows_all, key=lambda r: (r["sector_id"] or "~", r["article_id"], r["claim_id"])
-    )
-    rows = table_orders(
-        head,
-        [
-            ("cl-by-article", "article", "".join(claim_row(r) for r in by_article)),
-            ("cl-by-sector", "sector", "".join(claim_row(r) for r in by_sector)),
-            ("cl-by-verdict", "verdict", "".join(group_row(r) + claim_row(r) for r in ordered)),
+    write_page(
+        out / "claims.html",
+        "claims.html",
+        title="Claims",
+        cite=meta["cite"],
+        groups=groups,
+        orders=[
+            {
+                "anchor": "cl-by-article",
+                "words": "article",
+                "rows": sorted(rows_all, key=lambda r: (r["article_id"], r["claim_id"])),
+            },
+            {
+                "anchor": "cl-by-sector",
+                "words": "sector",
+                "rows": sorted(
+                    rows_all, key=lambda r: (r["sector_id"] or "~", r["article_id"], r["claim_id"])
+                ),
+            },
+            {"anchor": "cl-by-verdict", "words": "verdict", "rows": by_verdict},
         ],
+        panels=rows_all,
     )
-    panels = "".join(claim_lineage(r) for r in frame.iter_rows(named=True))
-    page = (
-        page_head("Claims", css) + "<h1>Article claims checked against the data</h1>"
-        "<p class='downloads'>Download: <a href='data/claims.csv' download>CSV</a> · "
-        "<a href='data/claims.json'>metadata (JSON)</a></p>"
-        f"<p class='cite'>{esc(meta['cite'])}</p><p class='jump'>By verdict: {jump}</p>"
-        f"{rows}{panels}</main></body></html>"
-    )
-    (out / "claims.html").write_text(page, encoding="utf-8")
     return "claims.html"
 
 
-def methodology_page(out: Path, css: str) -> str:
+def methodology_page(out: Path) -> str:
     """docs/metrics.md (formulas, units, bounds and the generated spec tables) as a page of the
     site, rendered by markdown-it (CommonMark + tables); raw HTML in the file is not passed
     through."""
@@ -642,14 +539,12 @@ def methodology_page(out: Path, css: str) -> str:
     source = PROJECT_ROOT / "docs" / "metrics.md"
     text = source.read_text(encoding="utf-8") if source.exists() else "docs/metrics.md not found"
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    page = page_head("Methodology", css) + f"<div class='scroll'>{body}</div></main></body></html>"
-    (out / "methodology.html").write_text(page, encoding="utf-8")
+    write_page(out / "methodology.html", "methodology.html", title="Methodology", body=Markup(body))
     return "methodology.html"
 
 
-def sources_page(
-    snapshots: pl.DataFrame, metrics: pl.DataFrame, out: Path, css: str, load_id: str
-) -> str:
+def sources_page(snapshots: pl.DataFrame, metrics: pl.DataFrame, out: Path, load_id: str) -> str:
+    """sources.html (templates/sources.html): every source's vintage, licence and what it feeds."""
     feeds = []
     for r in snapshots.iter_rows(named=True):
         source = r["source"]
@@ -668,21 +563,11 @@ def sources_page(
         "cite": cite("Sources and vintages", load_id, "data/sources.csv"),
     }
     write_data(out, "sources", frame, meta)
-    rows = "".join(
-        f"<tr><td>{esc(r['source'])}</td><td>{esc(r['version'])}</td>"
-        f"<td>{esc(r['publisher'])}</td><td>{esc(r['licence'])}</td>"
-        f"<td><code>{esc((r['sha256'] or '')[:16])}</code></td><td>{esc(r['feeds'])}</td>"
-        f"<td><a href=\"{esc(r['origin_url'])}\" rel='noopener'>origin</a></td></tr>"
-        for r in frame.iter_rows(named=True)
+    write_page(
+        out / "sources.html",
+        "sources.html",
+        title="Sources",
+        cite=meta["cite"],
+        rows=frame.to_dicts(),
     )
-    page = (
-        page_head("Sources", css) + "<h1>Sources and vintages</h1>"
-        "<p class='downloads'>Download: <a href='data/sources.csv' download>CSV</a> · "
-        "<a href='data/sources.json'>metadata (JSON)</a></p>"
-        f"<p class='cite'>{esc(meta['cite'])}</p>"
-        "<div class='scroll'><table><thead><tr><th>source</th><th>version</th><th>publisher</th>"
-        "<th>licence</th><th>sha256</th><th>feeds</th><th>origin</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></div></main></body></html>"
-    )
-    (out / "sources.html").write_text(page, encoding="utf-8")
     return "sources.html"
