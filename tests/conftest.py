@@ -49,6 +49,21 @@ def published_warehouse(prefect_server, tmp_path_factory) -> Path:
     return target
 
 
+@pytest.fixture
+def copy_published(published_warehouse):
+    """``copy_published(target)``: the session's published warehouse copied to ``target`` (a
+    refresh of the same committed snapshots), for a test that needs a warehouse published
+    before it starts and is about what happens next: a copy costs milliseconds, a refresh
+    seconds."""
+
+    def copy(target: Path) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(published_warehouse, target)
+        return target
+
+    return copy
+
+
 # Hypothesis: random examples locally (to find new bugs), a fixed seed in CI (a red run must be
 # reproducible); the examples found are kept in .hypothesis/ locally.
 from hypothesis import settings as _hypothesis_settings  # noqa: E402

@@ -349,6 +349,11 @@ def test_published_claim_checks(published_warehouse):
     c15 = nature["C15"]
     assert c15["verdict"] == "outdated" and c15["computed_value"] == pytest.approx(0.353)
     assert "superseded on 2024-10-30" in c15["reason"]
+    # C25 Zhangjiang Science City "covers almost 100 square kilometres": the 2017 plan's ~94 km2
+    # is within 10% of 100, but the science city was 220 km2 by 2022-07-31, before the article
+    c25 = nature["C25"]
+    assert c25["verdict"] == "outdated" and c25["computed_value"] == pytest.approx(220)
+    assert "2017" in c25["reason"] and "superseded on 2022-07-31" in c25["reason"]
 
 
 def test_a_date_written_day_month_year_is_not_a_count_and_values_keep_their_precision():

@@ -66,12 +66,19 @@ def digest(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference(api_url, tmp_path_factory) -> tuple[Path, dict]:
-    """A warehouse published by a complete refresh, and its content checksums."""
+def reference(published_warehouse, tmp_path_factory) -> tuple[Path, dict]:
+    """A warehouse published by a complete refresh (the session's), and its content checksums."""
     target = tmp_path_factory.mktemp("ref") / "mic2025.duckdb"
-    done = run_refresh(target, api_url)
-    assert done.returncode == 0, done.stderr[-2000:]
+    shutil.copyfile(published_warehouse, target)
     return target, table_checksums(target)
+
+
+#: Crash points after which the next refresh is run too. Every point checks what a reader sees
+#: after the kill; the recovery (cleanup, lock, a new publish) is run where the crash leaves the
+#: most behind: a half-built temporary warehouse (transform, before-publish) or a published one
+#: whose artifacts were never written (after-publish). The early points leave only staging,
+#: which the same cleanup removes.
+RECOVERED_AFTER = ("transform", "before-publish", "after-publish")
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -90,6 +97,8 @@ def test_sigkill_leaves_previous_or_new_complete_warehouse(api_url, reference, t
     else:
         assert after_load == before_load and digest(target) == before_digest  # the previous one
 
+    if point not in RECOVERED_AFTER:
+        return
     again = run_refresh(target, api_url)
     assert again.returncode == 0, again.stderr[-2000:]
     assert published_load(target) > after_load
@@ -204,7 +213,8 @@ def test_concurrent_refreshes_on_a_fresh_prefect_home_do_not_race(tmp_path):
     """Three `mic2025 refresh` commands started at once on a fresh PREFECT_HOME, each with its
     temporary Prefect server: Prefect migrates the database on start, and without the lock of
     flows/cli.py::_prepare_temporary_prefect one dies with "index ... already exists" and a
-    traceback. All three must end 0, without a traceback, each publishing its warehouse."""
+    traceback. All three must end 0, without a traceback, each publishing its warehouse (two
+    starters race too, but were caught in only 2 of 3 runs without the lock)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "MIC2025_FAILPOINT")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     env["MIC2025_TEMPORARY_PREFECT"] = "1"

@@ -21,14 +21,13 @@ def digest(path: Path) -> str:
 
 @pytest.mark.parametrize("point", ["transform", "before-publish"])
 def test_failure_midway_leaves_the_published_file_unchanged(
-    prefect_server, snapshot_store, tmp_path, monkeypatch, point
+    prefect_server, snapshot_store, copy_published, tmp_path, monkeypatch, point
 ):
     """An unexpected error raised in the middle of a build (the temporary file is written, not
     yet published): the published file stays byte-identical and nothing is left behind."""
     from mic2025.flows.base.failpoints import FailpointError
 
-    target = tmp_path / "wh" / "mic2025.duckdb"
-    refresh(warehouse=str(target))
+    target = copy_published(tmp_path / "wh" / "mic2025.duckdb")
     before = digest(target)
     seen = {}
     original = os.replace

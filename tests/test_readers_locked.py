@@ -66,11 +66,12 @@ def _start_analyst(target):
     return analyst
 
 
-def test_a_wal_left_by_a_read_write_session_does_not_break_readers(prefect_server, tmp_path):
+def test_a_wal_left_by_a_read_write_session_does_not_break_readers(
+    prefect_server, copy_published, tmp_path
+):
     from mic2025.flows.refresh import refresh
 
-    target = tmp_path / "mic2025.duckdb"
-    refresh(warehouse=str(target))
+    target = copy_published(tmp_path / "mic2025.duckdb")
     analyst = _start_analyst(target)
     analyst.kill()  # killed mid-session: its .wal stays beside the published file
     analyst.wait()
@@ -87,12 +88,13 @@ def test_a_wal_left_by_a_read_write_session_does_not_break_readers(prefect_serve
     assert runs == 2 and summary == 10  # history kept, readers work
 
 
-def test_a_read_write_session_during_a_refresh_is_reported_not_a_reset(prefect_server, tmp_path):
+def test_a_read_write_session_during_a_refresh_is_reported_not_a_reset(
+    prefect_server, copy_published, tmp_path
+):
     from mic2025.flows.refresh import refresh
     from mic2025.warehouse.publish import WarehouseUnreadable
 
-    target = tmp_path / "mic2025.duckdb"
-    refresh(warehouse=str(target))
+    target = copy_published(tmp_path / "mic2025.duckdb")
     before = target.read_bytes()
     analyst = _start_analyst(target)
     try:

@@ -46,9 +46,8 @@ json.dump({"reads": reads, "errors": errors[:5], "n_errors": len(errors), "seen"
 """
 
 
-def test_four_readers_never_see_an_error_or_a_mix(prefect_server, tmp_path):
-    target = tmp_path / "mic2025.duckdb"
-    refresh(warehouse=str(target))
+def test_four_readers_never_see_an_error_or_a_mix(prefect_server, copy_published, tmp_path):
+    target = copy_published(tmp_path / "mic2025.duckdb")
     stop = tmp_path / "stop"
     readers = [
         subprocess.Popen(
@@ -74,9 +73,10 @@ def test_four_readers_never_see_an_error_or_a_mix(prefect_server, tmp_path):
     assert len({load for r in results for load in r["seen"]}) >= 2  # reads spanned a publish
 
 
-def test_two_refreshes_from_the_same_snapshots_are_identical(prefect_server, tmp_path):
-    target = tmp_path / "mic2025.duckdb"
-    refresh(warehouse=str(target))
+def test_two_refreshes_from_the_same_snapshots_are_identical(
+    prefect_server, copy_published, tmp_path
+):
+    target = copy_published(tmp_path / "mic2025.duckdb")  # the session's refresh: the first
     first = table_checksums(target, schemas=("raw", "core", "marts"))
     refresh(warehouse=str(target))
     second = table_checksums(target, schemas=("raw", "core", "marts"))
@@ -92,10 +92,9 @@ def test_two_refreshes_from_the_same_snapshots_are_identical(prefect_server, tmp
 
 
 def test_a_source_failing_validation_keeps_its_published_data(
-    prefect_server, snapshot_store, tmp_path
+    prefect_server, snapshot_store, copy_published, tmp_path
 ):
-    target = tmp_path / "mic2025.duckdb"
-    refresh(warehouse=str(target))
+    target = copy_published(tmp_path / "mic2025.duckdb")
     good = latest_snapshot("owid_wind_capacity")
     text = good.file().read_text().splitlines()
     # a newer snapshot in which a quarter of the rows carry an impossible year
@@ -130,13 +129,14 @@ def test_a_source_failing_validation_keeps_its_published_data(
     assert version == "2025-06-15" and [r[0] for r in ledger] == ["loaded", "failed"]
 
 
-def test_incremental_refresh_publishes_nothing_when_nothing_changed(prefect_server, tmp_path):
+def test_incremental_refresh_publishes_nothing_when_nothing_changed(
+    prefect_server, copy_published, tmp_path
+):
     import hashlib
 
     from mic2025.flows.refresh import RefreshMode
 
-    target = tmp_path / "mic2025.duckdb"
-    refresh(warehouse=str(target))
+    target = copy_published(tmp_path / "mic2025.duckdb")
     before = hashlib.sha256(target.read_bytes()).hexdigest()
     summary = refresh(warehouse=str(target), mode=RefreshMode.incremental)
     assert summary["published"] is False

@@ -147,11 +147,20 @@ def resolve_publisher(
     )
 
 
-def repost_host(source_url: str, publisher_id: str, publishers: pl.DataFrame) -> str | None:
-    """The host that reposts a figure, or None when the page is the publisher's own site."""
-    own = publishers.filter(pl.col("publisher_id") == publisher_id)["url"].to_list()
+def publisher_homes(publishers: pl.DataFrame) -> dict[str, str]:
+    """publisher_id -> the host of its own site ('' when none is listed), read once per table
+    instead of filtering the vocabulary for every figure."""
+    return {
+        pid: _host(url) if url else ""
+        for pid, url in publishers.select("publisher_id", "url").iter_rows()
+    }
+
+
+def repost_host(source_url: str, publisher_id: str, homes: dict[str, str]) -> str | None:
+    """The host that reposts a figure, or None when the page is the publisher's own site
+    (``homes``: :func:`publisher_homes`)."""
     page = _host(source_url)
-    home = _host(own[0]) if own and own[0] else ""
+    home = homes.get(publisher_id, "")
     if home and (page == home or page.endswith("." + home)):
         return None
     return page or None
@@ -219,8 +228,9 @@ def official_stats(
             pid, why = overrides[key]
             ids[i] = pid
             cited[i] = f"{cited[i] or ''} [original: {pid}: {why}]".strip()
+    homes = publisher_homes(publishers)
     via = [
-        repost_host(url, pid, publishers)
+        repost_host(url, pid, homes)
         for url, pid in zip(joined["source_url"].to_list(), ids, strict=True)
     ]
     hosts = read_hosts()
@@ -564,7 +574,7 @@ def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> p
     )
     urls = [_mirror_url(r) for r in latest["read_from"].to_list()]
     publishers, hosts = read_publishers(), read_hosts()
-    via = [repost_host(url, "NBS", publishers) for url in urls]
+    via = [repost_host(url, "NBS", publisher_homes(publishers)) for url in urls]
     return latest.with_columns(
         pl.lit("NBS").alias("publisher"),
         pl.lit("FY").alias("period"),

@@ -83,6 +83,8 @@ BASES: list[tuple[str, str, str, float]] = [
     ("tonnes", "t", "mass", 1.0),
     ("t", "t", "mass", 1.0),
     ("t reo", "t", "mass", 1.0),
+    ("平方公里", "km2", "area", 1.0),
+    ("km2", "km2", "area", 1.0),
     ("公里", "km", "length", 1.0),
     ("km", "km", "length", 1.0),
     ("架", "aircraft", "count", 1.0),

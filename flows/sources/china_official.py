@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-04.1"
+VERSION = "2026-12-04.2"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -190,6 +190,8 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "crrc_new_orders": "CRRC_NEW_ORDERS",
     "crrc_rail_equipment_revenue": "CRRC_RAIL_EQUIPMENT_REVENUE",
     "crrc_overseas_revenue": "CRRC_OVERSEAS_REVENUE",
+    "zhangjiang_science_city_area_2017_plan": "ZHANGJIANG_SCIENCE_CITY_AREA_2017_PLAN",
+    "zhangjiang_science_city_area": "ZHANGJIANG_SCIENCE_CITY_AREA",
     "crrc_locomotives_sold": "CRRC_LOCOMOTIVES_SOLD",
     "crrc_passenger_coaches_sold": "CRRC_PASSENGER_COACHES_SOLD",
     "crrc_emu_cars_sold": "CRRC_EMU_CARS_SOLD",
