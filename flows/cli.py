@@ -199,6 +199,9 @@ def refresh(
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     _use_local_server(quiet or as_json)  # before Prefect is imported: it reads its settings once
+    if not os.environ.get("PREFECT_API_URL"):  # Prefect starts a temporary server for this run:
+        # nobody opens its UI, and preparing the UI's files costs ~1 s of every start
+        os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     from mic2025.flows.base.errors import Mic2025Error, SourcesStale, ValuesRemoved
     from mic2025.flows.refresh import RefreshMode, YearRange, with_task_runner
 
