@@ -154,7 +154,7 @@ WB_OBS = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)  # each example writes and reads a snapshot
 @given(st.lists(WB_OBS, max_size=30, unique_by=lambda o: (o["countryiso3code"], o["date"])))
 def test_worldbank_observations_round_trip_to_typed_raw_rows(observations):
     from mic2025.flows.fetch.snapshots import Origin, write_snapshot
@@ -212,7 +212,7 @@ COMTRADE_RECORD = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)  # each example writes and reads a snapshot
 @given(
     st.lists(
         COMTRADE_RECORD,
