@@ -16,6 +16,9 @@
    stage.
 4. Query latency (p50, p95) of the main mart queries from a read-only connection.
 5. The transform stage on today's curated rows and on 10x as many (SYNTHETIC, never published).
+6. Read commands and the answer site, start to exit, against a bare Python DuckDB query.
+7. `mic2025 web` under load: 500 idle or trickling clients held open, then 2,000 requests 200
+   at a time; latency, errors, and how many idle clients the server dropped.
 
     python -m bench.run --only trade --sizes 20000000,50000000     # issue 19's measurement
 """
@@ -617,6 +620,75 @@ def cli_bench(work: Path, reps: int = 5) -> str:
     )
 
 
+def web_bench(work: Path, idle: int = 500, requests_: int = 2000, concurrency: int = 200) -> str:
+    """Issue 28's probe of `mic2025 web`: ``idle`` clients that send half a request and never
+    finish it, then a burst of ``requests_`` GETs ``concurrency`` at a time."""
+    import concurrent.futures as cf
+    import urllib.request
+
+    from mic2025.warehouse.web import IDLE_TIMEOUT_S, make_server
+
+    site = work / "web-site"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "index.html").write_text("<!doctype html><title>t</title>" + "x" * 100_000)
+    server = make_server(site, "127.0.0.1", 0)
+    port = server.server_address[1]
+    import threading
+
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    held = []
+    for _ in range(idle):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n")  # never finished
+        held.append(s)
+    opened = time.monotonic()
+
+    def fetch(_):
+        t = time.perf_counter()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=10) as r:
+                r.read()
+            return time.perf_counter() - t, None
+        except OSError as exc:
+            return time.perf_counter() - t, type(exc).__name__
+
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(fetch, range(requests_)))
+    wall = time.perf_counter() - t0
+    time.sleep(max(0.0, IDLE_TIMEOUT_S + 1 - (time.monotonic() - opened)))
+    dropped = 0
+    for s in held:
+        try:
+            s.settimeout(0.5)
+            dropped += s.recv(1) == b""
+        except (ConnectionResetError, BrokenPipeError):
+            dropped += 1
+        except OSError:
+            pass
+        s.close()
+    server.shutdown()
+    server.server_close()
+    lat = sorted(r[0] for r in results)
+    errors = sum(1 for r in results if r[1])
+    return table(
+        f"7. `mic2025 web` with {idle} idle clients held open: {requests_} requests, "
+        f"{concurrency} at a time",
+        ["wall s", "p50 ms", "p95 ms", "max ms", "over 1 s", "errors", "idle dropped"],
+        [
+            [
+                f"{wall:.1f}",
+                f"{statistics.median(lat) * 1000:.0f}",
+                f"{lat[int(0.95 * len(lat))] * 1000:.0f}",
+                f"{lat[-1] * 1000:.0f}",
+                str(sum(1 for x in lat if x > 1)),
+                str(errors),
+                f"{dropped} of {idle}",
+            ]
+        ],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -630,7 +702,7 @@ def main() -> None:
         help="3.: idle, one core kept busy, or both in one run (default)",
     )
     parser.add_argument(
-        "--only", choices=["refresh", "queries", "trade", "growth", "cli"], default=None
+        "--only", choices=["refresh", "queries", "trade", "growth", "cli", "web"], default=None
     )
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--work", type=Path, default=None)
@@ -649,6 +721,8 @@ def main() -> None:
         print(growth_bench(work), flush=True)
     if args.only in (None, "cli"):
         print(cli_bench(work), flush=True)
+    if args.only in (None, "web"):
+        print(web_bench(work), flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -14,8 +14,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 IDLE_TIMEOUT_S = 5.0
-MAX_WORKERS = 256
-BACKLOG = 1024
+MAX_WORKERS = 1024
+BACKLOG = 2048
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
