@@ -195,6 +195,36 @@ def test_place_pages_show_figures_lineage_and_claims(report):
     assert "double its economic output to around US$140 billion" in hefei
     assert "contradicted" in hefei
     assert (report.parent / "data" / "city_metrics.csv").exists()
+    # a map of China drawn by Vega (no tiles, no request), each place's point a link to its page
+    chart = index.split("<figure class='map'>")[1].split("</figure>")[0]
+    assert 'class="marks"' in chart and "https://" not in chart.split("<figcaption>")[0]
+    for place in ("beijing", "chengdu", "hefei", "shanghai", "xinjiang", "zhejiang"):
+        assert f'xlink:href="places/{place}.html"' in chart, place
+
+
+def test_place_points_are_checked(tmp_path):
+    """facts/place_points.csv: one point per place, inside China, or one line naming the row."""
+    import shutil
+
+    from mic2025.flows.base.errors import SourceFormatError
+    from mic2025.flows.base.settings import facts_dir
+    from mic2025.warehouse.build import read_places
+    from mic2025.warehouse.place_pages import read_place_points
+
+    places = read_places()
+    points = read_place_points(places)
+    # Hefei (GeoNames 1808722) at 31.86 N, 117.28 E
+    hefei = points.filter(points["place_id"] == "hefei").row(0, named=True)
+    assert (hefei["latitude"], hefei["longitude"]) == (31.86, 117.28)
+    text = (facts_dir() / "place_points.csv").read_text()
+    shutil.copytree(facts_dir(), tmp_path / "facts")
+    bad = tmp_path / "facts" / "place_points.csv"
+    bad.write_text(text.replace("31.86,117.28", "31.86,17.28"))
+    with pytest.raises(SourceFormatError, match=r"place_points.csv \(row 1\).*outside China"):
+        read_place_points(places, tmp_path / "facts")
+    bad.write_text("\n".join(text.splitlines()[:-1]) + "\n")  # Xinjiang without a point
+    with pytest.raises(SourceFormatError, match="exactly one point"):
+        read_place_points(places, tmp_path / "facts")
 
 
 def test_the_answer_chart_cache_is_keyed_by_its_rows(published_warehouse, tmp_path, monkeypatch):
