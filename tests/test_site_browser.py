@@ -170,3 +170,40 @@ def test_index_and_lineage_fit_a_phone_and_the_scorecard_fits_a4(site, browser):
     pdf = page.pdf(format="A4")
     context.close()
     assert right <= 703 and pdf[:4] == b"%PDF"
+
+
+TEXT_OUTSIDE_ITS_SVG = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg')) {
+    const box = svg.getBoundingClientRect();
+    if (box.width === 0) continue;
+    for (const t of svg.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 ||
+          r.bottom > box.bottom + 1) out.push(t.textContent);
+    }
+  }
+  return out;
+}"""
+
+
+def test_the_first_screen_holds_every_sector_and_no_chart_text_is_cut(site, browser):
+    """At 1280 x 800 the answer chart is on the first screen with all ten sectors (a sector
+    without a value keeps its row, 'no value yet'); no chart's text reaches outside its SVG on
+    the index, a sector page with many charts, or the places map."""
+    _, base = site
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{base}/index.html")
+    chart = page.locator("figure.answer .wide svg")
+    box = chart.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 800
+    labels = set(chart.locator("text").all_text_contents())
+    sectors = {"Rail", "Ships", "Aerospace", "Agricultural machinery", "Semiconductors & IT"}
+    assert sectors <= labels and "no value yet" in labels
+    assert page.evaluate(TEXT_OUTSIDE_ITS_SVG) == []
+    for path in ("sectors/new_generation_it.html", "places.html"):
+        page.goto(f"{base}/{path}")
+        assert page.evaluate(TEXT_OUTSIDE_ITS_SVG) == [], path
+    context.close()

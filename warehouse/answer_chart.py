@@ -31,10 +31,26 @@ def _label(metric: str | None, product: str | None) -> str:
 
 
 def chart_rows(summary: pl.DataFrame) -> pl.DataFrame:
-    """One row per sector with a domestic-supply value, ordered by that value (highest first)."""
+    """One row per sector, ordered by its domestic-supply value (highest first); a sector
+    without one comes last, its row drawn empty with 'no value yet' (all ten are on the chart)."""
     rows = []
     for r in summary.iter_rows(named=True):
         if r["domestic_supply_value"] is None:
+            rows.append(
+                {
+                    "sector": r["short_name"],
+                    "href": f"sectors/{r['sector_id']}.html",
+                    "latest_text": "no value yet",
+                    "measure": "no domestic-supply measure yet",
+                    "world": r["world_position_value"],
+                    "world_year": r["world_position_year"],
+                    "world_measure": _label(
+                        r["world_position_metric"], r["world_position_product"]
+                    ),
+                    "world_shape": SHAPES.get(r["world_position_bound"] or "exact", "circle"),
+                    "missing": "no value yet",
+                }
+            )
             continue
         bound = r["domestic_supply_bound"] or "exact"
         rows.append(
@@ -57,7 +73,9 @@ def chart_rows(summary: pl.DataFrame) -> pl.DataFrame:
             }
         )
     frame = pl.DataFrame(rows, infer_schema_length=None)
-    return frame.sort("latest", descending=True) if frame.height else frame
+    if not frame.height or "latest" not in frame.columns:
+        return frame
+    return frame.sort("latest", descending=True, nulls_last=True)
 
 
 def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
@@ -104,6 +122,15 @@ def answer_chart_spec(summary: pl.DataFrame, narrow: bool = False) -> dict:
             shape=alt.Shape("latest_shape:N", scale=None),
             href="href:N",
             tooltip=tip,
+        ),
+        *(
+            [  # a sector without a value keeps its row, said in words at the axis
+                base.transform_filter("isValid(datum.missing)")
+                .mark_text(align="left", dx=4, color="#57606a", fontSize=12, fontStyle="italic")
+                .encode(x=alt.datum(0, scale=share), y=y, text="missing:N", href="href:N")
+            ]
+            if "missing" in rows.columns
+            else []
         ),
     ).properties(width=190 if narrow else 330, height=step)
     world = alt.layer(

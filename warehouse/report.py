@@ -211,6 +211,7 @@ def answer_context(summary: pl.DataFrame) -> dict:
                 "text": by_name[n]["reading"].split(": ", 1)[-1],
             }
             for n in ordered
+            if by_name[n]["domestic_supply_value"] is not None  # the others: one gap line each
         ],
         "gaps": gaps,
     }
