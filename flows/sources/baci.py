@@ -255,6 +255,24 @@ def _query_with(
         con.unregister(name)
 
 
+def product_sums(con: duckdb.DuckDBPyConnection, table: str = "raw.baci_trade") -> str:
+    """One pass over the bulk table into a temporary table of sums by year and HS6 product
+    (a few thousand rows): every exporter's exports (``world``), China's exports and China's
+    imports. Every BACI metric is a formula of these sums, so the table is read once instead of
+    once per metric. Returns the temporary table's name (the caller drops it)."""
+    name = "baci_product_sums"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT t, k, sum(v) AS world,
+               sum(v) FILTER (WHERE i = {CHINA}) AS china_exports,
+               sum(v) FILTER (WHERE j = {CHINA}) AS china_imports
+        FROM {table} GROUP BY t, k
+        """
+    )
+    return name
+
+
 def china_trade_metrics(
     con: duckdb.DuckDBPyConnection,
     hs_map: pl.DataFrame,
@@ -277,24 +295,25 @@ def china_trade_metrics(
         .select("sector", "product", pl.col("hs_code").cast(pl.Int32).alias("k"))
         .unique("k")
     )
-    frame = _query_with(
-        con,
-        "sector_products",
-        products,
-        f"""
-            WITH by_product AS (
-                SELECT t, k, sum(v) AS world, sum(v) FILTER (WHERE i = {CHINA}) AS china
-                FROM {table} WHERE k IN (SELECT k FROM sector_products) GROUP BY t, k),
-            totals AS (
-                SELECT t, sum(v) AS world_all, sum(v) FILTER (WHERE i = {CHINA}) AS china_all
-                FROM {table} GROUP BY t)
-            SELECT p.t AS year, p.k, s.sector, s.product, p.world, p.china, o.world_all,
-                   o.china_all
-            FROM by_product p JOIN totals o USING (t) JOIN sector_products s USING (k)
-            WHERE p.china IS NOT NULL AND p.world > 0
-            """,
-    )
-    basket = china_basket_metrics(con, hs_map, table, revision)
+    sums = product_sums(con, table)
+    try:
+        frame = _query_with(
+            con,
+            "sector_products",
+            products,
+            f"""
+                WITH totals AS (
+                    SELECT t, sum(world) AS world_all, sum(china_exports) AS china_all
+                    FROM {sums} GROUP BY t)
+                SELECT p.t AS year, p.k, s.sector, s.product, p.world,
+                       p.china_exports AS china, o.world_all, o.china_all
+                FROM {sums} p JOIN totals o USING (t) JOIN sector_products s USING (k)
+                WHERE p.china_exports IS NOT NULL AND p.world > 0
+                """,
+        )
+        basket = china_basket_metrics(con, hs_map, table, revision, sums=sums)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {sums}")
     if frame.is_empty():
         return basket
     common = [pl.col("sector"), pl.col("product"), pl.col("year").cast(pl.Int64)]
@@ -342,6 +361,7 @@ def china_basket_metrics(
     hs_map: pl.DataFrame,
     table: str = "raw.baci_trade",
     revision: str = "HS2017",
+    sums: str | None = None,
 ) -> pl.DataFrame:
     """world_export_share and trade_balance_index of each sector's whole HS basket (the rule of
     flows/base/formulas.py::sector_basket_codes, the same as the Comtrade path's):
@@ -359,23 +379,29 @@ def china_basket_metrics(
         pl.col("hs_code").str.len_chars().cast(pl.Int32).alias("digits"),
         pl.col("hs_code").cast(pl.Int32).alias("code"),
     )
-    frame = _query_with(
-        con,
-        "sector_baskets",
-        basket,
-        f"""
-            WITH matched AS (
-                SELECT b.sector, t.t, t.i, t.j, t.v FROM {table} t
-                JOIN sector_baskets b ON b.digits = 6 AND t.k = b.code
-                UNION ALL
-                SELECT b.sector, t.t, t.i, t.j, t.v FROM {table} t
-                JOIN sector_baskets b ON b.digits = 4 AND t.k // 100 = b.code)
-            SELECT sector, t AS year, sum(v) AS world,
-                   coalesce(sum(v) FILTER (WHERE i = {CHINA}), 0) AS exports,
-                   coalesce(sum(v) FILTER (WHERE j = {CHINA}), 0) AS imports
-            FROM matched GROUP BY sector, t
-            """,
-    )
+    own = sums is None
+    sums = sums or product_sums(con, table)  # the sums by year and product (product_sums)
+    try:
+        frame = _query_with(
+            con,
+            "sector_baskets",
+            basket,
+            f"""
+                WITH matched AS (
+                    SELECT b.sector, s.t, s.world, s.china_exports, s.china_imports
+                    FROM {sums} s JOIN sector_baskets b ON b.digits = 6 AND s.k = b.code
+                    UNION ALL
+                    SELECT b.sector, s.t, s.world, s.china_exports, s.china_imports
+                    FROM {sums} s JOIN sector_baskets b ON b.digits = 4 AND s.k // 100 = b.code)
+                SELECT sector, t AS year, sum(world) AS world,
+                       coalesce(sum(china_exports), 0) AS exports,
+                       coalesce(sum(china_imports), 0) AS imports
+                FROM matched GROUP BY sector, t
+                """,
+        )
+    finally:
+        if own:
+            con.execute(f"DROP TABLE IF EXISTS {sums}")
     if frame.is_empty():
         return frame
     common = [
