@@ -302,8 +302,9 @@ def china_trade_metrics(
             "sector_products",
             products,
             f"""
-                WITH totals AS (
-                    SELECT t, sum(world) AS world_all, sum(china_exports) AS china_all
+                WITH totals AS (  -- summed in product order: the same bits on every run
+                    SELECT t, sum(world ORDER BY k) AS world_all,
+                           sum(china_exports ORDER BY k) AS china_all
                     FROM {sums} GROUP BY t)
                 SELECT p.t AS year, p.k, s.sector, s.product, p.world,
                        p.china_exports AS china, o.world_all, o.china_all
@@ -388,14 +389,14 @@ def china_basket_metrics(
             basket,
             f"""
                 WITH matched AS (
-                    SELECT b.sector, s.t, s.world, s.china_exports, s.china_imports
+                    SELECT b.sector, s.t, s.k, s.world, s.china_exports, s.china_imports
                     FROM {sums} s JOIN sector_baskets b ON b.digits = 6 AND s.k = b.code
                     UNION ALL
-                    SELECT b.sector, s.t, s.world, s.china_exports, s.china_imports
+                    SELECT b.sector, s.t, s.k, s.world, s.china_exports, s.china_imports
                     FROM {sums} s JOIN sector_baskets b ON b.digits = 4 AND s.k // 100 = b.code)
-                SELECT sector, t AS year, sum(world) AS world,
-                       coalesce(sum(china_exports), 0) AS exports,
-                       coalesce(sum(china_imports), 0) AS imports
+                SELECT sector, t AS year, sum(world ORDER BY k) AS world,
+                       coalesce(sum(china_exports ORDER BY k), 0) AS exports,
+                       coalesce(sum(china_imports ORDER BY k), 0) AS imports
                 FROM matched GROUP BY sector, t
                 """,
         )
