@@ -16,9 +16,11 @@ from mic2025.schemas.common import describe_failures, row_rule
 BASES = ["quantity", "value"]
 SECTOR_ID = {"str_matches": r"^[a-z][a-z0-9_]*$"}
 SERIES_ID = {"str_matches": r"^[A-Z][A-Z0-9_]+$"}
-#: 'A', 'A+B-C', and a term times a same-year rate series: 'A+M*CNY_PER_USD'.
-_TERM = r"[A-Z][A-Z0-9_]+(\*[A-Z][A-Z0-9_]+)?"
-SERIES_SUM = {"str_matches": rf"^{_TERM}([+-]{_TERM})*$"}
+#: One term of a series sum: a series, or a series times a same-year rate series
+#: ('M*CNY_PER_USD'); warehouse/metrics/series_ratios.py parses sums with it.
+SERIES_TERM = r"[A-Z][A-Z0-9_]+(?:\*[A-Z][A-Z0-9_]+)?"
+#: 'A', 'A+B-C', 'A+M*CNY_PER_USD'.
+SERIES_SUM = {"str_matches": rf"^{SERIES_TERM}(?:[+-]{SERIES_TERM})*$"}
 
 
 class Balance(pa.DataFrameModel):

@@ -35,28 +35,12 @@ def chart_rows(summary: pl.DataFrame) -> pl.DataFrame:
     without one comes last, its row drawn empty with 'no value yet' (all ten are on the chart)."""
     rows = []
     for r in summary.iter_rows(named=True):
+        row = {"sector": r["short_name"], "href": f"sectors/{r['sector_id']}.html"}
         if r["domestic_supply_value"] is None:
-            rows.append(
-                {
-                    "sector": r["short_name"],
-                    "href": f"sectors/{r['sector_id']}.html",
-                    "latest_text": "no value yet",
-                    "measure": "no domestic-supply measure yet",
-                    "world": r["world_position_value"],
-                    "world_year": r["world_position_year"],
-                    "world_measure": _label(
-                        r["world_position_metric"], r["world_position_product"]
-                    ),
-                    "world_shape": SHAPES.get(r["world_position_bound"] or "exact", "circle"),
-                    "missing": "no value yet",
-                }
-            )
-            continue
-        bound = r["domestic_supply_bound"] or "exact"
-        rows.append(
-            {
-                "sector": r["short_name"],
-                "href": f"sectors/{r['sector_id']}.html",
+            row |= {"latest_text": "no value yet", "measure": "no domestic-supply measure yet"}
+        else:
+            bound = r["domestic_supply_bound"] or "exact"
+            row |= {
                 "latest": r["domestic_supply_value"],
                 "latest_year": r["domestic_supply_year"],
                 "latest_shape": SHAPES.get(bound, "circle"),
@@ -66,12 +50,16 @@ def chart_rows(summary: pl.DataFrame) -> pl.DataFrame:
                 "baseline": r["baseline_value"],
                 "baseline_shape": SHAPES.get(r["baseline_bound"] or "exact", "circle"),
                 "baseline_year": r["baseline_year"],
-                "world": r["world_position_value"],
-                "world_year": r["world_position_year"],
-                "world_measure": _label(r["world_position_metric"], r["world_position_product"]),
-                "world_shape": SHAPES.get(r["world_position_bound"] or "exact", "circle"),
             }
-        )
+        row |= {
+            "world": r["world_position_value"],
+            "world_year": r["world_position_year"],
+            "world_measure": _label(r["world_position_metric"], r["world_position_product"]),
+            "world_shape": SHAPES.get(r["world_position_bound"] or "exact", "circle"),
+        }
+        if r["domestic_supply_value"] is None:
+            row["missing"] = "no value yet"
+        rows.append(row)
     frame = pl.DataFrame(rows, infer_schema_length=None)
     if not frame.height or "latest" not in frame.columns:
         return frame

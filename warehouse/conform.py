@@ -574,7 +574,8 @@ def official_from_national(national: pl.DataFrame, catalogue: pl.DataFrame) -> p
     )
     urls = [_mirror_url(r) for r in latest["read_from"].to_list()]
     publishers, hosts = read_publishers(), read_hosts()
-    via = [repost_host(url, "NBS", publisher_homes(publishers)) for url in urls]
+    homes = publisher_homes(publishers)
+    via = [repost_host(url, "NBS", homes) for url in urls]
     return latest.with_columns(
         pl.lit("NBS").alias("publisher"),
         pl.lit("FY").alias("period"),

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from mic2025.flows.base.errors import SourceFormatError
 from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.pages import write_page
-from mic2025.warehouse.site import cite, write_data
+from mic2025.warehouse.site import cite, claim_context, write_data
 from mic2025.warehouse.units import format_value
 from mic2025.warehouse.vega_svg import render_svg
 
@@ -163,7 +163,7 @@ def places_pages(
             up="../",
             place=place,
             rows=place_rows(rows),
-            claims=about.to_dicts(),
+            claims=[claim_context(c) for c in about.iter_rows(named=True)],
         )
         latest = (
             rows.filter((pl.col("period") == "FY") & (pl.col("metric") == "gdp_usd"))

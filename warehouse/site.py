@@ -16,7 +16,6 @@ site works offline and from a file.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from pathlib import Path
@@ -76,11 +75,6 @@ def value_key(row: dict) -> str:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
-
-
-def esc(value) -> str:
-    """Text as HTML (None as empty)."""
-    return html.escape("" if value is None else str(value))
 
 
 #: The official figures of a (series id, year), as lineage panels quote them.
@@ -262,6 +256,11 @@ def chart_spec(frame: pl.DataFrame, unit: str, base: str) -> dict:
     }
 
 
+def value_link(row: dict) -> dict:
+    """A value as the pages show it: its text (bound marked) and its lineage panel's key."""
+    return {"key": value_key(row), "value": format_value(row["value"], row["unit"], row["bound"])}
+
+
 def chart_context(frame: pl.DataFrame, title: str, unit: str, base: str) -> dict:
     """One measure over time: the chart (:func:`chart_spec`, rendered to SVG at build time by
     warehouse/vega_svg.py) and its legend of publishers and definitions, in the same colours;
@@ -271,12 +270,7 @@ def chart_context(frame: pl.DataFrame, title: str, unit: str, base: str) -> dict
             "svg": None,
             "legend": [],
             "singles": [
-                {
-                    "key": value_key(r),
-                    "value": format_value(r["value"], r["unit"], r["bound"]),
-                    "year": r["year"],
-                    "publisher": r["publisher"],
-                }
+                {**value_link(r), "year": r["year"], "publisher": r["publisher"]}
                 for r in frame.iter_rows(named=True)
             ],
         }
@@ -375,9 +369,8 @@ def sector_page(
                 "cite": meta["cite"],
                 "rows": [
                     {
+                        **value_link(r),
                         "year": r["year"],
-                        "key": value_key(r),
-                        "value": format_value(r["value"], r["unit"], r["bound"]),
                         "publisher": r["publisher"],
                         "definition_id": r["definition_id"],
                     }
@@ -398,11 +391,7 @@ def sector_page(
         evaluators=(summary or {}).get("evaluator_verdicts"),
         measures=measures,
         partial=[
-            {
-                **{k: r[k] for k in ("metric", "product", "year", "period")},
-                "key": value_key(r),
-                "value": format_value(r["value"], r["unit"], r["bound"]),
-            }
+            {**{k: r[k] for k in ("metric", "product", "year", "period")}, **value_link(r)}
             for r in partial.iter_rows(named=True)
         ],
         targets=[
@@ -413,7 +402,7 @@ def sector_page(
             for r in card.filter(pl.col("sector") == sector["sector"]).iter_rows(named=True)
         ],
         claims=[
-            {**r, "key": claim_key(r), "verdict_words": verdict_words(r["verdict"])}
+            claim_context(r)
             for r in claims.filter(pl.col("sector_id") == sid).iter_rows(named=True)
         ],
         lineage=lineage,
@@ -494,22 +483,21 @@ def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
     counts: dict[str, int] = {}
     for r in ordered:
         counts[r["verdict"] or ""] = counts.get(r["verdict"] or "", 0) + 1
-    groups = [
-        {"anchor": v or "none", "words": verdict_words(v or None), "count": n}
+    groups = {
+        v: {"anchor": v or "none", "words": verdict_words(v or None), "count": n}
         for v, n in counts.items()
-    ]
+    }
     by_verdict, seen = [], set()
-    for r in ordered:
+    for r in ordered:  # a verdict's heading row before its first claim
         v = r["verdict"] or ""
-        group = next(g for g in groups if g["anchor"] == (v or "none"))
-        by_verdict.append({**r, "group": None if v in seen else group})
+        by_verdict.append({**r, "group": None if v in seen else groups[v]})
         seen.add(v)
     write_page(
         out / "claims.html",
         "claims.html",
         title="Claims",
         cite=meta["cite"],
-        groups=groups,
+        groups=list(groups.values()),
         orders=[
             {
                 "anchor": "cl-by-article",

@@ -7,6 +7,7 @@ import re
 
 import polars as pl
 
+from mic2025.schemas.specs import SERIES_TERM
 from mic2025.warehouse.bounds import combine, ratio_bound
 from mic2025.warehouse.metrics.common import (
     best_figures,
@@ -17,56 +18,50 @@ from mic2025.warehouse.metrics.common import (
 
 def _signed_terms(expression: str) -> list[tuple[int, str]]:
     """'A+B-C*R' -> [(1, 'A'), (1, 'B'), (-1, 'C*R')]: a term may be a series times a rate
-    series of the same year (US$ imports times yuan per US$)."""
+    series of the same year (US$ imports times yuan per US$); the grammar is the spec's own
+    (schemas/specs.py ``SERIES_TERM``)."""
     return [
         (-1 if sign == "-" else 1, term)
-        for sign, term in re.findall(
-            r"([+-]?)\s*([A-Z][A-Z0-9_]*(?:\*[A-Z][A-Z0-9_]*)?)", expression
-        )
+        for sign, term in re.findall(rf"([+-]?)\s*({SERIES_TERM})", expression)
     ]
 
 
+def _series_figures(best: pl.DataFrame, series_id: str) -> pl.DataFrame:
+    """One series' yearly figures: year, value, qualifier, input, source_url, publisher_id."""
+    return best.filter(pl.col("series_id") == series_id).select(
+        "year",
+        "value",
+        "qualifier",
+        pl.format(
+            "{}:{}={} {}", "series_id", "year", "value_as_published", "unit_as_published"
+        ).alias("input"),
+        "source_url",
+        "publisher_id",
+    )
+
+
 def _term_figures(best: pl.DataFrame, term: str) -> pl.DataFrame:
-    """The yearly figures of one term (year, value, qualifier, input, source_url,
-    publisher_id): a series, or 'SERIES*RATE', the series times the rate of the same year
-    (value x rate rises with both, so its bound combines both bounds)."""
+    """The yearly figures of one term: a series, or 'SERIES*RATE', the series times the rate of
+    the same year (value x rate rises with both, so its bound combines both bounds)."""
     series, _, rate = term.partition("*")
-    parts = []
-    for i, series_id in enumerate([series, rate] if rate else [series]):
-        parts.append(
-            best.filter(pl.col("series_id") == series_id).select(
-                "year",
-                pl.col("value").alias(f"v{i}"),
-                pl.col("qualifier").alias(f"q{i}"),
-                pl.format(
-                    "{}:{}={} {}", "series_id", "year", "value_as_published", "unit_as_published"
-                ).alias(f"i{i}"),
-                pl.col("source_url").alias(f"s{i}"),
-                pl.col("publisher_id").alias(f"p{i}"),
-            )
-        )
+    figures = _series_figures(best, series)
     if not rate:
-        return parts[0].rename(
-            {
-                "v0": "value",
-                "q0": "qualifier",
-                "i0": "input",
-                "s0": "source_url",
-                "p0": "publisher_id",
-            }
-        )
-    both = parts[0].join(parts[1], on="year")
+        return figures
+    both = figures.join(_series_figures(best, rate), on="year", suffix="_rate")
     return both.select(
         "year",
-        (pl.col("v0") * pl.col("v1")).alias("value"),
+        (pl.col("value") * pl.col("value_rate")).alias("value"),
         pl.Series(
             "qualifier",
-            [combine([(a, 1), (b, 1)]) for a, b in both.select("q0", "q1").iter_rows()],
+            [
+                combine([(a, 1), (b, 1)])
+                for a, b in both.select("qualifier", "qualifier_rate").iter_rows()
+            ],
             dtype=pl.String,
         ),
-        pl.format("{} x {}", "i0", "i1").alias("input"),
-        pl.concat_str(["s0", "s1"], separator=" | ").alias("source_url"),
-        pl.concat_str(["p0", "p1"], separator="; ").alias("publisher_id"),
+        pl.format("{} x {}", "input", "input_rate").alias("input"),
+        pl.concat_str(["source_url", "source_url_rate"], separator=" | ").alias("source_url"),
+        pl.concat_str(["publisher_id", "publisher_id_rate"], separator="; ").alias("publisher_id"),
     )
 
 
