@@ -198,6 +198,10 @@ def refresh(
     """Run the whole pipeline as one Prefect flow and publish the warehouse."""
     if quiet or as_json:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+        # the terminal gets this command's own one `error:` line, not Prefect's copies of it;
+        # the flow run's log in the Prefect API still records the error
+        for handler in ("CONSOLE", "CONSOLE_FLOW_RUNS", "CONSOLE_TASK_RUNS"):
+            os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_{handler}_LEVEL", "CRITICAL")
     _use_local_server(quiet or as_json)  # before Prefect is imported: it reads its settings once
     if not os.environ.get("PREFECT_API_URL"):  # Prefect starts a temporary server for this run:
         # nobody opens its UI, and preparing the UI's files costs ~1 s of every start

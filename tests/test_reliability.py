@@ -201,6 +201,7 @@ def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "No space left on device" in errors[0], result.stderr
+    assert result.stderr.strip().splitlines() == errors  # --quiet: that line and nothing else
     assert ".mic2025.duckdb" in errors[0] or "mic2025.duckdb" in errors[0]
     assert "Traceback" not in result.stderr
     assert target.read_bytes() == before  # nothing published, nothing half-written
