@@ -88,7 +88,9 @@ def test_bounds_follow_the_inputs_and_part_years_stay_as_published(city):
     # "超74万辆" over CAAM's 9,587,000: at least 7.72% of China's NEV output
     nev = value(rows, "hefei", "nev_output_share_of_national", 2023)
     assert nev["value"] == pytest.approx(740_000 / 9_587_000) and nev["bound"] == "lower"
-    # Jan-Sep 2024 is shown, never shared or converted
+    # Jan-Jun and Jan-Sep 2024 are each shown (neither stands for the other), never shared or
+    # converted
+    assert value(rows, "hefei", "nev_output", 2024, "Jan-Jun")["value"] == 515_000
     assert value(rows, "hefei", "nev_output", 2024, "Jan-Sep")["value"] == 927_500
     assert rows.filter(
         (rows["period"] != "FY") & rows["metric"].str.contains("share|usd|multiple")
@@ -109,8 +111,26 @@ def test_the_article_city_claims_are_decided_by_a_measure(city):
     c24 = checks.filter(checks["claim_id"] == "C24").row(0, named=True)
     assert c24["verdict"] == "contradicted"
     assert c24["computed_value"] == pytest.approx(1981.6e8 / 6.7290)
-    # no first-half 2024 figure for Hefei: not decided, never compared with January-September
-    assert verdicts["C09"] == "unverifiable"
+    # "more than 500,000 NEVs" in the first half of 2024, "a jump of around 67%": Hefei's
+    # statistics bureau published 51.5万 (515,000) and +67.3% for January-June (not
+    # January-September's 927,500)
+    c09 = checks.filter(checks["claim_id"] == "C09").row(0, named=True)
+    assert c09["verdict"] == "supported" and c09["computed_value"] == 515_000
+    c10 = checks.filter(checks["claim_id"] == "C10").row(0, named=True)
+    assert c10["verdict"] == "supported" and c10["computed_value"] == pytest.approx(0.673)
+    # "23 days to negotiate with BYD" (2021): 23 days from negotiation to signing
+    assert verdicts["C12"] == "supported"
+    # "more than 5 million photovoltaic panels" (Urumqi's Midong plant, 2024): "more than
+    # 5.26 million", a lower bound already above 5 million
+    c19 = checks.filter(checks["claim_id"] == "C19").row(0, named=True)
+    assert c19["verdict"] == "supported" and c19["computed_value"] == pytest.approx(5.26e6)
+    # Zhangjiang "hosts more than 400 biomedicine companies": over 1,400 (2021)
+    assert verdicts["C26"] == "supported"
+    # "around $4 billion in subsidies": the 2024 opinions' largest amount is 30 million yuan for
+    # one trial = 30e6 / 7.1957 = US$4.17 million, a thousandth of the claim
+    c29 = checks.filter(checks["claim_id"] == "C29").row(0, named=True)
+    assert c29["verdict"] == "contradicted"
+    assert c29["computed_value"] == pytest.approx(30e6 / 7.1957)
     # "almost $1 billion ... into NIO" in 2020: 70亿元 / 6.9042 = US$1.014 bn, within 10%
     c11 = checks.filter(checks["claim_id"] == "C11").row(0, named=True)
     assert c11["verdict"] == "supported"

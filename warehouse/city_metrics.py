@@ -55,8 +55,14 @@ def _figure(row: dict) -> str:
 
 
 def city_metrics(official: pl.DataFrame, places: pl.DataFrame, load_id: str) -> pl.DataFrame:
-    best = best_figures(official, allow_partial_year=True)
-    by_key = {(r["series_id"], r["year"]): r for r in best.iter_rows(named=True)}
+    best = best_figures(official, allow_partial_year=True, per_period=True)
+    by_series: dict[str, list[dict]] = {}
+    for r in best.sort("year", "period").iter_rows(named=True):
+        by_series.setdefault(r["series_id"], []).append(r)
+    #: full-year figures by (series, year): the rates, national totals and bases divided by
+    by_key = {
+        (r["series_id"], r["year"]): r for r in best.iter_rows(named=True) if r["period"] == "FY"
+    }
     names = dict(places.select("place_id", "name").iter_rows())
     rows: list[dict] = []
 
@@ -94,9 +100,7 @@ def city_metrics(official: pl.DataFrame, places: pl.DataFrame, load_id: str) -> 
         )
 
     for spec in place_series().iter_rows(named=True):
-        own = sorted(
-            (r for (s, _), r in by_key.items() if s == spec["series_id"]), key=lambda r: r["year"]
-        )
+        own = by_series.get(spec["series_id"], [])
         metric = spec["metric"]
         full = [r for r in own if r["period"] == "FY"]
         base = next((r for r in full if BASE_YEARS[0] <= r["year"] <= BASE_YEARS[1]), None)
@@ -118,7 +122,7 @@ def city_metrics(official: pl.DataFrame, places: pl.DataFrame, load_id: str) -> 
                 continue
             rate = by_key.get((RATE_SERIES, r["year"]))
             usd = None
-            if spec["usd"] == "yes" and rate is not None and rate["period"] == "FY":
+            if spec["usd"] == "yes" and rate is not None:
                 usd = r["value"] / rate["value"]
                 add_ratio(
                     spec,
@@ -131,7 +135,7 @@ def city_metrics(official: pl.DataFrame, places: pl.DataFrame, load_id: str) -> 
                     "(Federal Reserve H.10) [USD]",
                 )
             national = by_key.get((spec["national_series"], r["year"]))
-            if national is not None and national["period"] == "FY":
+            if national is not None:
                 add_ratio(
                     spec,
                     r,

@@ -230,6 +230,14 @@ def _normalise(value: float, unit: str) -> tuple[float, str]:
     return value, unit
 
 
+def _percent_as_ratio(rows: pl.DataFrame) -> pl.DataFrame:
+    """Figures published in percent, as ratios (claims in percent are compared as ratios)."""
+    return rows.with_columns(
+        pl.when(pl.col("unit") == "percent").then(pl.col("value") / 100).otherwise("value"),
+        pl.when(pl.col("unit") == "percent").then(pl.lit("ratio")).otherwise("unit").alias("unit"),
+    )
+
+
 def _year_for(claim: dict) -> tuple[int | None, str]:
     if claim["year"] is not None:
         return int(claim["year"]), f"the claim's year {claim['year']}"
@@ -396,13 +404,7 @@ def _measure_claim(
                 pl.col("qualifier").alias("bound"),
             )
         )
-        rows = rows.with_columns(
-            pl.when(pl.col("unit") == "percent").then(pl.col("value") / 100).otherwise("value"),
-            pl.when(pl.col("unit") == "percent")
-            .then(pl.lit("ratio"))
-            .otherwise("unit")
-            .alias("unit"),
-        )
+        rows = _percent_as_ratio(rows)
         label = f"core.official_stats {spec}"
     elif kind == "place":  # place:<place_id>|<metric> of marts.city_metrics
         place_id, _, metric = spec.partition("|")
@@ -422,6 +424,7 @@ def _measure_claim(
             "sources",
             "bound",
         )
+        rows = _percent_as_ratio(rows)
         label = f"marts.city_metrics {place_id} {metric}" + (
             f" ({period})" if period != "FY" else ""
         )

@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-04.2"
+VERSION = "2026-12-04.4"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -289,6 +289,11 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "place_biomed_industry_scale_beijing": "PLACE_BIOMED_INDUSTRY_SCALE_BEIJING",
     "place_biomed_output_zhejiang": "PLACE_BIOMED_OUTPUT_ZHEJIANG",
     "place_biomed_industry_scale_chengdu": "PLACE_BIOMED_INDUSTRY_SCALE_CHENGDU",
+    "place_byd_negotiation_days_hefei": "PLACE_BYD_NEGOTIATION_DAYS_HEFEI",
+    "place_midong_pv_panels_xinjiang": "PLACE_MIDONG_PV_PANELS_XINJIANG",
+    "place_zhangjiang_biomed_companies_shanghai": "PLACE_ZHANGJIANG_BIOMED_COMPANIES_SHANGHAI",
+    "place_clinical_trial_subsidy_cap_shanghai": "PLACE_CLINICAL_TRIAL_SUBSIDY_CAP_SHANGHAI",
+    "place_nev_output_growth_hefei": "PLACE_NEV_OUTPUT_GROWTH_HEFEI",
     "nbs_gdp": "NBS_GDP",
     "fed_cny_per_usd": "FED_CNY_PER_USD",
 }

@@ -92,7 +92,11 @@ def significant_digits(value: float) -> int:
 
 
 def best_figures(
-    official: pl.DataFrame, *, allow_partial_year: bool = False, per_publisher: bool = False
+    official: pl.DataFrame,
+    *,
+    allow_partial_year: bool = False,
+    per_publisher: bool = False,
+    per_period: bool = False,
 ) -> pl.DataFrame:
     """One figure per (series_id, year), forecasts never included; with ``per_publisher``, one
     per (series_id, publisher, year): where a series' definition is its publisher's (published
@@ -102,12 +106,15 @@ def best_figures(
     share is still a share; the period is then stated in the metric's ``method``): a full-year
     figure is always preferred. Where two transcriptions give the same figure, the more precise
     publication wins (more significant digits, e.g. 1288.8万 over 1289万); ties go to the first
-    origin file and row.
+    origin file and row. With ``per_period`` (a place's figures), every period of a year is kept
+    on its own (January-June and January-September are two figures, not one preferred).
     """
     rows = official.filter(~pl.col("is_forecast"))
     if not allow_partial_year:
         rows = rows.filter(pl.col("period") == "FY")
     key = ["series_id", "publisher_id", "year"] if per_publisher else ["series_id", "year"]
+    if per_period:
+        key.append("period")
     return (
         rows.with_columns(
             (pl.col("period") != "FY").alias("_partial"),
