@@ -95,6 +95,7 @@ BASES: list[tuple[str, str, str, float]] = [
     ("devices", "products", "count", 1.0),
     ("件", "items", "count", 1.0),
     ("panels", "panels", "count", 1.0),
+    ("suppliers", "count", "count", 1.0),
     ("天", "days", "duration", 1.0),
     ("days", "days", "duration", 1.0),
     ("家", "count", "count", 1.0),

@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-04.4"
+VERSION = "2026-12-04.5"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -294,6 +294,7 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "place_zhangjiang_biomed_companies_shanghai": "PLACE_ZHANGJIANG_BIOMED_COMPANIES_SHANGHAI",
     "place_clinical_trial_subsidy_cap_shanghai": "PLACE_CLINICAL_TRIAL_SUBSIDY_CAP_SHANGHAI",
     "place_nev_output_growth_hefei": "PLACE_NEV_OUTPUT_GROWTH_HEFEI",
+    "cn_top10_pv_equipment_suppliers": "CN_TOP10_PV_EQUIPMENT_SUPPLIERS",
     "nbs_gdp": "NBS_GDP",
     "fed_cny_per_usd": "FED_CNY_PER_USD",
 }
