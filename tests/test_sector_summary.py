@@ -106,6 +106,18 @@ def test_every_domestic_supply_answer_is_a_share_of_demand(summary):
     assert "net exporter" in solar["domestic_supply_note"]
 
 
+def test_aerospace_baseline_is_2014_with_no_comac_jet_delivered(summary):
+    # the same definition in 2014: ARJ21 deliveries 0 (the first was delivered on 2015-11-29) /
+    # (0 + Boeing 155 + Airbus 153 delivered to China) = 0; 2022: <= 34 / (34 + 8 + 100) = 23.9%,
+    # an upper bound, so no change is stated
+    air = summary["aerospace"]
+    assert (air["baseline_year"], air["baseline_value"]) == (2014, 0.0)
+    assert air["domestic_supply_value"] == pytest.approx(34 / 142)
+    assert air["change_since_baseline"] is None
+    baselines = [r for r in summary.values() if r["baseline_value"] is not None]
+    assert len(baselines) >= 5
+
+
 def test_solar_polysilicon_baseline_is_the_same_definition(summary):
     solar = summary["power_equipment"]
     # 2014: CPIA output 132,000 t / (132,000 + 102,177 t imports, China Silicon Industry
