@@ -588,9 +588,10 @@ def docs(warehouse: WarehouseOpt = None) -> None:
     try:
         metrics = run_query("select * from marts.sector_metrics", warehouse)
         sectors = run_query("select * from core.sectors", warehouse)
+        official = run_query("select read_on from core.official_stats", warehouse)
     except QueryError as exc:
         _fail(str(exc))
-    write_docs(metrics, sectors)
+    write_docs(metrics, sectors, official)
     console.print("wrote docs/data-dictionary.md, docs/metrics.md and docs/coverage.md")
 
 

@@ -56,13 +56,17 @@ def test_coverage_page_is_current(published_warehouse):
     try:
         metrics = con.sql("select * from marts.sector_metrics").pl()
         sectors = con.sql("select * from core.sectors").pl()
+        official = con.sql("select read_on from core.official_stats").pl()
     finally:
         con.close()
     page = (ROOT / "docs" / "coverage.md").read_text()
     block = page.split(COVERAGE_START)[1].split(COVERAGE_END)[0].strip()
-    assert block == coverage_markdown(metrics, sectors).strip(), (
+    assert block == coverage_markdown(metrics, sectors, official).strip(), (
         "run `mic2025 docs` to regenerate docs/coverage.md"
     )
+    # where the figures were read: every kind counted, the citable share stated
+    assert "| official: the publisher's own site" in block
+    assert "were read on the publisher's own site or a major host" in block
 
 
 def test_describe_lists_columns_with_checks():

@@ -117,8 +117,47 @@ def data_dictionary_markdown() -> str:
     return "\n".join(lines)
 
 
-def coverage_markdown(sector_metrics: pl.DataFrame, sectors: pl.DataFrame) -> str:
-    """Sector x metric: years covered (first-last, and count of values); then what is missing."""
+#: How each kind of host is described on the coverage page (warehouse/conform.py::host_kind).
+READ_ON_KINDS = {
+    "official": "the publisher's own site or a government site",
+    "major": "a major news or trade-press host (facts/hosts.csv)",
+    "mirror": "a public repository mirroring the publisher's database (NBS tables on GitHub)",
+    "repost": "a repost of the original on another site",
+    "unrelated": "a host unrelated to the subject (content farms, bare IP addresses): flagged",
+}
+
+
+def read_on_markdown(official: pl.DataFrame) -> str:
+    """Where the figures of core.official_stats were read, by kind of host: the share an
+    economist can cite from the original or a major copy."""
+    counts = dict(official.group_by("read_on").len().iter_rows())
+    total = sum(counts.values())
+    lines = ["| read on | figures | share |", "|---|---|---|"]
+    for kind, text in READ_ON_KINDS.items():
+        n = counts.get(kind, 0)
+        lines.append(
+            f"| {kind}: {text} | {n} | {n / total:.1%} |" if total else f"| {kind} | 0 | - |"
+        )
+    pages = total - counts.get("mirror", 0)
+    good = counts.get("official", 0) + counts.get("major", 0)
+    return "\n".join(
+        [
+            "Where the official figures (`core.official_stats`) were read, by kind of host "
+            "(column `read_on`; the original publisher is `publisher_id` either way):",
+            "",
+            *lines,
+            "",
+            f"Of the {pages} figures read on web pages (not database mirrors), {good} were read "
+            "on the publisher's own site or a major host.",
+        ]
+    )
+
+
+def coverage_markdown(
+    sector_metrics: pl.DataFrame, sectors: pl.DataFrame, official: pl.DataFrame | None = None
+) -> str:
+    """Sector x metric: years covered (first-last, and count of values); then what is missing;
+    then, given core.official_stats, where its figures were read."""
     cells = sector_metrics.group_by("sector", "metric").agg(
         pl.col("year").min().alias("first"),
         pl.col("year").max().alias("last"),
@@ -157,6 +196,7 @@ def coverage_markdown(sector_metrics: pl.DataFrame, sectors: pl.DataFrame) -> st
             *missing_lines,
             "",
             f"Other metrics in `marts.sector_metrics`: {', '.join(f'`{m}`' for m in others)}.",
+            *(["", read_on_markdown(official)] if official is not None else []),
         ]
     )
 
@@ -194,10 +234,15 @@ def metrics_doc(root: Path = PROJECT_ROOT) -> str:
     return replace_block(text, specs_markdown(), SPECS_START, SPECS_END)
 
 
-def write_docs(sector_metrics: pl.DataFrame, sectors: pl.DataFrame, root: Path = PROJECT_ROOT):
+def write_docs(
+    sector_metrics: pl.DataFrame,
+    sectors: pl.DataFrame,
+    official: pl.DataFrame | None = None,
+    root: Path = PROJECT_ROOT,
+):
     (root / "docs" / "data-dictionary.md").write_text(data_dictionary_markdown())
     (root / "docs" / "metrics.md").write_text(metrics_doc(root))
     coverage = root / "docs" / "coverage.md"
     coverage.write_text(
-        replace_block(coverage.read_text(), coverage_markdown(sector_metrics, sectors))
+        replace_block(coverage.read_text(), coverage_markdown(sector_metrics, sectors, official))
     )
