@@ -259,14 +259,22 @@ def product_sums(con: duckdb.DuckDBPyConnection, table: str = "raw.baci_trade") 
     """One pass over the bulk table into a temporary table of sums by year and HS6 product
     (a few thousand rows): every exporter's exports (``world``), China's exports and China's
     imports. Every BACI metric is a formula of these sums, so the table is read once instead of
-    once per metric. Returns the temporary table's name (the caller drops it)."""
+    once per metric. Returns the temporary table's name (the caller drops it).
+
+    The sums are exact: BACI's values (thousand USD) have three decimals, so each is summed as
+    DECIMAL(18, 6) (exact to six decimals, up to 10^12 per row), and so are the sums of these
+    sums (per year, per sector basket); a figure becomes a double only when it leaves SQL. A sum
+    of doubles depends on the order DuckDB's threads add them in (and DuckDB drops an ORDER BY
+    inside sum() as order-insensitive), so two refreshes of the same files differed in the last
+    bits and every chart of a bulk metric missed the chart cache; exact sums do not."""
     name = "baci_product_sums"
+    exact = "v::DECIMAL(18, 6)"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT t, k, sum(v) AS world,
-               sum(v) FILTER (WHERE i = {CHINA}) AS china_exports,
-               sum(v) FILTER (WHERE j = {CHINA}) AS china_imports
+        SELECT t, k, sum({exact}) AS world,
+               sum({exact}) FILTER (WHERE i = {CHINA}) AS china_exports,
+               sum({exact}) FILTER (WHERE j = {CHINA}) AS china_imports
         FROM {table} GROUP BY t, k
         """
     )
@@ -302,12 +310,12 @@ def china_trade_metrics(
             "sector_products",
             products,
             f"""
-                WITH totals AS (  -- summed in product order: the same bits on every run
-                    SELECT t, sum(world ORDER BY k) AS world_all,
-                           sum(china_exports ORDER BY k) AS china_all
+                WITH totals AS (  -- exact sums (product_sums): the same bits on every run
+                    SELECT t, sum(world) AS world_all, sum(china_exports) AS china_all
                     FROM {sums} GROUP BY t)
-                SELECT p.t AS year, p.k, s.sector, s.product, p.world,
-                       p.china_exports AS china, o.world_all, o.china_all
+                SELECT p.t AS year, p.k, s.sector, s.product, p.world::DOUBLE AS world,
+                       p.china_exports::DOUBLE AS china, o.world_all::DOUBLE AS world_all,
+                       o.china_all::DOUBLE AS china_all
                 FROM {sums} p JOIN totals o USING (t) JOIN sector_products s USING (k)
                 WHERE p.china_exports IS NOT NULL AND p.world > 0
                 """,
@@ -394,9 +402,9 @@ def china_basket_metrics(
                     UNION ALL
                     SELECT b.sector, s.t, s.k, s.world, s.china_exports, s.china_imports
                     FROM {sums} s JOIN sector_baskets b ON b.digits = 4 AND s.k // 100 = b.code)
-                SELECT sector, t AS year, sum(world ORDER BY k) AS world,
-                       coalesce(sum(china_exports ORDER BY k), 0) AS exports,
-                       coalesce(sum(china_imports ORDER BY k), 0) AS imports
+                SELECT sector, t AS year, sum(world)::DOUBLE AS world,
+                       coalesce(sum(china_exports), 0)::DOUBLE AS exports,
+                       coalesce(sum(china_imports), 0)::DOUBLE AS imports
                 FROM matched GROUP BY sector, t
                 """,
         )
