@@ -3,7 +3,7 @@ publishes it with warehouse/publish.py)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -249,16 +249,17 @@ def build_warehouse(
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         bulk = None
         if bulk_files:  # parsed straight into the new warehouse; rows never leave DuckDB.
-            # DuckDB releases the GIL while it parses, so the core tables are built meanwhile;
-            # this thread does not touch `con` until the bulk load is joined.
+            # DuckDB releases the GIL while it parses, so everything that does not need the bulk
+            # rows (core tables, their checks, the raw and core writes) is done meanwhile, on a
+            # cursor of its own; this thread does not touch `con` until the bulk load is joined.
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-load")
             bulk = pool.submit(baci.load_bulk, con, bulk_files, load_id)
             pool.shutdown(wait=False)
-        raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
-        for rep in [r for r in reports if r.raw_path]:
-            frame = pl.read_parquet(rep.raw_path, glob=False)  # a path, not a pattern
-            raw.setdefault(rep.table, []).append((rep.source, frame))
-        core = core_tables(raw, load_id)
+        try:
+            core, written = _core_while_bulk_loads(con, reports, load_id, bulk is not None)
+        finally:
+            if bulk is not None:
+                wait([bulk])  # joined before `con` is used again, even when the core failed
         bulk_quarantine, extra = None, None
         if bulk is not None:
             result.bulk_reports, bulk_quarantine = bulk.result()
@@ -266,9 +267,9 @@ def build_warehouse(
                 "SELECT count(*) FROM raw.baci_trade"
             ).fetchall()[0][0]
             extra = baci.china_trade_metrics(con, core["core.sector_hs_map"])
+        result.tables.update(written)
         all_reports = reports + result.bulk_reports
         tables = {
-            **core,
             **mart_tables(core, load_id, extra),
             "meta.loads": _ledger(all_reports, load_id, flow_run_id, previous),
             "meta.snapshots": pl.DataFrame(
@@ -283,16 +284,40 @@ def build_warehouse(
             read_published(previous, "marts.sector_metrics") if previous else None,
             tables["marts.sector_metrics"],
         )
-        for table, frames in sorted(raw.items()):
-            frame = pl.concat([f for _, f in frames])
-            _validate(f"raw.{table}", frame, raw_schema(table))
-            result.tables[f"raw.{table}"] = _write(con, f"raw.{table}", frame, raw_schema(table))
         for table, frame in tables.items():
             result.tables[table] = _write(con, table, frame, TABLE_SCHEMAS[table])
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return result
+
+
+def _core_while_bulk_loads(
+    con: duckdb.DuckDBPyConnection, reports: list[LoadReport], load_id: str, bulk: bool
+) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
+    """raw -> core, each raw and core table checked and written: the part of a build that needs
+    no bulk rows (so it runs while they load, on a cursor of its own when they do). Returns the
+    core tables and the rows written per table."""
+    raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
+    for rep in [r for r in reports if r.raw_path]:
+        frame = pl.read_parquet(rep.raw_path, glob=False)  # a path, not a pattern
+        raw.setdefault(rep.table, []).append((rep.source, frame))
+    core = core_tables(raw, load_id)
+    for table, frame in core.items():
+        _validate(table, frame, TABLE_SCHEMAS[table])
+    written: dict[str, int] = {}
+    writer = con.cursor() if bulk else con  # DuckDB: one cursor per thread
+    try:
+        for table, frames in sorted(raw.items()):
+            frame = pl.concat([f for _, f in frames])
+            _validate(f"raw.{table}", frame, raw_schema(table))
+            written[f"raw.{table}"] = _write(writer, f"raw.{table}", frame, raw_schema(table))
+        for table, frame in core.items():
+            written[table] = _write(writer, table, frame, TABLE_SCHEMAS[table])
+    finally:
+        if writer is not con:
+            writer.close()
+    return core, written
 
 
 _SNAPSHOT_COLUMNS = {
