@@ -83,6 +83,12 @@ def test_gaps_say_why(summary):
     assert "searched" in row["domestic_supply_note"]
     assert "searched" in summary["rail"]["baseline_note"]
     assert summary["ships"]["world_position_value"] == pytest.approx(0.557)  # MIIT 2024
+    # rail's world position is what CRRC wins abroad, not its (mostly home-market) world share:
+    # international new orders 472亿 of 3222亿 in 2024 ("约", so approximate) = 14.6%
+    rail = summary["rail"]
+    assert rail["world_position_metric"] == "overseas_share_of_new_orders"
+    assert (rail["world_position_year"], rail["world_position_bound"]) == (2024, "approximate")
+    assert rail["world_position_value"] == pytest.approx(472 / 3222)
 
 
 def test_every_domestic_supply_answer_is_a_share_of_demand(summary):

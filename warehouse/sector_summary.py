@@ -5,7 +5,9 @@ order, per role:
 
 - ``domestic_supply``: how much of China's own demand domestic makers supply (a self-sufficiency
   ratio, import dependence, or a published domestic suppliers' share of the domestic market);
-- ``world_position``: China's share of world production, capacity, orders, deliveries or sales.
+- ``world_position``: China's share of world production, capacity, orders, deliveries or sales
+  (for rail, where the maker's world share is mostly China's own market: the share of its new
+  orders won abroad).
 
 The first measure with a full-year headline value in the recent window (2021-2024, the years
 before the plan's 2025 deadline that every sector's statistics cover) gives the sector's value;

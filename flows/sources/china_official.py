@@ -29,7 +29,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-04.7"
+VERSION = "2026-12-04.8"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -188,6 +188,7 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "hsr_operating_km": "HSR_OPERATING_KM",
     "crrc_revenue": "CRRC_REVENUE",
     "crrc_new_orders": "CRRC_NEW_ORDERS",
+    "crrc_international_new_orders": "CRRC_INTERNATIONAL_NEW_ORDERS",
     "crrc_rail_equipment_revenue": "CRRC_RAIL_EQUIPMENT_REVENUE",
     "crrc_overseas_revenue": "CRRC_OVERSEAS_REVENUE",
     "zhangjiang_science_city_area_2017_plan": "ZHANGJIANG_SCIENCE_CITY_AREA_2017_PLAN",
