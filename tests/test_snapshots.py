@@ -96,3 +96,23 @@ def test_a_snapshot_cannot_be_written_outside_its_folder(tmp_path):
         with pytest.raises(SnapshotError):
             write_snapshot(source, version, {"d.csv": b"x\n"}, ORIGIN, fmt="csv", root=tmp_path)
     assert not any(p.name == "evil" for p in tmp_path.parent.rglob("evil"))
+
+
+def test_a_curated_metric_named_after_its_series_needs_no_map_entry():
+    """facts/curated_figures.csv: 'place_gdp_hefei' is the declared series PLACE_GDP_HEFEI; a
+    metric that names no declared series is refused with its file and row."""
+    from mic2025.flows.base.errors import SourceFormatError
+    from mic2025.flows.sources.china_official import build_curated
+
+    header = (
+        "sector,metric,year,period,value,unit,base_value,base_unit,publisher_cited,"
+        "definition_note,source_url,source_date,quote\n"
+    )
+    row = "Cross-cutting,{},2023,FY,12673.8,亿元,,,合肥市统计局,GDP,https://example.org/,,12673.8亿元\n"
+    data, _ = build_curated(
+        b"x\n", b"year\n", curated_csv=(header + row.format("place_gdp_hefei")).encode()
+    )
+    assert "PLACE_GDP_HEFEI,2023" in data.decode()
+    with pytest.raises(SourceFormatError) as exc:
+        build_curated(b"x\n", b"year\n", curated_csv=(header + row.format("not_a_series")).encode())
+    assert "facts/curated_figures.csv" in str(exc.value) and "not_a_series" in str(exc.value)

@@ -15,6 +15,7 @@ lower bound). Base-unit conversion is done later, by ``warehouse/units.py``.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from pathlib import Path
@@ -159,9 +160,10 @@ PAGES_METRIC_SERIES: dict[str, str] = {
 }
 
 
-#: metric id in the sector-facts file (and facts/curated_figures.csv) -> series_id. A tuple
-#: ``(pattern, series_id)`` list picks the series by the cited publisher: figures of different
-#: publishers (CAAMM vs NBS tractor sizes, CANSI vs MIIT tonnages) are different series.
+#: metric id in the sector-facts file (and facts/curated_figures.csv) -> series_id, where the
+#: metric is not simply the series id in lower case (those need no entry: :func:`_sector_series`).
+#: A tuple ``(pattern, series_id)`` list picks the series by the cited publisher: figures of
+#: different publishers (CAAMM vs NBS tractor sizes, CANSI vs MIIT tonnages) are different series.
 SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "shipbuilding_completions": [
         ("MIIT|工信部|工业和信息化部|工業和信息化部", "MIIT_SHIP_COMPLETIONS"),
@@ -185,19 +187,6 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "c919_cumulative_deliveries": "COMAC_C919_CUMULATIVE_DELIVERIES",
     "c919_in_service": "COMAC_C919_IN_SERVICE",
     "c919_orders_cumulative": "COMAC_C919_ORDERS",
-    "hsr_operating_km": "HSR_OPERATING_KM",
-    "crrc_revenue": "CRRC_REVENUE",
-    "crrc_new_orders": "CRRC_NEW_ORDERS",
-    "crrc_international_new_orders": "CRRC_INTERNATIONAL_NEW_ORDERS",
-    "crrc_rail_equipment_revenue": "CRRC_RAIL_EQUIPMENT_REVENUE",
-    "crrc_overseas_revenue": "CRRC_OVERSEAS_REVENUE",
-    "zhangjiang_science_city_area_2017_plan": "ZHANGJIANG_SCIENCE_CITY_AREA_2017_PLAN",
-    "zhangjiang_science_city_area": "ZHANGJIANG_SCIENCE_CITY_AREA",
-    "crrc_locomotives_sold": "CRRC_LOCOMOTIVES_SOLD",
-    "crrc_passenger_coaches_sold": "CRRC_PASSENGER_COACHES_SOLD",
-    "crrc_emu_cars_sold": "CRRC_EMU_CARS_SOLD",
-    "crrc_freight_wagons_sold": "CRRC_FREIGHT_WAGONS_SOLD",
-    "crrc_metro_cars_sold": "CRRC_METRO_CARS_SOLD",
     "large_tractor_output": [
         ("CAAMM", "CAAMM_LARGE_TRACTOR_OUTPUT"),
         ("", "NBS_LARGE_TRACTOR_OUTPUT"),
@@ -214,15 +203,11 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "corn_combine_harvester_output": "CAAMM_CORN_HARVESTER_OUTPUT",
     "crawler_rice_harvester_output": "CAAMM_CRAWLER_RICE_HARVESTER_OUTPUT",
     "agricultural_machinery_total_power": "AGRI_MACHINERY_TOTAL_POWER",
-    "crop_mechanization_rate": "CROP_MECHANIZATION_RATE",
-    "agri_machinery_domestic_supply_share": "AGRI_MACHINERY_DOMESTIC_SUPPLY_SHARE",
     "carbon_fiber_demand_china": [
         ("ACMA|Composites Manufacturing", "ACMA_CARBON_FIBER_DEMAND_CHINA"),
         ("", "CARBON_FIBER_DEMAND_CHINA"),
     ],
-    "carbon_fiber_demand_world": "CARBON_FIBER_DEMAND_WORLD",
     "carbon_fiber_china_share_of_world_capacity": "CARBON_FIBER_CN_SHARE_WORLD_CAPACITY",
-    "carbon_fiber_domestic_supply_share": "CARBON_FIBER_DOMESTIC_SUPPLY_SHARE",
     "carbon_fiber_output_china": "ACMA_CARBON_FIBER_OUTPUT_CHINA",
     "polysilicon_output_china": "POLYSILICON_OUTPUT",
     "polysilicon_imports_china": "POLYSILICON_IMPORTS",
@@ -243,29 +228,7 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "innovative_drug_approvals_cumulative": "NMPA_INNOVATIVE_DRUG_APPROVALS_CUMULATIVE",
     "china_share_of_world_bulk_api_output": "CN_SHARE_WORLD_BULK_API_OUTPUT",
     # facts/curated_figures.csv (this project's own curation)
-    "caam_auto_production": "CAAM_AUTO_PRODUCTION",
-    "caam_auto_sales": "CAAM_AUTO_SALES",
-    "caam_nev_production": "CAAM_NEV_PRODUCTION",
-    "caam_nev_sales": "CAAM_NEV_SALES",
-    "caam_nev_exports": "CAAM_NEV_EXPORTS",
-    "caam_nev_domestic_sales_share": "CAAM_NEV_DOMESTIC_SALES_SHARE",
-    "cn_airlines_aircraft_received": "CN_AIRLINES_AIRCRAFT_RECEIVED",
-    "boeing_deliveries_to_china": "BOEING_DELIVERIES_TO_CHINA",
-    "airbus_deliveries_to_china": "AIRBUS_DELIVERIES_TO_CHINA",
-    "boeing_deliveries_world": "BOEING_DELIVERIES_WORLD",
-    "airbus_deliveries_world": "AIRBUS_DELIVERIES_WORLD",
-    "cn_share_world_ic_wafer_capacity": "CN_SHARE_WORLD_IC_WAFER_CAPACITY",
-    "cn_share_world_300mm_fab_capacity": "CN_SHARE_WORLD_300MM_FAB_CAPACITY",
-    "cn_share_world_machine_tool_output": "CN_SHARE_WORLD_MACHINE_TOOL_OUTPUT",
-    "icinsights_ic_self_sufficiency": "ICINSIGHTS_IC_SELF_SUFFICIENCY",
-    "robot_domestic_brand_share": "ROBOT_DOMESTIC_BRAND_SHARE",
-    "mic2025_publication_year": "MIC2025_PUBLICATION_YEAR",
-    "mic2025_first_step_end_year": "MIC2025_FIRST_STEP_END_YEAR",
-    "fyp15_start_year": "FYP15_START_YEAR",
     "us_section301_china_tariffs_first_year": "US_SECTION301_FIRST_YEAR",
-    "us_tariff_chinese_evs": "US_TARIFF_CHINESE_EVS",
-    "eu_provisional_duty_chinese_bevs_max": "EU_PROVISIONAL_DUTY_CHINESE_BEVS_MAX",
-    "eu_definitive_duty_chinese_bevs_max": "EU_DEFINITIVE_DUTY_CHINESE_BEVS_MAX",
     "pc_fleet_avg_fuel_consumption": "MIIT_PC_FLEET_FUEL_CONSUMPTION_NEDC",
     "national_manufacturing_innovation_centres": "MIIT_NATIONAL_MFG_INNOVATION_CENTRES",
     "shipbuilding_export_completions": "MIIT_SHIP_EXPORT_COMPLETIONS",
@@ -274,30 +237,6 @@ SECTOR_METRIC_SERIES: dict[str, str | list[tuple[str, str]]] = {
     "mfg_quality_competitiveness_index": "SAMR_MFG_QUALITY_INDEX",
     "key_process_nc_rate": "MIIT_KEY_PROCESS_NC_RATE",
     "digital_rd_tool_penetration": "MIIT_DIGITAL_RD_TOOL_PENETRATION",
-    "place_gdp_hefei": "PLACE_GDP_HEFEI",
-    "place_gdp_shanghai": "PLACE_GDP_SHANGHAI",
-    "place_gdp_beijing": "PLACE_GDP_BEIJING",
-    "place_gdp_zhejiang": "PLACE_GDP_ZHEJIANG",
-    "place_gdp_chengdu": "PLACE_GDP_CHENGDU",
-    "place_gdp_xinjiang": "PLACE_GDP_XINJIANG",
-    "place_nev_output_hefei": "PLACE_NEV_OUTPUT_HEFEI",
-    "place_rd_expenditure_shanghai": "PLACE_RD_EXPENDITURE_SHANGHAI",
-    "place_nio_investment_hefei": "PLACE_NIO_INVESTMENT_HEFEI",
-    "place_biomed_industry_scale_shanghai": "PLACE_BIOMED_INDUSTRY_SCALE_SHANGHAI",
-    "place_biomed_companies_shanghai": "PLACE_BIOMED_COMPANIES_SHANGHAI",
-    "place_biomed_employment_shanghai": "PLACE_BIOMED_EMPLOYMENT_SHANGHAI",
-    "place_solar_capacity_xinjiang": "PLACE_SOLAR_CAPACITY_XINJIANG",
-    "place_biomed_industry_scale_beijing": "PLACE_BIOMED_INDUSTRY_SCALE_BEIJING",
-    "place_biomed_output_zhejiang": "PLACE_BIOMED_OUTPUT_ZHEJIANG",
-    "place_biomed_industry_scale_chengdu": "PLACE_BIOMED_INDUSTRY_SCALE_CHENGDU",
-    "place_byd_negotiation_days_hefei": "PLACE_BYD_NEGOTIATION_DAYS_HEFEI",
-    "place_midong_pv_panels_xinjiang": "PLACE_MIDONG_PV_PANELS_XINJIANG",
-    "place_zhangjiang_biomed_companies_shanghai": "PLACE_ZHANGJIANG_BIOMED_COMPANIES_SHANGHAI",
-    "place_clinical_trial_subsidy_cap_shanghai": "PLACE_CLINICAL_TRIAL_SUBSIDY_CAP_SHANGHAI",
-    "place_nev_output_growth_hefei": "PLACE_NEV_OUTPUT_GROWTH_HEFEI",
-    "cn_top10_pv_equipment_suppliers": "CN_TOP10_PV_EQUIPMENT_SUPPLIERS",
-    "nbs_gdp": "NBS_GDP",
-    "fed_cny_per_usd": "FED_CNY_PER_USD",
 }
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -393,8 +332,20 @@ def _period(text: str, definition: str = "") -> str:
     return "FY"
 
 
+@functools.cache
+def _declared_series() -> frozenset[str]:
+    """The series ids of facts/official_series.csv."""
+    with (facts_dir() / "official_series.csv").open(encoding="utf-8", newline="") as fh:
+        return frozenset(r["series_id"] for r in csv.DictReader(fh))
+
+
 def _sector_series(metric: str, publisher: str, row: int, origin: str) -> str:
+    """The series of a sector-facts or curated row: the metric's entry in SECTOR_METRIC_SERIES,
+    else the series the metric is named after ('place_gdp_hefei' -> PLACE_GDP_HEFEI), when
+    facts/official_series.csv declares it."""
     choice = SECTOR_METRIC_SERIES.get(metric)
+    if choice is None and metric.upper() in _declared_series():
+        return metric.upper()
     if choice is None:
         raise SourceFormatError(NAME, f"{origin}: no series_id for metric {metric!r}", row=row)
     if isinstance(choice, str):
