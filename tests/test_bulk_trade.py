@@ -73,6 +73,19 @@ def test_bad_rows_are_quarantined_with_their_rule(tmp_path):
     assert con.sql("select count(*) from raw.baci_trade where v < 0").fetchall()[0][0] == 0
 
 
+def test_the_warm_up_leaves_no_trace_and_the_real_pass_still_quarantines(tmp_path, hs_map):
+    # the build warms pandera's and ibis' SQL on a private in-memory database while the files
+    # load; afterwards a bad row of a real file is still caught, and the warehouse has no rows
+    # of the warm-up's
+    baci.warm_up(hs_map)
+    path = tmp_path / "after-warm-up.csv"
+    path.write_text(TINY + "2022,156,842,854231,-5,1\n" + "2022,410,842,100199,1,1\n" * 60)
+    con, (report,), quarantine = load(tmp_path, path)
+    assert (report.rows_read, report.rows_quarantined) == (66, 1)
+    assert quarantine["failing_value"].to_list() == ["-5.0"]
+    assert con.sql("select count(*) from raw.baci_trade where k = 854140").fetchall()[0][0] == 0
+
+
 def test_too_many_bad_rows_fail_the_bulk_source_only(tmp_path):
     path = tmp_path / "worse.csv"
     path.write_text(TINY + "2022,156,842,854231,-5,1\n" * 5)

@@ -3,6 +3,7 @@ publishes it with warehouse/publish.py)."""
 
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
@@ -250,19 +251,24 @@ def build_warehouse(
         bulk = None
         if bulk_files:  # parsed straight into the new warehouse; rows never leave DuckDB.
             # DuckDB releases the GIL while it parses, so everything that does not need the bulk
-            # rows (core tables, their checks, the raw and core writes) is done meanwhile, on a
-            # cursor of its own; this thread does not touch `con` until the bulk load is joined.
+            # rows (core tables, their checks, the raw and core writes, then a warm-up of the
+            # bulk checks) is done meanwhile, on a cursor of its own; this thread does not touch
+            # `con` until the bulk load is joined.
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-load")
-            bulk = pool.submit(baci.load_bulk, con, bulk_files, load_id)
+            bulk = pool.submit(baci.load_files, con, bulk_files)
             pool.shutdown(wait=False)
         try:
             core, written = _core_while_bulk_loads(con, reports, load_id, bulk is not None)
+            if bulk is not None and not bulk.done():  # idle until the files are in: warm up
+                # only a head start: a failure here is the real pass's to report
+                with contextlib.suppress(Exception):
+                    baci.warm_up(core["core.sector_hs_map"])
         finally:
             if bulk is not None:
                 wait([bulk])  # joined before `con` is used again, even when the core failed
         bulk_quarantine, extra = None, None
         if bulk is not None:
-            result.bulk_reports, bulk_quarantine = bulk.result()
+            result.bulk_reports, bulk_quarantine = baci.check_loaded(con, bulk.result(), load_id)
             result.tables["raw.baci_trade"] = con.sql(
                 "SELECT count(*) FROM raw.baci_trade"
             ).fetchall()[0][0]
