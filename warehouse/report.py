@@ -5,6 +5,7 @@ from another host. Every number links to its lineage; every table has its data t
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -256,8 +257,9 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     snap_by_source = {r["source"]: r for r in snapshots.iter_rows(named=True)}
     by_sector = {r["sector_id"]: r for r in summary.iter_rows(named=True)}
-    for sector in sectors.filter(pl.col("sector_id") != "cross_cutting").iter_rows(named=True):
-        site.sector_page(
+
+    def page(sector: dict) -> str:
+        return site.sector_page(
             sector,
             metrics,
             card,
@@ -268,6 +270,11 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             out_dir,
             load_id,
         )
+
+    # two at a time: a page's polars queries and file writes release the GIL, so the second
+    # core works while the first renders
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sector-page") as pool:
+        list(pool.map(page, sectors.filter(pl.col("sector_id") != "cross_cutting").to_dicts()))
     site.write_data(
         out_dir,
         "sector_summary",

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def render_cached(key: str, build: Callable[[], dict], prefix: str, label: str) 
     svg = f'{head} role="img" aria-label="{label}">{rest}'
     try:  # written whole or not at all; a read-only home just renders every time
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(svg, encoding="utf-8")
         tmp.replace(cached)
     except OSError:
