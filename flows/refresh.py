@@ -412,6 +412,9 @@ def run_refresh(
                 artifacts_task(summary)
                 return final_state(summary, fetched, accept_removals)
             loaded = [c.path for c in choices]
+            files = bulk_files()
+            if files:  # parsed into the new warehouse while the sources load and the core builds
+                baci.start_early(tmp, files)
             reports, choices = load_all(choices, str(staging), load_id, target)
             if [c.path for c in choices] != loaded:  # a failed load kept an older snapshot
                 fingerprint = snapshot_choice.inputs_fingerprint(choices)
@@ -435,6 +438,7 @@ def run_refresh(
             publish_task(str(tmp), str(target))
             failpoint("after-publish")
         finally:
+            baci.stop_early(tmp)  # a bulk load no build took (the refresh failed before it)
             shutil.rmtree(staging, ignore_errors=True)
             pub.remove_temp(tmp)
     summary: RefreshSummary = {

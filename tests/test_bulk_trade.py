@@ -160,6 +160,30 @@ def test_refresh_ingests_bulk_files(prefect_server, tmp_path, monkeypatch):
     assert rows == 5 and share == [(pytest.approx(0.4),), (pytest.approx(0.4),)]
 
 
+def test_a_refresh_failing_while_the_files_load_leaves_no_file_or_thread(
+    prefect_server, tmp_path, monkeypatch
+):
+    # the flow starts parsing the files before its sources load; a refresh that fails before
+    # its build takes the parse stops it: the thread ends, the temporary file goes and the
+    # published warehouse is the previous one
+    import threading
+
+    from mic2025.flows.refresh import refresh
+
+    folder = tmp_path / "baci"
+    generate(folder, 400_000, 1)
+    monkeypatch.setenv("MIC2025_BACI_DIR", str(folder))
+    target = tmp_path / "mic2025.duckdb"
+    refresh(warehouse=str(target))
+    before = target.read_bytes()
+    monkeypatch.setenv("MIC2025_FAILPOINT_RAISE", "load")
+    with pytest.raises(Exception, match="failpoint load"):
+        refresh(warehouse=str(target))
+    assert not [t for t in threading.enumerate() if t.name.startswith("bulk-load")]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".wal"))) == []
+    assert target.read_bytes() == before
+
+
 def test_refresh_puts_rejected_bulk_rows_in_meta_quarantine(prefect_server, tmp_path, monkeypatch):
     from mic2025.flows.refresh import refresh
 

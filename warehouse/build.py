@@ -4,7 +4,6 @@ publishes it with warehouse/publish.py)."""
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import polars as pl
 
 from mic2025.flows.base.errors import ValidationFailed
 from mic2025.flows.base.payloads import BuildResult, LoadReport, RunInfo
-from mic2025.flows.base.settings import facts_dir, storage_version
+from mic2025.flows.base.settings import facts_dir, warehouse_config
 from mic2025.flows.sources import baci, get_source
 from mic2025.flows.sources import nbs as nbs_source
 from mic2025.schemas import core as core_schemas
@@ -241,34 +240,41 @@ def build_warehouse(
 
     ``snapshots``: the meta.snapshots rows of the snapshots loaded."""
     load_id, flow_run_id = run.load_id, run.flow_run_id
-    tmp.unlink(missing_ok=True)
+    # bulk rows are parsed straight into the new warehouse (they never leave DuckDB) by a
+    # thread of their own: the refresh flow starts it before its sources load
+    # (baci.start_early), or the build starts it here
+    bulk = baci.take_early(tmp)
+    if bulk is None:
+        tmp.unlink(missing_ok=True)
     result = BuildResult(path=str(tmp))
-    # written in a storage format that DuckDB 1.x clients open too (flows/base/settings.py)
-    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": storage_version()})
+    try:
+        # written in a storage format that DuckDB 1.x clients open too (flows/base/settings.py)
+        con = duckdb.connect(str(tmp), config=warehouse_config())
+    except BaseException:
+        if bulk is not None:
+            bulk.stop()
+        raise
     try:
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-        bulk = None
-        if bulk_files:  # parsed straight into the new warehouse; rows never leave DuckDB.
-            # DuckDB releases the GIL while it parses, so everything that does not need the bulk
-            # rows (core tables, their checks, the raw and core writes, then a warm-up of the
-            # bulk checks) is done meanwhile, on a cursor of its own; this thread does not touch
-            # `con` until the bulk load is joined.
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-load")
-            bulk = pool.submit(baci.load_files, con, bulk_files)
-            pool.shutdown(wait=False)
+        if bulk is None and bulk_files:
+            bulk = baci.BulkLoad(tmp, bulk_files)
         try:
-            core, written = _core_while_bulk_loads(con, reports, load_id, bulk is not None)
+            # what needs no bulk rows (core tables, their checks, the raw and core writes, then
+            # a warm-up of the bulk checks) is done while the files load
+            core, written = _core_while_bulk_loads(con, reports, load_id)
             if bulk is not None and not bulk.done():  # idle until the files are in: warm up
                 # only a head start: a failure here is the real pass's to report
                 with contextlib.suppress(Exception):
                     baci.warm_up(core["core.sector_hs_map"])
-        finally:
+        except BaseException:
             if bulk is not None:
-                wait([bulk])  # joined before `con` is used again, even when the core failed
+                bulk.stop()  # the thread ends before the file may be removed
+            raise
         bulk_quarantine, extra = None, None
         if bulk is not None:
-            result.bulk_reports, bulk_quarantine = baci.check_loaded(con, bulk.result(), load_id)
+            loaded = bulk.reports()
+            result.bulk_reports, bulk_quarantine = baci.check_loaded(con, loaded, load_id)
             result.tables["raw.baci_trade"] = con.sql(
                 "SELECT count(*) FROM raw.baci_trade"
             ).fetchall()[0][0]
@@ -299,11 +305,11 @@ def build_warehouse(
 
 
 def _core_while_bulk_loads(
-    con: duckdb.DuckDBPyConnection, reports: list[LoadReport], load_id: str, bulk: bool
+    con: duckdb.DuckDBPyConnection, reports: list[LoadReport], load_id: str
 ) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
     """raw -> core, each raw and core table checked and written: the part of a build that needs
-    no bulk rows (so it runs while they load, on a cursor of its own when they do). Returns the
-    core tables and the rows written per table."""
+    no bulk rows (so it runs while they load, on their own connection). Returns the core tables
+    and the rows written per table."""
     raw: dict[str, list[tuple[str, pl.DataFrame]]] = {}
     for rep in [r for r in reports if r.raw_path]:
         frame = pl.read_parquet(rep.raw_path, glob=False)  # a path, not a pattern
@@ -312,17 +318,12 @@ def _core_while_bulk_loads(
     for table, frame in core.items():
         _validate(table, frame, TABLE_SCHEMAS[table])
     written: dict[str, int] = {}
-    writer = con.cursor() if bulk else con  # DuckDB: one cursor per thread
-    try:
-        for table, frames in sorted(raw.items()):
-            frame = pl.concat([f for _, f in frames])
-            _validate(f"raw.{table}", frame, raw_schema(table))
-            written[f"raw.{table}"] = _write(writer, f"raw.{table}", frame, raw_schema(table))
-        for table, frame in core.items():
-            written[table] = _write(writer, table, frame, TABLE_SCHEMAS[table])
-    finally:
-        if writer is not con:
-            writer.close()
+    for table, frames in sorted(raw.items()):
+        frame = pl.concat([f for _, f in frames])
+        _validate(f"raw.{table}", frame, raw_schema(table))
+        written[f"raw.{table}"] = _write(con, f"raw.{table}", frame, raw_schema(table))
+    for table, frame in core.items():
+        written[table] = _write(con, table, frame, TABLE_SCHEMAS[table])
     return core, written
 
 

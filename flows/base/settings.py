@@ -80,6 +80,12 @@ def storage_version() -> str:
     return os.environ.get("MIC2025_STORAGE_VERSION", "v1.2.0")
 
 
+def warehouse_config() -> dict[str, str]:
+    """DuckDB configuration of a new warehouse file: every connection to it in one process
+    must pass the same (DuckDB shares one database instance per file and configuration)."""
+    return {"storage_compatibility_version": storage_version()}
+
+
 def task_retries() -> int:
     """Prefect retries of a failing live fetch (only for retryable errors)."""
     return int(os.environ.get("MIC2025_FETCH_TASK_RETRIES", "2"))

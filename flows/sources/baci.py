@@ -6,7 +6,9 @@ warehouse build (one pass per stage, no intermediate files):
 
 1. :func:`load_files`: DuckDB parses each CSV straight into ``raw.baci_trade`` of the new
    warehouse (its parallel CSV reader; one file failing its header or its parse fails that file
-   only, named in its report);
+   only, named in its report), in a thread of its own (:class:`BulkLoad`) that the refresh flow
+   starts before its sources load (:func:`start_early`), so the parse overlaps the loads and
+   the core build; meanwhile the build also warms up the checks (:func:`warm_up`);
 2. :func:`validate_table`: pandera validates every row where it lies, through its ibis backend
    (each check is one SQL aggregate over the table); rows that fail are copied to
    ``meta.quarantine`` with the check they failed and deleted from the table; if more than the
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +43,7 @@ from mic2025.flows.base.formulas import (
     world_export_share,
 )
 from mic2025.flows.base.payloads import LoadReport
-from mic2025.flows.base.settings import quarantine_threshold
+from mic2025.flows.base.settings import quarantine_threshold, warehouse_config
 from mic2025.flows.sources.baci_rules import RULES, failing_sql, rule_text
 from mic2025.schemas.common import describe_failures
 
@@ -232,6 +235,63 @@ def load_bulk(
 ) -> tuple[list[LoadReport], pl.DataFrame]:
     """Load, validate and quarantine the bulk files: (meta.loads reports, quarantine rows)."""
     return check_loaded(con, load_files(con, files, table), load_id, table)
+
+
+class BulkLoad:
+    """Bulk files being parsed into a new warehouse file by a thread of their own, on a DuckDB
+    connection of their own (the same database as the build's connections: one instance per
+    file and configuration in a process). DuckDB releases the GIL while it parses, so the
+    refresh loads its sources and builds its core tables meanwhile."""
+
+    def __init__(self, path: Path, files: list[Path]) -> None:
+        self.path = path
+        self.con = duckdb.connect(str(path), config=warehouse_config())
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-load")
+        self.future = pool.submit(load_files, self.con, files)
+        pool.shutdown(wait=False)
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def reports(self) -> list[BaciReport]:
+        """Wait for the files: each file's parse report (raises what the parse raised)."""
+        try:
+            return self.future.result()
+        finally:
+            self.con.close()
+
+    def stop(self) -> None:
+        """Interrupt the parse and wait for its thread (a refresh that failed meanwhile), so the
+        file can be removed."""
+        if not self.future.done():
+            self.con.interrupt()
+        wait([self.future])
+        self.con.close()
+
+
+#: Bulk loads a refresh started before its build, by warehouse file (:func:`start_early`).
+_EARLY: dict[str, BulkLoad] = {}
+
+
+def start_early(path: Path, files: list[Path]) -> None:
+    """Start parsing ``files`` into the new warehouse file ``path`` now, before the sources
+    load: the build that creates ``path`` takes the running load (:func:`take_early`) instead
+    of starting its own. The file is created here (an older one is removed)."""
+    path.unlink(missing_ok=True)
+    _EARLY[str(path)] = BulkLoad(path, files)
+
+
+def take_early(path: Path) -> BulkLoad | None:
+    """The bulk load started for ``path`` (None when none was): the caller owns it now."""
+    return _EARLY.pop(str(path), None)
+
+
+def stop_early(path: Path) -> None:
+    """Stop a bulk load started for ``path`` that no build took (the refresh failed first)."""
+    load = take_early(path)
+    if load is not None:
+        load.stop()
 
 
 def check_loaded(
