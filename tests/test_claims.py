@@ -358,9 +358,14 @@ def test_published_claim_checks(published_warehouse):
     # counts all 10 of the world's top PV manufacturing-equipment suppliers in China
     c18 = nature["C18"]
     assert c18["verdict"] == "supported" and c18["computed_value"] == 10
-    # the article's claims decided by a measure of what they state: 17 of 38
+    # C33 "trailing behind other countries by around 15 years" (the 2020 CAE study, not found):
+    # China Review News states the same gap, about 15 years, as the 2009-2020 special project
+    # left the industry
+    c33 = nature["C33"]
+    assert (c33["verdict"], c33["computed_value"], c33["year_used"]) == ("supported", 15, 2020)
+    # the article's claims decided by a measure of what they state: 18 of 38
     decided = {"supported", "contradicted", "outdated"}
-    assert sum(r["verdict"] in decided for r in nature.values()) >= 17
+    assert sum(r["verdict"] in decided for r in nature.values()) >= 18
 
 
 def test_a_date_written_day_month_year_is_not_a_count_and_values_keep_their_precision():

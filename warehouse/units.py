@@ -98,6 +98,7 @@ BASES: list[tuple[str, str, str, float]] = [
     ("suppliers", "count", "count", 1.0),
     ("天", "days", "duration", 1.0),
     ("days", "days", "duration", 1.0),
+    ("years", "years", "duration", 1.0),
     ("家", "count", "count", 1.0),
     ("人", "people", "count", 1.0),
     ("people", "people", "count", 1.0),
