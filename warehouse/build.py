@@ -250,57 +250,52 @@ def build_warehouse(
     try:
         # written in a storage format that DuckDB 1.x clients open too (flows/base/settings.py)
         con = duckdb.connect(str(tmp), config=warehouse_config())
-    except BaseException:
-        if bulk is not None:
-            bulk.stop()
-        raise
-    try:
-        for layer in LAYERS:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-        if bulk is None and bulk_files:
-            bulk = baci.BulkLoad(tmp, bulk_files)
         try:
-            # what needs no bulk rows (core tables, their checks, the raw and core writes, then
-            # a warm-up of the bulk checks) is done while the files load
+            for layer in LAYERS:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+            if bulk is None and bulk_files:
+                bulk = baci.BulkLoad(tmp, bulk_files)
+            # what needs no bulk rows (core tables, their checks, the raw and core writes, then a
+            # warm-up of the bulk checks) is done while the files load
             core, written = _core_while_bulk_loads(con, reports, load_id)
             if bulk is not None and not bulk.done():  # idle until the files are in: warm up
                 # only a head start: a failure here is the real pass's to report
                 with contextlib.suppress(Exception):
                     baci.warm_up(core["core.sector_hs_map"])
-        except BaseException:
+            bulk_quarantine, extra = None, None
             if bulk is not None:
-                bulk.stop()  # the thread ends before the file may be removed
-            raise
-        bulk_quarantine, extra = None, None
+                loaded = bulk.reports()
+                result.bulk_reports, bulk_quarantine = baci.check_loaded(con, loaded, load_id)
+                result.tables["raw.baci_trade"] = con.sql(
+                    "SELECT count(*) FROM raw.baci_trade"
+                ).fetchall()[0][0]
+                extra = baci.china_trade_metrics(con, core["core.sector_hs_map"])
+            result.tables.update(written)
+            all_reports = reports + result.bulk_reports
+            tables = {
+                **mart_tables(core, load_id, extra),
+                "meta.loads": _ledger(all_reports, load_id, flow_run_id, previous),
+                "meta.snapshots": pl.DataFrame(
+                    snapshots + claim_checks.article_snapshot_records(), schema=_SNAPSHOT_COLUMNS
+                ),
+                "meta.quarantine": _quarantine(reports, bulk_quarantine),
+                "meta.runs": _runs(run, all_reports, previous),
+            }
+            for table, frame in tables.items():
+                _validate(table, frame, TABLE_SCHEMAS[table])
+            result.metric_changes = metric_changes(
+                read_published(previous, "marts.sector_metrics") if previous else None,
+                tables["marts.sector_metrics"],
+            )
+            for table, frame in tables.items():
+                result.tables[table] = _write(con, table, frame, TABLE_SCHEMAS[table])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except BaseException:
         if bulk is not None:
-            loaded = bulk.reports()
-            result.bulk_reports, bulk_quarantine = baci.check_loaded(con, loaded, load_id)
-            result.tables["raw.baci_trade"] = con.sql(
-                "SELECT count(*) FROM raw.baci_trade"
-            ).fetchall()[0][0]
-            extra = baci.china_trade_metrics(con, core["core.sector_hs_map"])
-        result.tables.update(written)
-        all_reports = reports + result.bulk_reports
-        tables = {
-            **mart_tables(core, load_id, extra),
-            "meta.loads": _ledger(all_reports, load_id, flow_run_id, previous),
-            "meta.snapshots": pl.DataFrame(
-                snapshots + claim_checks.article_snapshot_records(), schema=_SNAPSHOT_COLUMNS
-            ),
-            "meta.quarantine": _quarantine(reports, bulk_quarantine),
-            "meta.runs": _runs(run, all_reports, previous),
-        }
-        for table, frame in tables.items():
-            _validate(table, frame, TABLE_SCHEMAS[table])
-        result.metric_changes = metric_changes(
-            read_published(previous, "marts.sector_metrics") if previous else None,
-            tables["marts.sector_metrics"],
-        )
-        for table, frame in tables.items():
-            result.tables[table] = _write(con, table, frame, TABLE_SCHEMAS[table])
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+            bulk.stop()  # the thread ends before the file may be removed (no-op once joined)
+        raise
     return result
 
 

@@ -69,7 +69,7 @@ def baci_model():
 
 @dataclass
 class BaciReport:
-    """One bulk file's parse (:func:`load_bulk` turns it into the file's LoadReport)."""
+    """One bulk file's parse (:func:`check_loaded` turns it into the file's LoadReport)."""
 
     file: str
     rows_read: int
@@ -244,7 +244,6 @@ class BulkLoad:
     refresh loads its sources and builds its core tables meanwhile."""
 
     def __init__(self, path: Path, files: list[Path]) -> None:
-        self.path = path
         self.con = duckdb.connect(str(path), config=warehouse_config())
         self.con.execute("CREATE SCHEMA IF NOT EXISTS raw")
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-load")
