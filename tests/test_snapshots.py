@@ -66,6 +66,21 @@ def test_latest_version_sorts_by_date(tmp_path):
     assert latest_snapshot("demo", tmp_path).version == "2025-06-15"
 
 
+def test_a_tenth_revision_of_a_day_is_the_latest(tmp_path):
+    # as text "2026-12-04.10" < "2026-12-04.9": a tenth fetch or import of one day was once
+    # passed over and the build read the ninth
+    for v in ["2026-12-04", "2026-12-04.2", "2026-12-04.9", "2026-12-04.10", "2026-12-03.11"]:
+        write_snapshot("demo", v, {"d.csv": v.encode() + b"\n"}, ORIGIN, fmt="csv", root=tmp_path)
+    assert list_versions("demo", tmp_path) == [
+        "2026-12-03.11",
+        "2026-12-04",
+        "2026-12-04.2",
+        "2026-12-04.9",
+        "2026-12-04.10",
+    ]
+    assert latest_snapshot("demo", tmp_path).version == "2026-12-04.10"
+
+
 def test_every_committed_snapshot_verifies_and_records_its_origin():
     for name in SOURCES:
         snap = latest_snapshot(name)  # verify=True re-hashes every file

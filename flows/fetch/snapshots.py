@@ -230,12 +230,20 @@ def read_snapshot(path: Path, *, verify: bool = False) -> Snapshot:
     return snap.verify() if verify else snap
 
 
+def version_order(version: str) -> tuple[str, int, str]:
+    """Sort key of a version: its date (ISO dates sort as text), then its revision as a number,
+    so ``2026-12-04.10`` comes after ``2026-12-04.9`` (a bare date is revision 1)."""
+    date, _, revision = version.partition(".")
+    return (date, int(revision), "") if revision.isdigit() else (date, 1, revision)
+
+
 def list_versions(source: str, root: Path | None = None) -> list[str]:
-    """Versions of a source, oldest first (ISO dates sort as text)."""
+    """Versions of a source, oldest first (see :func:`version_order`)."""
     base = (root or snapshots_dir()) / safe_name(source, "source")
     if not base.is_dir():
         return []
-    return sorted(p.name for p in base.iterdir() if p.is_dir() and (p / SIDECAR).is_file())
+    names = [p.name for p in base.iterdir() if p.is_dir() and (p / SIDECAR).is_file()]
+    return sorted(names, key=version_order)
 
 
 def latest_snapshot(source: str, root: Path | None = None, *, verify: bool = True) -> Snapshot:
