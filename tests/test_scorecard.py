@@ -127,6 +127,19 @@ def test_published_scorecard_evaluates_nev_robot_and_ic_targets(published_wareho
     assert status["T20"] == "met" and status["T34"] == "met"  # CAAM 2025: 1649 / 3440 = 47.9%
     assert status["T24"] == "met"  # CAAM 2025 NEV sales 16,490,000 vs about 3,000,000
     assert status["T10"] == "no_data" and status["T15"] == "no_data"  # no 2025 actual
+    # T23: Chinese brands > 80% of China's NEV passenger-car market by 2025: CAAM's data as MIIT
+    # stated it, 79.9% in 2022 (not > 80%), 80.6% in 2023 -> met in 2023
+    t23 = card.filter(pl.col("target_id") == "T23").row(0, named=True)
+    assert (t23["status"], t23["actual_year"]) == ("met", 2023)
+    assert t23["actual_value"] == pytest.approx(0.806)
+    # T32: <= 4.0 L/100km (NEDC) by 2025; MIIT's WLTC average 3.78 (2023) against the Phase V
+    # standard's WLTC statement of the same target, 4.6: met, gap 3.78 - 4.6 = -0.82
+    t32 = card.filter(pl.col("target_id") == "T32").row(0, named=True)
+    assert (t32["status"], t32["actual_year"]) == ("met", 2023)
+    assert t32["actual_value"] == pytest.approx(3.78) and t32["gap"] == pytest.approx(-0.82)
+    assert t32["definition_id"].startswith("MIIT_PC_FLEET_FUEL_CONSUMPTION_WLTC")
+    assert "restated in this measure's definition" in t32["rule"]
+    assert status["T31"] == "missed"  # NEDC 2020: 5.61 > 5.0, no WLTC restatement of 2020's
     # T01/T02: 0.70 / 1.10 invention patents per 100 million yuan of manufacturing revenue by
     # 2020 / 2025. NBS: the 20 divisions' 1,169,324 patents over 941,794 亿元 of manufacturing
     # operating revenue in 2020 = at least 1.242; 1,367,899 / 1,127,885.1 = at least 1.213 in
@@ -210,3 +223,32 @@ def test_an_earlier_reach_is_met_and_a_miss_needs_the_target_years_value():
     assert evaluate(0.5, ">=", 2020, measure({2019: 0.6}, bound="upper"), AS_OF)["status"] == (
         "no_data"
     )
+
+
+def test_a_target_restated_in_another_definition_is_compared_only_as_restated():
+    # T32: <= 4.0 L/100km by 2025 on the NEDC cycle; MIIT publishes WLTC averages after 2020
+    # (2022 4.11, 2023 3.78); the Phase V standard states the same target as 4.6 on WLTC
+    nedc = measure({2020: 5.61}, "NEDC:MIIT")
+    wltc = Measure(
+        "wltc",
+        "WLTC average",
+        [Actual(2022, 4.11, "exact", "WLTC:MIIT", "https://example.org")],
+        target=4.6,
+        restatement="the Phase V standard",
+    )
+    r = evaluate(4.0, "<=", 2025, nedc + [wltc], AS_OF, "L/100km")
+    # 2022's 4.11 <= 4.6 (WLTC) -> met; gap 4.11 - 4.6 = -0.49, against the restated target
+    assert (r["status"], r["actual_year"]) == ("met", 2022)
+    assert r["gap"] == pytest.approx(-0.49)
+    assert "<= 4.6 L/100km (the target of 4 L/100km restated" in r["rule"]
+    assert "the Phase V standard" in r["rule"]
+    # without the restatement the WLTC 4.11 is never set against 4.0 as if it were NEDC:
+    # 4.11 > 4.0 and no 2025 value -> no_data, not missed
+    unstated = Measure("wltc", "WLTC average", wltc.actuals)
+    assert evaluate(4.0, "<=", 2025, nedc + [unstated], AS_OF, "L/100km")["status"] == "no_data"
+    # a restated target misses only from the target year's own value
+    wltc_2025 = Measure(
+        "wltc", "WLTC average", [Actual(2025, 4.9, "exact", "WLTC:MIIT", "")], target=4.6
+    )
+    r = evaluate(4.0, "<=", 2025, [wltc_2025], AS_OF, "L/100km")
+    assert r["status"] == "missed" and r["gap"] == pytest.approx(0.3)

@@ -97,12 +97,13 @@ def test_every_domestic_supply_answer_is_a_share_of_demand(summary):
     values = [r["domestic_supply_value"] for r in summary.values()]
     assert all(0 <= v <= 1 for v in values if v is not None)
     nev = summary["nev"]
-    # CAAM: Chinese brands 79.9% of China's NEV market (2022); production / domestic use 1.11
+    # CAAM (as MIIT stated it): Chinese brands 80.6% of China's NEV passenger-car market (2023;
+    # 79.9% in 2022); production / domestic use 1.11 is the net-exporter note, not the answer
     assert (nev["domestic_supply_metric"], nev["domestic_supply_year"]) == (
         "domestic_brand_share",
-        2022,
+        2023,
     )
-    assert nev["domestic_supply_value"] == pytest.approx(0.799)
+    assert nev["domestic_supply_value"] == pytest.approx(0.806)
     assert "net exporter" in nev["domestic_supply_note"]
     solar = summary["power_equipment"]
     # modules, cells and wafers are net exports (said in the note, not the answer); the answer is

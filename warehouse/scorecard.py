@@ -17,6 +17,10 @@ Status rule (stated in each row's ``rule``):
   measure); with a single actual that already satisfies the target it is on track (no reversal
   assumed).
 - Part-year values (a first half, Jan-Oct) are never used as a year.
+- A measure of another definition than the target's (a fuel-consumption target set on the NEDC
+  test cycle, actuals published on WLTC) is compared only with the target as a published source
+  restates it in that definition (``restated_target``, ``restated_by``: who restated it, with the
+  quote), never with a conversion of our own.
 
 Comparators: ``>=``, ``>``, ``<=``, ``<`` as written; ``~`` ("about", 左右) counts as reached at
 95% of the target or more. Percent targets are compared as ratios (40% -> 0.40).
@@ -82,12 +86,18 @@ class Actual:
 
 @dataclass
 class Measure:
-    """The actuals of one declared measure of a target."""
+    """The actuals of one declared measure of a target.
+
+    ``target`` is the target restated in this measure's own definition, where a published source
+    restates it (a fuel-consumption target set on the NEDC test cycle and restated for WLTC by
+    the standard itself); ``restatement`` says who restated it. None: the target as written."""
 
     label: str
     note: str
     actuals: list[Actual] = field(default_factory=list)
     forecasts: list[str] = field(default_factory=list)
+    target: float | None = None
+    restatement: str = ""
 
     @property
     def sources(self) -> str:
@@ -108,6 +118,10 @@ def measure_for(
     """The full-year actuals of one declared measure (None for ``kind = none``)."""
     kind = mapping["kind"]
     note = mapping.get("note") or ""
+    restated = {
+        "target": float(mapping["restated_target"]) if mapping.get("restated_target") else None,
+        "restatement": mapping.get("restated_by") or "",
+    }
     if kind == "metric":
         rows = sector_metrics.filter(
             (pl.col("metric") == mapping["measure"])
@@ -122,7 +136,7 @@ def measure_for(
             Actual(r["year"], r["value"], r["bound"], r["definition_id"], r["sources"])
             for r in rows.iter_rows(named=True)
         ]
-        return Measure(label, note, actuals)
+        return Measure(label, note, actuals, **restated)
     if kind == "series":
         figures = best_figures(official)
 
@@ -179,7 +193,7 @@ def measure_for(
                 (pl.col("series_id") == mapping["measure"]) & pl.col("is_forecast")
             ).iter_rows(named=True)
         ]
-        return Measure(label, note, actuals, forecasts)
+        return Measure(label, note, actuals, forecasts, **restated)
     return None
 
 
@@ -312,9 +326,22 @@ def evaluate(
     if not any(m.actuals for m in measures):
         labels = ", ".join(m.label for m in measures)
         return {**out, "status": "no_data", "rule": f"no full-year actual values in {labels}"}
-    cmp_text = f"{comparator} {format_value(target, unit, show_unit=True)}" + (
-        f" (about: >= {APPROX_TOLERANCE:.0%} of target)" if comparator == "~" else ""
-    )
+
+    def goal(m: Measure) -> float:
+        """The target in measure ``m``'s own definition (as written unless a source restated it)."""
+        return target if m.target is None else m.target
+
+    def cmp_text(m: Measure) -> str:
+        text = f"{comparator} {format_value(goal(m), unit, show_unit=True)}" + (
+            f" (about: >= {APPROX_TOLERANCE:.0%} of target)" if comparator == "~" else ""
+        )
+        if m.target is not None:
+            text += (
+                f" (the target of {format_value(target, unit, show_unit=True)} restated in this "
+                f"measure's definition by {m.restatement})"
+            )
+        return text
+
     if year < as_of:  # the deadline has passed: met or missed, never "on track"
         # "Reach X by Y": met when a value of the target's definition reached X in any year up
         # to Y (the target year's own value first, then the latest earlier year that did);
@@ -326,11 +353,11 @@ def evaluate(
                 (a for a in m.actuals if a.year == year), key=lambda a: a.bound != "exact"
             )
             for a in candidates:
-                verdict = decide(a.value, a.bound, comparator, target)
+                verdict = decide(a.value, a.bound, comparator, goal(m))
                 if verdict is None:
                     undecided.append(_describe(a, unit))
                 elif verdict:
-                    return _decided(out, a, m, True, year, unit, cmp_text, target)
+                    return _decided(out, a, m, True, year, unit, cmp_text(m), goal(m))
                 elif missed is None:
                     missed = (a, m)
         if comparator != "=":
@@ -340,10 +367,11 @@ def evaluate(
                     key=lambda a: (-a.year, a.bound != "exact"),
                 )
                 for a in earlier:
-                    if decide(a.value, a.bound, comparator, target):
-                        return _decided(out, a, m, True, year, unit, cmp_text, target)
+                    if decide(a.value, a.bound, comparator, goal(m)):
+                        return _decided(out, a, m, True, year, unit, cmp_text(m), goal(m))
         if missed is not None:
-            return _decided(out, *missed, False, year, unit, cmp_text, target)
+            a, m = missed
+            return _decided(out, a, m, False, year, unit, cmp_text(m), goal(m))
         prior, nearest = _nearest(measures, year, unit)
         why = (
             f"the {year} bounds do not decide it ({'; '.join(undecided)})"
@@ -374,13 +402,13 @@ def evaluate(
         definition_id=definition,
     )
     if len(recent) == 1:
-        if satisfies(last.value, comparator, target):
+        if satisfies(last.value, comparator, goal(first)):
             return {
                 **out,
                 "projected_value": last.value,
-                "gap": last.value - target,
+                "gap": last.value - goal(first),
                 "status": "on_track",
-                "rule": f"only actual {_describe(last, unit)} already {cmp_text}; "
+                "rule": f"only actual {_describe(last, unit)} already {cmp_text(first)}; "
                 "no reversal assumed",
             }
         return {
@@ -390,15 +418,15 @@ def evaluate(
         }
     a, b = linear_fit([p.year for p in recent], [p.value for p in recent])
     projected = a + b * year
-    ok = satisfies(projected, comparator, target)
+    ok = satisfies(projected, comparator, goal(first))
     return {
         **out,
         "projected_value": projected,
-        "gap": projected - target,
+        "gap": projected - goal(first),
         "status": "on_track" if ok else "off_track",
         "rule": f"linear trend of {', '.join(str(p.year) for p in recent)} ({definition}) "
         f"projected to {year} gives {format_value(projected, unit)}, which {'meets' if ok else 'misses'} "
-        f"{cmp_text}. Measure: {first.note}",
+        f"{cmp_text(first)}. Measure: {first.note}",
     }
 
 
@@ -427,6 +455,8 @@ def scorecard(
         for mapping, m in zip([x for x in mappings if x["kind"] != "none"], declared, strict=True):
             if mapping["kind"] == "metric":
                 _forecasts_of(m, official, _series_of(mapping, official))
+            if percent and m.target is not None:
+                m.target /= 100
         result = evaluate(
             target_value,
             t["comparator"],
