@@ -78,9 +78,9 @@ def test_definitions_are_kept_apart(wh):
     periods = {(r["year"], r["period"], r["publisher"]) for r in nev}
     assert (2024, "Jan-Jun", "MERICS") in periods and (2022, "FY", "CAAM") in periods
     assert len({r["definition_id"] for r in nev}) == 2
-    t23 = rows(
-        wh, "select status, actual_year, rule from marts.scorecard where target_id = 'T23'"
-    )[0]
+    t23 = rows(wh, "select status, actual_year, rule from marts.scorecard where target_id = 'T23'")[
+        0
+    ]
     # met from CAAM's full-year 2023 share (80.6% > 80%), not from MERICS' first half of 2024
     assert (t23["status"], t23["actual_year"]) == ("met", 2023)
     assert t23["rule"].split(". Measure:")[0].endswith("meets > 80.0%")
