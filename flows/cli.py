@@ -386,8 +386,8 @@ def scorecard(
 
     query = (
         "select target_id, sector, indicator, comparator, target_year, target_value, unit, "
-        "actual_value, actual_year, actual_bound, projected_value, gap, status, rule, "
-        "definition_id, sources "
+        "actual_value, actual_year, actual_bound, projected_value, gap, compared_with, status, "
+        "rule, definition_id, sources "
         "from marts.scorecard order by target_id"
     )
     frame = _rows_for_table(query, warehouse, fmt)
@@ -414,10 +414,13 @@ def scorecard(
         if r["projected_value"] is not None and r["status"] in ("on_track", "off_track"):
             actual += f" -> {show(r['projected_value'])}"
         status = r["status"]
+        target = f"{r['comparator']} {show(r['target_value'])} by {r['target_year'] or '?'}"
+        if r["compared_with"] is not None and r["compared_with"] != r["target_value"]:
+            target += f" ({show(r['compared_with'])} as restated for the measure)"
         table.add_row(
             r["target_id"],
             r["indicator"],
-            f"{r['comparator']} {show(r['target_value'])} by {r['target_year'] or '?'}",
+            target,
             actual,
             f"[{colours.get(status, 'dim')}]{status}[/]",
         )

@@ -144,7 +144,13 @@ class Scorecard(pa.DataFrameModel):
         description="Whether actual_value is exact or a bound",
     )
     projected_value: float = pa.Field(nullable=True, description="Trend or interpolation value")
-    gap: float = pa.Field(nullable=True, description="(actual or projected) - target")
+    gap: float = pa.Field(nullable=True, description="(actual or projected) - compared_with")
+    compared_with: float = pa.Field(
+        nullable=True,
+        description="The target the actual was compared with: target_value, or the target as a "
+        "published source restates it in the actual's definition (T32: 4.0 L/100km on NEDC is "
+        "4.6 on WLTC); null when nothing was compared",
+    )
     status: str = pa.Field(
         isin=["met", "on_track", "off_track", "missed", "no_data", "disputed"],
         description="Status; disputed: the target's wording is reported two ways and the two "

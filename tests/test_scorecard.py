@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 
 from mic2025.warehouse.scorecard import Actual, Measure, decide, evaluate, linear_fit
+from mic2025.warehouse.site import target_text
 
 AS_OF = 2026  # 2020 and 2025 deadlines have passed
 
@@ -137,6 +138,8 @@ def test_published_scorecard_evaluates_nev_robot_and_ic_targets(published_wareho
     t32 = card.filter(pl.col("target_id") == "T32").row(0, named=True)
     assert (t32["status"], t32["actual_year"]) == ("met", 2023)
     assert t32["actual_value"] == pytest.approx(3.78) and t32["gap"] == pytest.approx(-0.82)
+    assert t32["target_value"] == 4.0 and t32["compared_with"] == pytest.approx(4.6)
+    assert t23["compared_with"] == pytest.approx(0.8)  # as written: no restatement
     assert t32["definition_id"].startswith("MIIT_PC_FLEET_FUEL_CONSUMPTION_WLTC")
     assert "restated in this measure's definition" in t32["rule"]
     assert status["T31"] == "missed"  # NEDC 2020: 5.61 > 5.0, no WLTC restatement of 2020's
@@ -242,6 +245,14 @@ def test_a_target_restated_in_another_definition_is_compared_only_as_restated():
     assert r["gap"] == pytest.approx(-0.49)
     assert "<= 4.6 L/100km (the target of 4 L/100km restated" in r["rule"]
     assert "the Phase V standard" in r["rule"]
+    assert r["compared_with"] == pytest.approx(4.6)
+    # the site and the CLI show both: the plan's target and the value it was compared with
+    row = {"comparator": "<=", "target_value": 4.0, "unit": "L/100km", "target_year": 2025}
+    assert target_text({**row, "compared_with": 4.6}) == (
+        "<= 4 L/100km by 2025 (4.6 L/100km as restated for the measure)"
+    )
+    assert target_text({**row, "compared_with": 4.0}) == "<= 4 L/100km by 2025"
+    assert target_text({**row, "compared_with": None}) == "<= 4 L/100km by 2025"
     # without the restatement the WLTC 4.11 is never set against 4.0 as if it were NEDC:
     # 4.11 > 4.0 and no 2025 value -> no_data, not missed
     unstated = Measure("wltc", "WLTC average", wltc.actuals)

@@ -56,6 +56,7 @@ SCORECARD_COLUMNS = [
     "actual_bound",
     "projected_value",
     "gap",
+    "compared_with",
     "status",
     "rule",
     "measure",
@@ -293,6 +294,7 @@ def _decided(
         "actual_year": a.year,
         "actual_bound": a.bound,
         "gap": a.value - target,
+        "compared_with": target,
         "definition_id": a.definition,
         "status": "met" if met else "missed",
         "rule": f"deadline {year} has passed: actual {_describe(a, unit)}{when} "
@@ -317,6 +319,7 @@ def evaluate(
         "actual_bound": None,
         "projected_value": None,
         "gap": None,
+        "compared_with": None,
         "definition_id": None,
     }
     if not measures:
@@ -407,6 +410,7 @@ def evaluate(
                 **out,
                 "projected_value": last.value,
                 "gap": last.value - goal(first),
+                "compared_with": goal(first),
                 "status": "on_track",
                 "rule": f"only actual {_describe(last, unit)} already {cmp_text(first)}; "
                 "no reversal assumed",
@@ -423,6 +427,7 @@ def evaluate(
         **out,
         "projected_value": projected,
         "gap": projected - goal(first),
+        "compared_with": goal(first),
         "status": "on_track" if ok else "off_track",
         "rule": f"linear trend of {', '.join(str(p.year) for p in recent)} ({definition}) "
         f"projected to {year} gives {format_value(projected, unit)}, which {'meets' if ok else 'misses'} "
@@ -510,6 +515,7 @@ def scorecard(
         "actual_value": pl.Float64,
         "projected_value": pl.Float64,
         "gap": pl.Float64,
+        "compared_with": pl.Float64,
         "actual_bound": pl.String,
         "measure": pl.String,
         "definition_id": pl.String,
