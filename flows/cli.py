@@ -382,7 +382,7 @@ def scorecard(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """MIC2025 targets against the latest actuals (from the published warehouse)."""
-    from mic2025.warehouse.units import format_value
+    from mic2025.warehouse.units import format_value, target_text
 
     query = (
         "select target_id, sector, indicator, comparator, target_year, target_value, unit, "
@@ -414,13 +414,10 @@ def scorecard(
         if r["projected_value"] is not None and r["status"] in ("on_track", "off_track"):
             actual += f" -> {show(r['projected_value'])}"
         status = r["status"]
-        target = f"{r['comparator']} {show(r['target_value'])} by {r['target_year'] or '?'}"
-        if r["compared_with"] is not None and r["compared_with"] != r["target_value"]:
-            target += f" ({show(r['compared_with'])} as restated for the measure)"
         table.add_row(
             r["target_id"],
             r["indicator"],
-            target,
+            target_text(r),
             actual,
             f"[{colours.get(status, 'dim')}]{status}[/]",
         )

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from mic2025.flows.base.settings import PROJECT_ROOT
 from mic2025.warehouse.pages import write_page
-from mic2025.warehouse.units import format_value
+from mic2025.warehouse.units import format_value, target_text
 from mic2025.warehouse.vega_svg import render_svg
 
 SERIES_RE = re.compile(r"([A-Z][A-Z0-9_]+):(\d{4})=")
@@ -408,20 +408,6 @@ def sector_page(
         lineage=lineage,
     )
     return page
-
-
-def target_text(r: dict) -> str:
-    """A target as the plan sets it: '>= 40.0% by 2020', and, where the actual was compared with
-    the target as a source restates it in the actual's definition, that value too:
-    '<= 4 L/100km by 2025 (4.6 L/100km as restated for the measure)'."""
-    value = format_value(r["target_value"], r["unit"], show_unit=True)
-    text = f"{r['comparator']} {value} by {r['target_year'] or '?'}"
-    restated = r.get("compared_with")
-    if restated is not None and restated != r["target_value"]:
-        text += (
-            f" ({format_value(restated, r['unit'], show_unit=True)} as restated for the measure)"
-        )
-    return text
 
 
 def claim_key(r: dict) -> str:

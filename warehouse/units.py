@@ -214,3 +214,18 @@ def format_value(
     if show_unit and unit and unit != "ratio":
         text += f" {unit}"
     return BOUND_MARKS.get(bound or "exact", "") + text
+
+
+def target_text(r: dict) -> str:
+    """A marts.scorecard row's target as the plan sets it: '>= 40.0% by 2020', and, where the
+    actual was compared with the target as a source restates it in the actual's definition,
+    that value too: '<= 4 L/100km by 2025 (4.6 L/100km as restated for the measure)'. The one
+    wording of a target (CLI, answer site)."""
+    value = format_value(r["target_value"], r["unit"], show_unit=True)
+    text = f"{r['comparator']} {value} by {r['target_year'] or '?'}"
+    restated = r.get("compared_with")
+    if restated is not None and restated != r["target_value"]:
+        text += (
+            f" ({format_value(restated, r['unit'], show_unit=True)} as restated for the measure)"
+        )
+    return text
