@@ -131,3 +131,59 @@ def test_a_curated_metric_named_after_its_series_needs_no_map_entry():
     with pytest.raises(SourceFormatError) as exc:
         build_curated(b"x\n", b"year\n", curated_csv=(header + row.format("not_a_series")).encode())
     assert "facts/curated_figures.csv" in str(exc.value) and "not_a_series" in str(exc.value)
+
+
+def test_an_unquoted_comma_in_a_quote_is_refused_with_its_file_and_row():
+    """A quote holding a comma that is not in double quotes splits into one field more; the
+    import refuses the row (file, row, rule) instead of publishing the quote's first half."""
+    from mic2025.flows.base.errors import SourceFormatError
+    from mic2025.flows.sources.china_official import build_curated
+
+    header = (
+        "sector,metric,year,period,value,unit,base_value,base_unit,publisher_cited,"
+        "definition_note,source_url,source_date,quote\n"
+    )
+    quoted = (
+        "Cross-cutting,key_process_nc_rate,2021,FY,51.3,%,0.513,share,MIIT,rate,"
+        'https://example.org/,2022-06-21,"截至2021年底,关键工序数控化率达到51.3%"\n'
+    )
+    data, _ = build_curated(b"x\n", b"year\n", curated_csv=(header + quoted).encode())
+    assert "截至2021年底,关键工序数控化率达到51.3%" in data.decode()
+    unquoted = quoted.replace('"', "")
+    with pytest.raises(SourceFormatError) as exc:
+        build_curated(b"x\n", b"year\n", curated_csv=(header + unquoted).encode())
+    message = str(exc.value)
+    assert "facts/curated_figures.csv" in message and "(row 2)" in message
+    assert "14 fields for the 13 columns" in message and "\n" not in message
+
+
+#: Curated rows whose quote writes the value in other signs than its digits (each says how).
+QUOTE_WRITES_IT_OTHERWISE = {
+    ("boeing_deliveries_to_china", "2022"): "in words: 'eight planes'",
+    ("place_gdp_chengdu", "2024"): "in Japanese numerals: 2兆3511億3千万元 = 23511.3 亿元",
+    ("arj21_deliveries", "2014"): "none in 2014: the quote dates the first delivery (2015-11-29)",
+    ("carbon_fiber_domestic_supply_share", "2022"): "in Chinese tenths: 超六成 = more than 60%",
+}
+
+
+def test_every_curated_quote_states_its_value():
+    """facts/curated_figures.csv keeps each value as published, so its quote holds that number
+    (thousands separators, full-width digits and ﹒ read as published); the few rows whose
+    quote writes it otherwise say how, above."""
+    import csv
+    import re
+
+    from mic2025.flows.base.settings import facts_dir
+
+    digits = str.maketrans("０１２３４５６７８９﹒．", "0123456789..")
+    missing = []
+    with (facts_dir() / "curated_figures.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if (row["metric"], row["year"]) in QUOTE_WRITES_IT_OTHERWISE:
+                continue
+            value = float(re.sub(r"^[<>~≥≤]+", "", row["value"].strip()))
+            quote = re.sub(r"(?<=\d)[,，](?=\d{3})", "", row["quote"].translate(digits))
+            numbers = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", quote)}
+            if value not in numbers:
+                missing.append(f"{row['metric']} {row['year']}: {row['value']} not in {quote!r}")
+    assert not missing, missing

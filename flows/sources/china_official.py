@@ -18,6 +18,7 @@ import csv
 import functools
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -30,7 +31,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-04.12"
+VERSION = "2026-12-04.13"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
@@ -423,11 +424,30 @@ def _usgs_rows(shared: Path) -> list[dict]:
     return rows
 
 
+def _csv_rows(data: bytes, origin: str) -> Iterator[tuple[int, dict]]:
+    """(row number, row) of a CSV transcription, refusing a row whose fields do not match the
+    header: an unquoted comma inside a quote splits it into one field more, and a reader that
+    drops the rest would publish the first half of the quote as if it were the whole."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8")))
+    header = next(reader, [])
+    for i, fields in enumerate(reader, start=2):
+        if not fields:
+            continue
+        if len(fields) != len(header):
+            raise SourceFormatError(
+                NAME,
+                f"{origin}: {len(fields)} fields for the {len(header)} columns of the header "
+                "(a text field with a comma must be in double quotes)",
+                row=i,
+            )
+        yield i, dict(zip(header, fields, strict=True))
+
+
 def _sector_fact_rows(data: bytes, origin: str) -> tuple[list[dict], list[str]]:
     """Rows of the sector-facts layout (shared/ file or facts/curated_figures.csv)."""
     rows: list[dict] = []
     skipped: list[str] = []
-    for i, r in enumerate(csv.DictReader(io.StringIO(data.decode("utf-8"))), start=2):
+    for i, r in _csv_rows(data, origin):
         if not r["year"].strip():
             skipped.append(f"{origin} row {i} ({r['metric']}): year not stated")
             continue
@@ -466,8 +486,7 @@ def build_curated(
     writer.writeheader()
     skipped: list[str] = []
     rows = 0
-    reference = csv.DictReader(io.StringIO(reference_csv.decode("utf-8")))
-    for i, r in enumerate(reference, start=2):
+    for i, r in _csv_rows(reference_csv, REFERENCE_FILE):
         writer.writerow(
             {
                 "series_id": _reference_series(r),
@@ -488,8 +507,7 @@ def build_curated(
             }
         )
         rows += 1
-    pages = csv.DictReader(io.StringIO(pages_csv.decode("utf-8")))
-    for i, r in enumerate(pages, start=2):
+    for i, r in _csv_rows(pages_csv, PAGES_FILE):
         if not r["year"].strip():
             skipped.append(f"{PAGES_FILE} row {i} ({r['metric']}): year not stated")
             continue
