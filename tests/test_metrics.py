@@ -85,6 +85,17 @@ def test_more_precise_publication_wins(official):
     assert value["value"].to_list() == [12_888_000]
 
 
+def test_of_two_equally_precise_copies_the_better_page_wins(official):
+    # MIIT's 2023 polysilicon output, 143万吨 read on a bare IP address (pages file, first by
+    # file order) and 1.43 million t on TaiyangNews (a major trade host): three significant
+    # digits each, so the page decides: TaiyangNews
+    best = metrics.best_figures(official)
+    value = best.filter((pl.col("series_id") == "POLYSILICON_OUTPUT") & (pl.col("year") == 2023))
+    assert value.select("value", "read_on", "via").rows() == [
+        (1_430_000, "major", "taiyangnews.info")
+    ]
+
+
 def test_partial_years_and_forecasts_are_never_actuals(official):
     best = metrics.best_figures(official)
     assert best.filter(pl.col("is_forecast") | (pl.col("period") != "FY")).height == 0

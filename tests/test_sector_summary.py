@@ -107,8 +107,10 @@ def test_every_domestic_supply_answer_is_a_share_of_demand(summary):
     assert "net exporter" in nev["domestic_supply_note"]
     solar = summary["power_equipment"]
     # modules, cells and wafers are net exports (said in the note, not the answer); the answer is
-    # the polysilicon stage: 2022 output 857,000 t / (857,000 + imports 87,000 t) = 0.90784
-    assert solar["domestic_supply_value"] == pytest.approx(857_000 / 944_000)
+    # the polysilicon stage: 2023 MIIT output "over 1.43 million tons" / (1,430,000 + customs
+    # imports 62,965 t) = 0.95783, approximate (a lower-bound output in an upper-bound ratio)
+    assert solar["domestic_supply_value"] == pytest.approx(1_430_000 / 1_492_965)
+    assert (solar["domestic_supply_year"], solar["domestic_supply_bound"]) == (2023, "approximate")
     assert solar["domestic_supply_product"] == "Polysilicon"
     assert "net exporter" in solar["domestic_supply_note"]
 
@@ -132,7 +134,36 @@ def test_solar_polysilicon_baseline_is_the_same_definition(summary):
     assert (solar["baseline_year"], solar["baseline_bound"]) == (2014, "upper")
     assert solar["baseline_value"] == pytest.approx(132_000 / 234_177)
     assert solar["domestic_supply_definition"] == "POLYSILICON_OUTPUT_OVER_OUTPUT_PLUS_IMPORTS"
-    assert solar["change_since_baseline"] == pytest.approx(857_000 / 944_000 - 132_000 / 234_177)
+    assert solar["change_since_baseline"] == pytest.approx(
+        1_430_000 / 1_492_965 - 132_000 / 234_177
+    )
+
+
+def test_polysilicon_share_from_miit_output_and_customs_imports(published_warehouse):
+    """Output / (output + imports), tonnes: MIIT's national output over it plus China's customs
+    imports as Bernreuter Research compiles them. 2020: SPIC's 396,000 / (396,000 + 100,776) =
+    0.79714; 2021: 505,000 / (505,000 + 114,203) = 0.81556; 2022: 827,000 / (827,000 +
+    88,093) = 0.90373, all upper bounds (exports are not subtracted). 2023 reads MIIT's 1.43
+    million t on TaiyangNews, a major trade host, not the same figure on a bare IP address."""
+    con = duckdb.connect(str(published_warehouse), read_only=True)
+    try:
+        rows = {
+            r[0]: r[1:]
+            for r in con.sql(
+                "SELECT year, value, bound, publisher, sources FROM marts.sector_metrics "
+                "WHERE product = 'Polysilicon' AND metric = 'domestic_supply_share'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert rows[2020][0] == pytest.approx(396_000 / 496_776)
+    assert rows[2021][0] == pytest.approx(505_000 / 619_203)
+    assert rows[2022][0] == pytest.approx(827_000 / 915_093)
+    assert {rows[y][1] for y in (2020, 2021, 2022)} == {"upper"}
+    assert rows[2022][2] == "MIIT; GACC"
+    assert "taiyangnews.info" in rows[2023][3] and "58.221.163.238" not in rows[2023][3]
+    # a series on both sides of the ratio is listed once
+    assert rows[2023][3].count("taiyangnews.info") == 1
 
 
 def test_ships_domestic_supply_from_customs_trade_and_miit_tonnage(summary):

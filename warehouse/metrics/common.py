@@ -85,6 +85,10 @@ def product_bases() -> pl.DataFrame:
     return metric_spec("product_bases.csv")
 
 
+#: Where a figure was read (core ``read_on``, warehouse/conform.py::host_kind), best first.
+READ_ON_RANK = {"official": 0, "major": 1, "repost": 2, "mirror": 3, "unrelated": 4}
+
+
 def significant_digits(value: float) -> int:
     """Significant digits of a published number: 1288.8 -> 5, 12890000 -> 4."""
     text = f"{abs(value):.10f}".rstrip("0").rstrip(".").replace(".", "").lstrip("0")
@@ -105,9 +109,11 @@ def best_figures(
     Full-year figures only, unless ``allow_partial_year`` (used for shares, where a first-half
     share is still a share; the period is then stated in the metric's ``method``): a full-year
     figure is always preferred. Where two transcriptions give the same figure, the more precise
-    publication wins (more significant digits, e.g. 1288.8万 over 1289万); ties go to the first
-    origin file and row. With ``per_period`` (a place's figures), every period of a year is kept
-    on its own (January-June and January-September are two figures, not one preferred).
+    publication wins (more significant digits, e.g. 1288.8万 over 1289万); then the better page
+    (the publisher's own or a government site, a major news or trade host, then reposts,
+    mirrors and unrelated hosts: ``read_on``); then the first origin file and row. With
+    ``per_period`` (a place's figures), every period of a year is kept on its own
+    (January-June and January-September are two figures, not one preferred).
     """
     rows = official.filter(~pl.col("is_forecast"))
     if not allow_partial_year:
@@ -115,19 +121,25 @@ def best_figures(
     key = ["series_id", "publisher_id", "year"] if per_publisher else ["series_id", "year"]
     if per_period:
         key.append("period")
+    host_rank = (
+        pl.col("read_on").replace_strict(READ_ON_RANK, default=len(READ_ON_RANK))
+        if "read_on" in rows.columns
+        else pl.lit(0)
+    )
     return (
         rows.with_columns(
             (pl.col("period") != "FY").alias("_partial"),
             pl.col("value_as_published")
             .map_elements(significant_digits, return_dtype=pl.Int64)
             .alias("_digits"),
+            host_rank.alias("_host"),
         )
         .sort(
-            ["series_id", "year", "_partial", "_digits", "origin_file", "origin_row"],
-            descending=[False, False, False, True, False, False],
+            ["series_id", "year", "_partial", "_digits", "_host", "origin_file", "origin_row"],
+            descending=[False, False, False, True, False, False, False],
         )
         .unique(key, keep="first", maintain_order=True)
-        .drop("_partial", "_digits")
+        .drop("_partial", "_digits", "_host")
     )
 
 

@@ -105,6 +105,16 @@ def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
     )
 
 
+def _joined_once(columns: list[str], separator: str) -> pl.Expr:
+    """The items of several ``separator``-joined columns, each once, in order."""
+    return (
+        pl.concat_list(columns)
+        .list.eval(pl.element().str.split(separator).explode())
+        .list.unique(maintain_order=True)
+        .list.join(separator)
+    )
+
+
 def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
     """Ratios of official series (facts/metrics/series_ratios.csv), full-year figures only:
 
@@ -146,14 +156,11 @@ def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Da
                 pl.Series("bound", bounds, dtype=pl.String),
                 pl.lit(r["definition_id"]).alias("definition_id"),
                 pl.lit(None, dtype=pl.String).alias("caveat"),
-                pl.concat_list(["publisher", "publisher_d"])
-                .list.eval(pl.element().str.split("; ").explode())
-                .list.unique(maintain_order=True)
-                .list.join("; ")
-                .alias("publisher"),
+                _joined_once(["publisher", "publisher_d"], "; ").alias("publisher"),
                 pl.lit(f"({r['numerator']}) / ({r['denominator']}): {r['note']}").alias("method"),
-                pl.concat_str(["inputs", "inputs_d"], separator="; ").alias("inputs"),
-                pl.concat_str(["sources", "sources_d"], separator=" | ").alias("sources"),
+                # a series on both sides (output / (output + imports)) is listed once
+                _joined_once(["inputs", "inputs_d"], "; ").alias("inputs"),
+                _joined_once(["sources", "sources_d"], " | ").alias("sources"),
             )
         )
     return pl.concat(frames) if frames else empty_metrics()
