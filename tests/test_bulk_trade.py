@@ -116,6 +116,31 @@ def test_synthetic_files_load_in_one_table(tmp_path):
     assert sum(r.rows_loaded for r in reports) == 60_000
     names = con.sql("select source_file from raw.baci_files order by file_id").fetchall()
     assert [n[0] for n in names] == [f.name for f in files]
+    # both files in one statement: each row still names its own file (one year per file)
+    per_file = con.sql(
+        "select file_id, min(t), max(t), count(*) from raw.baci_trade group by 1 order by 1"
+    ).fetchall()
+    assert [(i, lo == hi, n) for i, lo, hi, n in per_file] == [(0, True, 30_000), (1, True, 30_000)]
+    assert [r.rows_loaded for r in reports] == [30_000, 30_000]
+
+
+def test_one_unreadable_file_among_several_fails_alone(tmp_path):
+    """The files are parsed together; when one breaks mid-way, that statement leaves no row
+    and each file is parsed on its own, so the others load and only the broken one fails."""
+    first, second = tmp_path / "a.csv", tmp_path / "c.csv"
+    first.write_text(TINY)
+    second.write_text(TINY.replace("2022,", "2021,"))
+    broken = tmp_path / "b.csv"
+    broken.write_text(TINY + "2022,156,842,notanumber,1,1\n")
+    con, reports, _ = load(tmp_path, first, broken, second)
+    assert [(r.status, r.rows_loaded) for r in reports] == [
+        ("loaded", 5),
+        ("failed", 0),
+        ("loaded", 5),
+    ]
+    assert reports[1].message.startswith("baci:b.csv: ") and "\n" not in reports[1].message
+    rows = con.sql("select file_id, count(*) from raw.baci_trade group by 1 order by 1").fetchall()
+    assert rows == [(0, 5), (2, 5)]
 
 
 def test_the_same_files_give_the_same_bits_on_any_thread_count(tmp_path, hs_map):
@@ -222,6 +247,13 @@ def test_hostile_file_names_are_quoted_not_pasted(tmp_path, hs_map):
     con, (report,), _ = load(tmp_path, path)
     assert report.rows_loaded == 5
     assert con.sql("select source_file from raw.baci_files").fetchall() == [(path.name,)]
+    # two such files are parsed in one statement, each named in the file-id mapping
+    other = folder / "x' THEN 9 END, 'y.csv"
+    other.write_text(TINY)
+    con, reports, _ = load(tmp_path, path, other)
+    assert [r.rows_loaded for r in reports] == [5, 5]
+    rows = con.sql("select file_id, count(*) from raw.baci_trade group by 1 order by 1").fetchall()
+    assert rows == [(0, 5), (1, 5)]
     assert not (folder / "evil").exists() and not Path("evil").exists()
 
 
