@@ -28,12 +28,10 @@ class Lineage(pa.DataFrameModel):
 
 def publisher_vocabulary() -> list[str]:
     """The publisher ids of facts/publishers.csv (the vocabulary every value's publisher uses)."""
-    import csv
-
+    from mic2025.flows.base.facts_files import read_facts_csv
     from mic2025.flows.base.settings import facts_dir
 
-    with (facts_dir() / "publishers.csv").open(encoding="utf-8") as fh:
-        return [row["publisher_id"] for row in csv.DictReader(fh)]
+    return read_facts_csv(facts_dir() / "publishers.csv")["publisher_id"].to_list()
 
 
 def known_publishers(data: pa.PolarsData):

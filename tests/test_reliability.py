@@ -205,3 +205,41 @@ def test_a_full_disk_is_one_error_line_naming_the_file(published_warehouse, tmp_
     assert ".mic2025.duckdb" in errors[0] or "mic2025.duckdb" in errors[0]
     assert "Traceback" not in result.stderr
     assert target.read_bytes() == before  # nothing published, nothing half-written
+
+
+@pytest.mark.slow
+def test_a_broken_facts_file_is_one_error_line_and_publishes_nothing(published_warehouse, tmp_path):
+    import os
+    import shutil
+
+    from prefect.settings import PREFECT_API_URL
+
+    from mic2025.flows.base.settings import facts_dir
+
+    facts = tmp_path / "facts"
+    shutil.copytree(facts_dir(), facts)
+    measures = facts / "metrics" / "sector_measures.csv"
+    row = len(measures.read_text(encoding="utf-8").splitlines()) + 1  # the line appended
+    with measures.open("a", encoding="utf-8") as fh:
+        fh.write("ships,domestic_supply,x,Ships,,a note, with a comma\n")
+    target = tmp_path / "mic2025.duckdb"
+    shutil.copyfile(published_warehouse, target)
+    before = target.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "mic2025.flows.cli", "refresh", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **os.environ,
+            "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "MIC2025_FACTS_DIR": str(facts),
+            "MIC2025_WAREHOUSE": str(target),
+        },
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: facts/metrics/sector_measures.csv (row {row}): 7 fields for the 6 columns of "
+        "the header (a text field with a comma must be in double quotes)"
+    ], result.stderr
+    assert target.read_bytes() == before

@@ -187,3 +187,31 @@ def test_every_curated_quote_states_its_value():
             if value not in numbers:
                 missing.append(f"{row['metric']} {row['year']}: {row['value']} not in {quote!r}")
     assert not missing, missing
+
+
+def test_a_facts_row_with_an_unquoted_comma_is_refused_by_file_and_row(tmp_path, monkeypatch):
+    """Every facts/ CSV is read by one reader that checks each row against the header: one
+    field too many (a comma outside double quotes) names the file, the row and the rule."""
+    import shutil
+
+    from mic2025.flows.base.errors import SourceFormatError
+    from mic2025.flows.base.facts_files import read_facts_csv
+    from mic2025.flows.base.settings import facts_dir
+    from mic2025.warehouse.conform import read_hosts
+
+    facts = tmp_path / "facts"
+    shutil.copytree(facts_dir(), facts)
+    monkeypatch.setenv("MIC2025_FACTS_DIR", str(facts))
+    hosts = facts / "hosts.csv"
+    rows = len(read_facts_csv(hosts))
+    with hosts.open("a", encoding="utf-8") as fh:
+        fh.write('quoted.example,major,"a note, with a comma"\n')
+    assert len(read_hosts()) == rows + 1
+    with hosts.open("a", encoding="utf-8") as fh:
+        fh.write("broken.example,major,a note, with a comma\n")
+    with pytest.raises(SourceFormatError) as exc:
+        read_hosts()
+    assert str(exc.value) == (
+        f"facts/hosts.csv (row {rows + 3}): 4 fields for the 3 columns of the header "
+        "(a text field with a comma must be in double quotes)"
+    )

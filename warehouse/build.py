@@ -12,6 +12,7 @@ import pandera.errors
 import polars as pl
 
 from mic2025.flows.base.errors import ValidationFailed
+from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.payloads import BuildResult, LoadReport, RunInfo
 from mic2025.flows.base.settings import facts_dir, warehouse_config
 from mic2025.flows.sources import baci, get_source
@@ -67,12 +68,12 @@ TABLE_SCHEMAS = {
 
 
 def read_sectors(root: Path | None = None) -> pl.DataFrame:
-    return pl.read_csv((root or facts_dir()) / "sectors.csv", infer_schema_length=0)
+    return read_facts_csv((root or facts_dir()) / "sectors.csv")
 
 
 def read_places(root: Path | None = None) -> pl.DataFrame:
     """facts/places.csv, checked against its model (schemas/specs.py ``Place``)."""
-    frame = pl.read_csv((root or facts_dir()) / "places.csv", infer_schema_length=0)
+    frame = read_facts_csv((root or facts_dir()) / "places.csv")
     return validate_spec("places.csv", frame, folder="facts")
 
 
@@ -81,7 +82,7 @@ def read_official_series(
 ) -> pl.DataFrame:
     """The series catalogue: curated series (facts/official_series.csv) and the NBS national
     database series (facts/nbs_catalogue.csv, or the catalogue already read), one row each."""
-    curated = pl.read_csv((root or facts_dir()) / "official_series.csv", infer_schema_length=0)
+    curated = read_facts_csv((root or facts_dir()) / "official_series.csv")
     nbs = nbs_catalogue if nbs_catalogue is not None else nbs_source.read_catalogue(root)
     nbs = nbs.with_columns(pl.lit("NBS").alias("publisher"))
     return pl.concat([curated, nbs.select(curated.columns)])

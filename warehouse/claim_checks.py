@@ -37,6 +37,7 @@ import polars as pl
 import yaml
 
 from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
 from mic2025.warehouse.metrics import best_figures
@@ -248,7 +249,7 @@ def _year_for(claim: dict) -> tuple[int | None, str]:
 def read_superseded(root=None) -> pl.DataFrame:
     """facts/superseded_series.csv: a series replaced by another from a date (a provisional
     duty by the definitive one)."""
-    return pl.read_csv((root or facts_dir()) / "superseded_series.csv", infer_schema_length=0)
+    return read_facts_csv((root or facts_dir()) / "superseded_series.csv")
 
 
 def check_one(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import polars as pl
 
 from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.flows.sources import get_source
 from mic2025.flows.sources.base import Source
@@ -36,7 +37,7 @@ ISO3_BY_NAME = {
 
 def read_publishers() -> pl.DataFrame:
     """facts/publishers.csv: the publisher vocabulary (id, name, country, url, kind, aliases)."""
-    return pl.read_csv(facts_dir() / "publishers.csv", infer_schema_length=0).with_columns(
+    return read_facts_csv(facts_dir() / "publishers.csv").with_columns(
         pl.col("url").fill_null(""), pl.col("country").fill_null("")
     )
 
@@ -253,7 +254,7 @@ def official_stats(
 def read_publisher_overrides(root=None) -> dict[tuple[str, int], tuple[str, str]]:
     """facts/publisher_overrides.csv: where a transcription names the reposter (or the ministry
     that quoted a statistic), the original publisher, with the reason."""
-    frame = pl.read_csv((root or facts_dir()) / "publisher_overrides.csv", infer_schema_length=0)
+    frame = read_facts_csv((root or facts_dir()) / "publisher_overrides.csv")
     return {
         (r["origin_file"], int(r["origin_row"])): (r["publisher_id"], r["why"])
         for r in frame.iter_rows(named=True)
@@ -263,7 +264,7 @@ def read_publisher_overrides(root=None) -> dict[tuple[str, int], tuple[str, str]
 def read_hosts(root=None) -> dict[str, str]:
     """facts/hosts.csv: host -> official, major (a major news or trade host), mirror,
     unrelated (a host with nothing to do with the subject); any other host is a repost."""
-    frame = pl.read_csv((root or facts_dir()) / "hosts.csv", infer_schema_length=0)
+    frame = read_facts_csv((root or facts_dir()) / "hosts.csv")
     return dict(frame.select("host", "kind").iter_rows())
 
 
@@ -449,7 +450,7 @@ def targets(raw: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
     """The targets as compiled, with the sector_id of core.sectors. A compiler's remark inside the
     indicator text moves to ``curator_note`` (facts/target_notes.csv), so that readers see the
     indicator as the plan states it and the remark as a remark."""
-    notes = pl.read_csv(facts_dir() / "target_notes.csv", infer_schema_length=0).rename(
+    notes = read_facts_csv(facts_dir() / "target_notes.csv").rename(
         {"indicator": "clean_indicator"}
     )
     return (

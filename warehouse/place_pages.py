@@ -12,6 +12,7 @@ import polars as pl
 from markupsafe import Markup
 
 from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.pages import write_page
 from mic2025.warehouse.site import cite, claim_context, write_data
@@ -29,7 +30,7 @@ CHINA_BOX = ((73.0, 135.5), (18.0, 53.6))
 def read_place_points(places: pl.DataFrame, root: Path | None = None) -> pl.DataFrame:
     """facts/place_points.csv, checked: every place has one point, inside China's box."""
     name = f"facts/{POINTS}"
-    frame = pl.read_csv((root or facts_dir()) / POINTS, infer_schema_length=0)
+    frame = read_facts_csv((root or facts_dir()) / POINTS)
     missing = {"place_id", "point", "latitude", "longitude", "geonameid"} - set(frame.columns)
     if missing:
         raise SourceFormatError(name, f"missing column(s) {', '.join(sorted(missing))}")

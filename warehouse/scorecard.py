@@ -34,6 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
+from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.bounds import ratio_bound
 from mic2025.warehouse.metrics import best_figures, metric_spec
@@ -71,7 +72,7 @@ SCORECARD_COLUMNS = [
 
 
 def read_target_measures(root: Path | None = None) -> pl.DataFrame:
-    return pl.read_csv((root or facts_dir()) / "target_measures.csv", infer_schema_length=0)
+    return read_facts_csv((root or facts_dir()) / "target_measures.csv")
 
 
 @dataclass(frozen=True)

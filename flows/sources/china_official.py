@@ -18,12 +18,12 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
 from mic2025.flows.base.errors import SourceFormatError
+from mic2025.flows.base.facts_files import csv_rows
 from mic2025.flows.base.settings import facts_dir
 from mic2025.flows.fetch.snapshots import Origin, Snapshot
 from mic2025.flows.sources.base import SnapshotPayload, Source, read_csv_bytes, require_columns
@@ -336,8 +336,9 @@ def _period(text: str, definition: str = "") -> str:
 @functools.cache
 def _declared_series() -> frozenset[str]:
     """The series ids of facts/official_series.csv."""
-    with (facts_dir() / "official_series.csv").open(encoding="utf-8", newline="") as fh:
-        return frozenset(r["series_id"] for r in csv.DictReader(fh))
+    path = facts_dir() / "official_series.csv"
+    rows = csv_rows(path.read_bytes(), NAME, "facts/official_series.csv")
+    return frozenset(r["series_id"] for _, r in rows)
 
 
 def _sector_series(metric: str, publisher: str, row: int, origin: str) -> str:
@@ -424,30 +425,11 @@ def _usgs_rows(shared: Path) -> list[dict]:
     return rows
 
 
-def _csv_rows(data: bytes, origin: str) -> Iterator[tuple[int, dict]]:
-    """(row number, row) of a CSV transcription, refusing a row whose fields do not match the
-    header: an unquoted comma inside a quote splits it into one field more, and a reader that
-    drops the rest would publish the first half of the quote as if it were the whole."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8")))
-    header = next(reader, [])
-    for i, fields in enumerate(reader, start=2):
-        if not fields:
-            continue
-        if len(fields) != len(header):
-            raise SourceFormatError(
-                NAME,
-                f"{origin}: {len(fields)} fields for the {len(header)} columns of the header "
-                "(a text field with a comma must be in double quotes)",
-                row=i,
-            )
-        yield i, dict(zip(header, fields, strict=True))
-
-
 def _sector_fact_rows(data: bytes, origin: str) -> tuple[list[dict], list[str]]:
     """Rows of the sector-facts layout (shared/ file or facts/curated_figures.csv)."""
     rows: list[dict] = []
     skipped: list[str] = []
-    for i, r in _csv_rows(data, origin):
+    for i, r in csv_rows(data, NAME, origin):
         if not r["year"].strip():
             skipped.append(f"{origin} row {i} ({r['metric']}): year not stated")
             continue
@@ -486,7 +468,7 @@ def build_curated(
     writer.writeheader()
     skipped: list[str] = []
     rows = 0
-    for i, r in _csv_rows(reference_csv, REFERENCE_FILE):
+    for i, r in csv_rows(reference_csv, NAME, REFERENCE_FILE):
         writer.writerow(
             {
                 "series_id": _reference_series(r),
@@ -507,7 +489,7 @@ def build_curated(
             }
         )
         rows += 1
-    for i, r in _csv_rows(pages_csv, PAGES_FILE):
+    for i, r in csv_rows(pages_csv, NAME, PAGES_FILE):
         if not r["year"].strip():
             skipped.append(f"{PAGES_FILE} row {i} ({r['metric']}): year not stated")
             continue

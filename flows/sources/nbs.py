@@ -35,6 +35,7 @@ import polars as pl
 import requests
 
 from mic2025.flows.base.errors import FetchError, SourceFormatError
+from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.flows.fetch import http
 from mic2025.flows.fetch.snapshots import Origin, Snapshot, today
@@ -125,7 +126,7 @@ def read_catalogue(root: Path | None = None) -> pl.DataFrame:
     from mic2025.schemas.specs import validate_spec
 
     path = (root or facts_dir()) / CATALOGUE
-    frame = pl.read_csv(path, infer_schema_length=0)
+    frame = read_facts_csv(path)
     return validate_spec(CATALOGUE, frame, folder="facts")
 
 

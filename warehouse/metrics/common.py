@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.schemas.specs import validate_spec
 from mic2025.warehouse.conform import resolve_publisher
@@ -75,7 +76,7 @@ def metric_spec(name: str) -> pl.DataFrame:
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _CHECKED_SPECS:
-        frame = pl.read_csv(path, infer_schema_length=0)
+        frame = read_facts_csv(path)
         _CHECKED_SPECS[key] = validate_spec(name, frame)
     return _CHECKED_SPECS[key]
 
