@@ -6,9 +6,10 @@ warehouse build (one pass per stage, no intermediate files):
 
 1. :func:`load_files`: DuckDB parses the CSVs straight into ``raw.baci_trade`` of the new
    warehouse (its parallel CSV reader, all files in one statement; one file failing its header
-   or its parse fails that file only, named in its report), in a thread of its own (:class:`BulkLoad`) that the refresh flow
-   starts before its sources load (:func:`start_early`), so the parse overlaps the loads and
-   the core build; meanwhile the build also warms up the checks (:func:`warm_up`);
+   or its parse fails that file only, named in its report), in a thread of its own
+   (:class:`BulkLoad`) that the refresh flow starts before its sources load
+   (:func:`start_early`), so the parse overlaps the loads and the core build; meanwhile the
+   build also warms up the checks (:func:`warm_up`);
 2. :func:`validate_table`: pandera validates every row where it lies, through its ibis backend
    (each check is one SQL aggregate over the table); rows that fail are copied to
    ``meta.quarantine`` with the check they failed and deleted from the table; if more than the
@@ -140,14 +141,15 @@ def load_files(
     if len(readable) > 1:
         try:
             counts = _insert_together(con, files, readable, table)
+        except duckdb.Error:
+            counts = None  # none of its rows are in: each file on its own says which one failed
+        if counts is not None:
             for file_id in readable:
                 reports[file_id].rows_read = reports[file_id].rows_loaded = counts.get(file_id, 0)
             readable = []
-        except duckdb.Error:
-            pass  # none of its rows are in: each file on its own says which one is unreadable
     for file_id in readable:
         try:
-            count = _insert(con, f"{_read_csv(sql_string(str(files[file_id])))}", file_id, table)
+            count = _insert(con, _read_csv(sql_string(str(files[file_id]))), file_id, table)
             reports[file_id].rows_read = reports[file_id].rows_loaded = count
         except duckdb.Error as exc:
             _fail(reports[file_id], files[file_id], exc)
@@ -192,9 +194,10 @@ def _insert(con: duckdb.DuckDBPyConnection, source: str, file_id: int | str, tab
 
 def _insert_together(
     con: duckdb.DuckDBPyConnection, files: list[Path], file_ids: list[int], table: str
-) -> dict[int, int]:
+) -> dict[int, int] | None:
     """Parse ``files[file_ids]`` in one statement (each row's file id from its file name);
-    rows loaded per file id."""
+    rows loaded per file id. None, with the statement's rows removed, if a row's file name
+    matched none of the names given (then the files are parsed one by one)."""
     quoted = {i: sql_string(str(files[i])) for i in file_ids}
     paths = "[" + ", ".join(quoted.values()) + "]"
     file_id = (
@@ -202,13 +205,17 @@ def _insert_together(
         + " ".join(f"WHEN {q} THEN {i}" for i, q in quoted.items())
         + " END::SMALLINT"
     )
-    _insert(con, _read_csv(paths, "filename = true"), file_id, table)
+    total = _insert(con, _read_csv(paths, "filename = true"), file_id, table)
     ids = ", ".join(str(i) for i in file_ids)
-    return dict(
+    counts = dict(
         con.execute(
             f"SELECT file_id, count(*) FROM {table} WHERE file_id IN ({ids}) GROUP BY file_id"
         ).fetchall()
     )
+    if sum(counts.values()) != total:
+        con.execute(f"DELETE FROM {table} WHERE file_id IS NULL OR file_id IN ({ids})")
+        return None
+    return counts
 
 
 def _fail(report: BaciReport, path: Path, exc: Exception) -> None:
