@@ -87,7 +87,7 @@ def product_bases() -> pl.DataFrame:
 
 
 #: Where a figure was read (core ``read_on``, warehouse/conform.py::host_kind), best first.
-READ_ON_RANK = {"official": 0, "major": 1, "repost": 2, "mirror": 3, "unrelated": 4}
+READ_ON_RANK = {"official": 0, "major": 1, "mirror": 2, "repost": 3, "unrelated": 4}
 
 
 def significant_digits(value: float) -> int:
@@ -111,10 +111,10 @@ def best_figures(
     share is still a share; the period is then stated in the metric's ``method``): a full-year
     figure is always preferred. Where two transcriptions give the same figure, the more precise
     publication wins (more significant digits, e.g. 1288.8万 over 1289万); then the better page
-    (the publisher's own or a government site, a major news or trade host, then reposts,
-    mirrors and unrelated hosts: ``read_on``); then the first origin file and row. With
-    ``per_period`` (a place's figures), every period of a year is kept on its own
-    (January-June and January-September are two figures, not one preferred).
+    (the publisher's own or a government site, a major news or trade host, a mirror of the
+    publisher's database, then reposts and unrelated hosts: ``read_on``); then the first
+    origin file and row. With ``per_period`` (a place's figures), every period of a year is
+    kept on its own (January-June and January-September are two figures, not one preferred).
     """
     rows = official.filter(~pl.col("is_forecast"))
     if not allow_partial_year:
