@@ -122,11 +122,7 @@ def best_figures(
     key = ["series_id", "publisher_id", "year"] if per_publisher else ["series_id", "year"]
     if per_period:
         key.append("period")
-    host_rank = (
-        pl.col("read_on").replace_strict(READ_ON_RANK, default=len(READ_ON_RANK))
-        if "read_on" in rows.columns
-        else pl.lit(0)
-    )
+    host_rank = pl.col("read_on").replace_strict(READ_ON_RANK, default=len(READ_ON_RANK))
     return (
         rows.with_columns(
             (pl.col("period") != "FY").alias("_partial"),
