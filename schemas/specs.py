@@ -19,8 +19,13 @@ SERIES_ID = {"str_matches": r"^[A-Z][A-Z0-9_]+$"}
 #: One term of a series sum: a series, or a series times a same-year rate series
 #: ('M*CNY_PER_USD'); warehouse/metrics/series_ratios.py parses sums with it.
 SERIES_TERM = r"[A-Z][A-Z0-9_]+(?:\*[A-Z][A-Z0-9_]+)?"
-#: 'A', 'A+B-C', 'A+M*CNY_PER_USD'.
-SERIES_SUM = {"str_matches": rf"^{SERIES_TERM}(?:[+-]{SERIES_TERM})*$"}
+#: A whole, written as a number, may open a sum: '100-A-B' is what the makers A and B leave of
+#: a market whose shares are published in percent (all shares add up to 100).
+WHOLE = r"[0-9]+(?:\.[0-9]+)?"
+#: 'A', 'A+B-C', 'A+M*CNY_PER_USD', '100-A-B', '100' (the whole alone, a denominator).
+SERIES_SUM = {
+    "str_matches": rf"^(?:{WHOLE}|{SERIES_TERM})(?:[+-]{SERIES_TERM})*$",
+}
 
 
 class Balance(pa.DataFrameModel):
@@ -119,8 +124,12 @@ class SeriesRatio(pa.DataFrameModel):
     metric: str = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$", description="Metric name")
     sector_id: str = pa.Field(**SECTOR_ID, description="core.sectors.sector_id")
     product: str = pa.Field(description="Product")
-    numerator: str = pa.Field(**SERIES_SUM, description="Series on top ('A+B-C': a signed sum)")
-    denominator: str = pa.Field(**SERIES_SUM, description="Series below ('A+B-C': a signed sum)")
+    numerator: str = pa.Field(
+        **SERIES_SUM, description="Series on top ('A+B-C': a signed sum; '100-A': a whole less A)"
+    )
+    denominator: str = pa.Field(
+        **SERIES_SUM, description="Series below ('A+B-C': a signed sum; '100': the whole)"
+    )
     basis: str = pa.Field(isin=BASES, description="quantity or value")
     definition_id: str = pa.Field(description="The published definition this ratio reproduces")
     unit: str = pa.Field(nullable=True, description="Unit of the value; empty = 'ratio'")

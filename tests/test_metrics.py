@@ -254,6 +254,44 @@ def test_a_term_times_a_rate_converts_and_keeps_both_bounds():
     assert row["publisher"] == "CRRC; NBS; FED"
 
 
+def test_a_whole_less_the_foreign_makers_is_an_upper_bound_of_the_domestic_share():
+    from mic2025.warehouse.metrics.series_ratios import _series_sum
+
+    best = pl.DataFrame(
+        {
+            "series_id": ["TESLA", "NIDEC", "TESLA"],
+            "year": [2020, 2020, 2019],
+            "value": [9.9, 5.1, 8.0],
+            "qualifier": ["exact", "exact", "exact"],
+            "value_as_published": ["9.9", "5.1", "8.0"],
+            "unit_as_published": ["%"] * 3,
+            "source_url": ["u", "u", "u"],
+            "publisher_id": ["EVTANK"] * 3,
+        }
+    )
+    left = _series_sum(best, "100-TESLA-NIDEC")
+    # 100 - 9.9 - 5.1 = 85.0, only where every maker has a share (2020); the whole is exact
+    # and is named in the inputs
+    assert left["year"].to_list() == [2020]
+    row = left.row(0, named=True)
+    assert row["value"] == pytest.approx(85.0) and row["qualifier"] == "exact"
+    assert row["inputs"].startswith("100 (the whole); TESLA:2020=9.9 %")
+    whole = _series_sum(best, "100", years=left["year"])  # a whole alone: the other side's years
+    assert whole.select("year", "value").rows() == [(2020, 100.0)]
+
+
+def test_domestic_drive_motor_makers_held_at_most_three_quarters_in_2020(official):
+    motors = metrics.series_ratio_metrics(official, read_sectors()).filter(
+        pl.col("product") == "NEV drive motors"
+    )
+    row = motors.row(0, named=True)
+    # EVTank 2020, foreign makers in the top ten: Tesla 9.9% + Volkswagen 5.2% + Nidec 5.1% +
+    # BorgWarner 4.0% = 24.2%, so Chinese makers held at most 100 - 24.2 = 75.8%
+    assert (row["year"], row["metric"], row["bound"]) == (2020, "domestic_maker_share", "upper")
+    assert row["value"] == pytest.approx(0.758)
+    assert row["publisher"] == "EVTANK" and "my67778.com" in row["sources"]
+
+
 def test_patents_per_100_million_yuan_of_manufacturing_revenue_is_bracketed():
     from mic2025.flows.sources import nbs
 

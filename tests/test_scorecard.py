@@ -172,6 +172,18 @@ def test_published_scorecard_evaluates_nev_robot_and_ic_targets(published_wareho
     )
     assert t09["unit"] == "ratio" and t09["sources"]
     assert card.filter(pl.col("status") == "no_data")["rule"].str.len_chars().min() > 20
+    # T25: power batteries, drive motors etc. at 80% of China's market by 2020, read as each
+    # key system: EVTank's 2020 top ten leaves Chinese drive-motor makers at most
+    # 100 - (9.9 + 5.2 + 5.1 + 4.0) = 75.8%, an upper bound below 80%: missed
+    t25 = card.filter(pl.col("target_id") == "T25").row(0, named=True)
+    assert (t25["status"], t25["actual_year"], t25["actual_bound"]) == ("missed", 2020, "upper")
+    assert t25["actual_value"] == pytest.approx(0.758)
+    # T05/T06: the measure (CFIE's Li Yizhong: 20% in 2015, about 1/3 at end-2019) has no 2020
+    # or 2025 value, so no verdict; the rule names the nearest and says what was searched
+    for target in ("T05", "T06"):
+        r = card.filter(pl.col("target_id") == target).row(0, named=True)
+        assert r["status"] == "no_data" and r["actual_year"] == 2019
+        assert "nearest before: 2019 = ~33.3%" in r["rule"] and "searched" in r["rule"]
 
 
 def test_flow_run_publishes_scorecard_and_summary_artifacts(published_warehouse):

@@ -163,6 +163,10 @@ QUOTE_WRITES_IT_OTHERWISE = {
     ("place_gdp_chengdu", "2024"): "in Japanese numerals: 2兆3511億3千万元 = 23511.3 亿元",
     ("arj21_deliveries", "2014"): "none in 2014: the quote dates the first delivery (2015-11-29)",
     ("carbon_fiber_domestic_supply_share", "2022"): "in Chinese tenths: 超六成 = more than 60%",
+    (
+        "cn_key_components_materials_self_sufficiency",
+        "2019",
+    ): "as a fraction: 1/3, 'around a third'",
 }
 
 

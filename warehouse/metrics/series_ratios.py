@@ -7,7 +7,7 @@ import re
 
 import polars as pl
 
-from mic2025.schemas.specs import SERIES_TERM
+from mic2025.schemas.specs import SERIES_TERM, WHOLE
 from mic2025.warehouse.bounds import combine, ratio_bound
 from mic2025.warehouse.metrics.common import (
     best_figures,
@@ -65,9 +65,44 @@ def _term_figures(best: pl.DataFrame, term: str) -> pl.DataFrame:
     )
 
 
-def _series_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
+def _whole(expression: str) -> tuple[float | None, str]:
+    """'100-A-B' -> (100.0, '-A-B'); 'A+B' -> (None, 'A+B'); '100' -> (100.0, '')."""
+    m = re.match(rf"^({WHOLE})(?=[+-]|$)", expression)
+    return (float(m.group(1)), expression[m.end() :]) if m else (None, expression)
+
+
+def _series_sum(
+    best: pl.DataFrame, expression: str, years: pl.Series | None = None
+) -> pl.DataFrame:
     """One series, or a signed sum of several ('A+B+C', 'TOTAL-A-B'), per year where every term
-    has a value: value = sum of sign * term, bound from each term's bound and sign."""
+    has a value: value = sum of sign * term, bound from each term's bound and sign.
+
+    A sum may open with a whole, a number ('100-A-B': the share of a market that the makers A
+    and B leave, their shares published in percent); a whole is exact, it needs no source, and
+    a whole alone ('100') has the years given (those of the other side of a ratio)."""
+    whole, expression = _whole(expression)
+    if not expression:
+        return pl.DataFrame(
+            {"year": years if years is not None else []},
+            schema={"year": pl.Int64},
+        ).with_columns(
+            pl.lit(whole).alias("value"),
+            pl.lit("exact").alias("qualifier"),
+            pl.lit(f"{whole:g} (the whole)").alias("inputs"),
+            pl.lit(None, dtype=pl.String).alias("sources"),
+            pl.lit(None, dtype=pl.String).alias("publisher"),
+        )
+    frame = _terms_sum(best, expression)
+    if whole is None:
+        return frame
+    return frame.with_columns(
+        (pl.col("value") + whole).alias("value"),
+        pl.format("{} (the whole); {}", pl.lit(f"{whole:g}"), "inputs").alias("inputs"),
+    )
+
+
+def _terms_sum(best: pl.DataFrame, expression: str) -> pl.DataFrame:
+    """The signed sum of the series terms of ``expression`` (:func:`_series_sum`)."""
     terms = _signed_terms(expression)
     frame = None
     for i, (_, term) in enumerate(terms):
@@ -133,7 +168,7 @@ def series_ratio_metrics(official: pl.DataFrame, sectors: pl.DataFrame) -> pl.Da
     frames = []
     for r in spec.iter_rows(named=True):
         num = _series_sum(best, r["numerator"])
-        den = _series_sum(best, r["denominator"])
+        den = _series_sum(best, r["denominator"], years=num["year"])
         joined = num.join(den, on="year", suffix="_d").filter(pl.col("value_d") > 0)
         if joined.is_empty():
             continue
