@@ -155,7 +155,10 @@ def test_curator_notes_and_units(wh):
         "select indicator, curator_note, unit from marts.scorecard natural join "
         "(select target_id, curator_note from core.targets) where target_id = 'T36'",
     )[0]
-    assert "verify" not in t36["indicator"] and "Reuters wording" in t36["curator_note"]
+    # the subject Reuters wrote as 'Chinese airlines' is confirmed from a page quoting MIIT's
+    # civil aviation industry plan 2013-2020: the civil-aircraft industry's revenue
+    assert "verify" not in t36["indicator"] and "Civil-aircraft industry" in t36["indicator"]
+    assert "民用飞机产业年营业收入超过1000亿元" in t36["curator_note"]
     assert t36["unit"] == "billion CNY"
 
 
