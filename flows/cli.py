@@ -206,6 +206,9 @@ def refresh(
     if not os.environ.get("PREFECT_API_URL"):  # Prefect starts a temporary server for this run:
         # nobody opens its UI, and preparing the UI's files costs ~1 s of every start
         os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+        # Prefect gives it 20 s to answer; three starting at once on a busy two-core machine
+        # took longer ("Timed out while attempting to connect to ephemeral Prefect API server")
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from mic2025.flows.base.errors import Mic2025Error, SourcesStale, ValuesRemoved
     from mic2025.flows.refresh import RefreshMode, YearRange, with_task_runner
 
