@@ -6,14 +6,17 @@ import pandera.polars as pa
 
 COMPARATORS = ["=", ">", ">=", "<", "<=", "~"]
 #: supported / contradicted: decided by a measure of what the claim states; outdated: the figure
-#: was superseded before the article's date (the later value is given); not_measurable: the claim
-#: restates a date or the existence of a target; unverifiable: no measure, or the measures do not
-#: decide it. Evaluator verdicts also: partly_agrees (one category apart), circular (our reading
+#: was superseded before the article's date (the later value is given); goal_met / goal_missed: the
+#: claim states a goal, and a measure of the goal's quantity shows it reached or not (the
+#: scorecard's rule); not_measurable: the claim restates a date, or a target no measure decides;
+#: unverifiable: no measure, or the measures do not decide it. Evaluator verdicts also: partly_agrees (one category apart), circular (our reading
 #: rests on the evaluator's own figure, so it is not counted).
 VERDICTS = [
     "supported",
     "contradicted",
     "outdated",
+    "goal_met",
+    "goal_missed",
     "not_measurable",
     "unverifiable",
     "partly_agrees",
@@ -45,8 +48,9 @@ class ArticleClaims(pa.DataFrameModel):
     period: str = pa.Field(nullable=True, description="Period within or across years")
     metric_key: str = pa.Field(
         nullable=True,
-        str_matches=r"^(metric|series|target|verdict|place):.+",
+        str_matches=r"^(metric|series|target|goal|verdict|place):.+",
         description="Warehouse measure that can check the claim (metric:, series:, target:, "
+        "goal:series:/goal:metric: for a goal that is not a scorecard target, "
         "place:<place_id>|<metric> of marts.city_metrics, verdict:<sector_id> for an "
         "evaluator's sector verdict)",
     )
@@ -73,7 +77,7 @@ class ClaimChecks(pa.DataFrameModel):
     claim_year: int = pa.Field(nullable=True, description="Year stated in the claim")
     verdict: str = pa.Field(
         isin=VERDICTS,
-        description="supported, contradicted, outdated, not_measurable, "
+        description="supported, contradicted, outdated, goal_met, goal_missed, not_measurable, "
         "unverifiable; for evaluator verdicts also partly_agrees, circular",
     )
     computed_value: float = pa.Field(nullable=True, description="Warehouse value compared")

@@ -317,6 +317,81 @@ def test_missing_data_is_unverifiable_with_a_reason():
     assert r["verdict"] == "unverifiable" and "no data" in r["reason"]
 
 
+#: sector_metrics rows as the scorecard reads them (full years, exact, one definition)
+GOAL_METRICS = METRICS.with_columns(
+    period=pl.lit("FY"), bound=pl.lit("exact"), definition_id=pl.lit("SHARE:P")
+)
+
+
+def goal(**kw):
+    return claim(unit="percent", metric_key="goal:metric:share|Cars", **kw)
+
+
+def test_a_goal_is_decided_by_the_scorecards_rule_on_its_own_measure():
+    """A claim that states a goal is met when a value reached it in any year up to the goal's
+    year, missed from the goal year's own value, and undecided while its year is ahead."""
+    r = check_one(goal(value=60, comparator=">", year=2023), GOAL_METRICS, EMPTY, EMPTY)
+    assert (r["verdict"], r["year_used"], r["computed_value"]) == ("goal_missed", 2023, 0.59)
+    r = check_one(goal(value=60, comparator=">=", year=2025), GOAL_METRICS, EMPTY, EMPTY)
+    assert (r["verdict"], r["year_used"], r["computed_value"]) == ("goal_met", 2024, 0.64)
+    assert "reached before the 2025 deadline" in r["reason"]
+    r = check_one(goal(value=90, comparator=">=", year=2100), GOAL_METRICS, EMPTY, EMPTY)
+    assert r["verdict"] == "unverifiable" and "its year is ahead" in r["reason"]
+    r = check_one(
+        claim(
+            value=3,
+            unit="vehicles",
+            comparator=">=",
+            year=2023,
+            metric_key="goal:metric:share|Cars",
+        ),
+        GOAL_METRICS,
+        EMPTY,
+        EMPTY,
+    )
+    assert r["verdict"] == "unverifiable" and "units differ" in r["reason"]
+
+
+TARGETS = pl.DataFrame(
+    {
+        "target_id": ["T9"],
+        "indicator": ["Cars' share"],
+        "comparator": [">"],
+        "target_value": [50.0],
+        "unit": ["% of market"],
+        "target_year": [2023],
+        "confidence": ["stated_in_source"],
+        "source_url": ["https://example.org/plan"],
+    }
+)
+
+
+def test_a_stated_target_is_decided_only_by_its_scorecard_status():
+    """That a target exists proves nothing: a claim stating it takes the scorecard's met / missed,
+    and stays not_measurable when the scorecard has no decided status."""
+    stated = claim(value=50, unit="percent", year=2023, metric_key="target:T9")
+    card = pl.DataFrame(
+        {
+            "target_id": ["T9"],
+            "status": ["met"],
+            "actual_value": [0.59],
+            "actual_year": [2023],
+            "unit": ["ratio"],
+            "measure": ["marts.sector_metrics share (Cars)"],
+            "sources": ["https://example.org"],
+            "rule": ["deadline 2023 has passed: actual 2023 = 59.0% meets > 50.0%"],
+        }
+    )
+    r = check_one(stated, METRICS, EMPTY, TARGETS, card=card)
+    assert (r["verdict"], r["computed_value"], r["year_used"]) == ("goal_met", 0.59, 2023)
+    assert "target T9 is > 50.0" in r["reason"] and "59.0% meets" in r["reason"]
+    r = check_one(stated, METRICS, EMPTY, TARGETS, card=card.with_columns(status=pl.lit("no_data")))
+    assert r["verdict"] == "not_measurable"
+    # a claim that misstates the target is not credited with the target's outcome
+    r = check_one({**stated, "value": 60}, METRICS, EMPTY, TARGETS, card=card)
+    assert r["verdict"] == "not_measurable" and "the claim says 60" in r["reason"]
+
+
 def test_published_claim_checks(published_warehouse):
     import duckdb
 
@@ -340,10 +415,21 @@ def test_published_claim_checks(published_warehouse):
             pl.col("article_id") == "nature-2024-mic2025-science-cities"
         ).to_dicts()
     }
-    # a target's existence (C05 70%, C08 80%) and a restated date (C03 2015, C04 2025, C06 2018,
-    # C38 2026) prove nothing of what was achieved
-    for claim_id in ("C03", "C04", "C05", "C06", "C08", "C38"):
+    # a restated date (C03 2015, C04 2025, C06 2018, C38 2026) proves nothing of what was
+    # achieved, nor does a target's existence (C05 70%, whose target T06 the scorecard cannot
+    # decide)
+    for claim_id in ("C03", "C04", "C05", "C06", "C38"):
         assert nature[claim_id]["verdict"] == "not_measurable", claim_id
+    # C08 states target T23 (Chinese brands > 80% of China's NEV market by 2025): decided by the
+    # target's own measure, CAAM/MIIT's 80.6% in 2023 > 80% (reached before the deadline)
+    c08 = nature["C08"]
+    assert (c08["verdict"], c08["year_used"]) == ("goal_met", 2023)
+    assert c08["computed_value"] == pytest.approx(0.806)
+    assert "T23" in c08["metric_used"] and "reached before the 2025 deadline" in c08["reason"]
+    # C20 "bringing as many as 30 new medications to market by 2025": NMPA approved 40 innovative
+    # drugs in 2023 alone, >= 30 before the deadline
+    c20 = nature["C20"]
+    assert (c20["verdict"], c20["year_used"], c20["computed_value"]) == ("goal_met", 2023, 40)
     # C15 "a 37.6% tariff": the provisional duty, replaced on 2024-10-30 by definitive duties of
     # at most 35.3%, before the article (2024-11-21)
     c15 = nature["C15"]
@@ -369,9 +455,9 @@ def test_published_claim_checks(published_warehouse):
     c07 = nature["C07"]
     assert (c07["verdict"], c07["year_used"]) == ("contradicted", 2022)
     assert c07["computed_value"] == pytest.approx(61.1 / 20.9) and c07["computed_unit"] == "times"
-    # the article's claims decided by a measure of what they state: 19 of 38
-    decided = {"supported", "contradicted", "outdated"}
-    assert sum(r["verdict"] in decided for r in nature.values()) >= 19
+    # the article's claims decided by a measure of what they state: 21 of 38
+    decided = {"supported", "contradicted", "outdated", "goal_met", "goal_missed"}
+    assert sum(r["verdict"] in decided for r in nature.values()) >= 21
 
 
 def test_a_date_written_day_month_year_is_not_a_count_and_values_keep_their_precision():

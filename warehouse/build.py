@@ -209,6 +209,7 @@ def mart_tables(
         core["core.targets"],
         load_id,
         city=places,
+        card=card,
     )
     summary = sector_summary.sector_summary(core["core.sectors"], long, card, load_id)
     verdicts = claim_checks.evaluator_verdicts(

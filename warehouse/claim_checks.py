@@ -4,7 +4,11 @@ A claim with a ``metric_key`` is checked; the key names the measure:
 
 - ``metric:<metric>|<product>[|<publisher regex>]``: a value of marts.sector_metrics;
 - ``series:<SERIES_ID>``: an official figure of core.official_stats (full year, best figure);
-- ``target:<TARGET_ID>``: a row of core.targets (the claim states a MIC2025 target);
+- ``target:<TARGET_ID>``: a row of core.targets (the claim states a MIC2025 target); whether the
+  goal was reached is the target's marts.scorecard status;
+- ``goal:series:<SERIES_ID>`` or ``goal:metric:<metric>|<product>[|<publisher>]``: the claim
+  states a goal that is not a scorecard target; whether it was reached is decided by the
+  scorecard's own rule (:func:`mic2025.warehouse.scorecard.evaluate`) on that measure;
 - ``verdict:<sector_id>``: a third-party evaluator's verdict on a sector (value 1 = strong,
   0 = mixed, -1 = weak), compared with marts.sector_summary by :func:`evaluator_verdicts`.
 
@@ -23,11 +27,16 @@ Tolerance rules (percent claims are compared as ratios: "more than 50%" -> > 0.5
     =   |computed - claimed| <= 2% of claimed   (rounding in the article)
 
 Verdicts: supported, contradicted, or unverifiable (no value for the measure and year, units that
-cannot be compared, or publishers that disagree), each with its reason.
+cannot be compared, or publishers that disagree), each with its reason. A claim that states a goal
+("to account for more than 80% by 2025") is not proved by the goal's existence; it is decided by
+a measure of the goal's own quantity: ``goal_met`` when a value of that definition reached it in
+any year up to the goal's year, ``goal_missed`` from the goal year's own value (the scorecard's
+rule), else ``not_measurable`` / ``unverifiable`` with the reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -41,6 +50,7 @@ from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
 from mic2025.warehouse.metrics import best_figures
+from mic2025.warehouse.scorecard import evaluate, measure_for
 from mic2025.warehouse.units import format_value
 
 APPROX = 0.10
@@ -259,22 +269,36 @@ def check_one(
     targets: pl.DataFrame,
     superseded: pl.DataFrame | None = None,
     city: pl.DataFrame | None = None,
+    card: pl.DataFrame | None = None,
 ) -> dict:
     """One claim's verdict. A verdict rests on a measure of what the claim states:
 
-    - a claim that restates a date, or the existence of a target, is ``not_measurable`` (the
-      reason still says whether the date or the target is as stated);
+    - a claim that states a goal is ``goal_met`` / ``goal_missed`` by a measure of the goal's
+      quantity (a MIC2025 target's scorecard status, ``card``, or a declared ``goal:`` measure);
+      with none that decides, ``not_measurable`` (a target: that it exists proves nothing; the
+      reason still says whether it is as stated) or ``unverifiable``;
+    - a claim that restates a date is ``not_measurable``;
     - a figure superseded before the article's date is ``outdated``, with the later value;
     - otherwise ``supported`` / ``contradicted`` by the measure, or ``unverifiable``.
     """
-    result = _measure_claim(claim, sector_metrics, official, targets, city)
     kind, _, spec = claim["metric_key"].partition(":")
+    if kind == "goal":
+        return _goal_outcome(claim, spec, sector_metrics, official)
+    result = _measure_claim(claim, sector_metrics, official, targets, city)
     if kind == "target":
+        outcome = _target_outcome(spec, card) if result["verdict"] == "supported" else None
+        if outcome is not None:
+            return {
+                **result,
+                **outcome,
+                "reason": f"states MIC2025 {result['reason']}, as the claim says; "
+                f"whether it was reached (marts.scorecard): {outcome['reason']}",
+            }
         return {
             **result,
             "verdict": "not_measurable",
             "reason": "states a MIC2025 target: that a target exists is not evidence of what was "
-            f"achieved ({result['reason']})",
+            f"achieved, and the scorecard has no decided status for it ({result['reason']})",
         }
     if claim["unit"].strip().lower() == "year":
         return {
@@ -319,6 +343,98 @@ def check_one(
                     f"{successor['superseded_by']} = {shown}. {successor['note']}",
                 }
     return result
+
+
+#: The scorecard's reading of "reach X by Y", named in a goal verdict's tolerance_rule.
+GOAL_RULE = (
+    "goal met when a value of the goal's definition reached it in any year up to the goal's "
+    "year; missed from the goal year's own value (the scorecard's rule)"
+)
+
+
+def _target_outcome(target_id: str, card: pl.DataFrame | None) -> dict | None:
+    """goal_met / goal_missed from target ``target_id``'s marts.scorecard row, None when the
+    scorecard has not decided it (no_data, or a year still ahead)."""
+    if card is None:
+        return None
+    rows = card.filter(pl.col("target_id") == target_id)
+    if rows.is_empty() or rows["status"][0] not in ("met", "missed"):
+        return None
+    row = rows.row(0, named=True)
+    return {
+        "verdict": f"goal_{row['status']}",
+        "computed_value": row["actual_value"],
+        "computed_unit": row["unit"],
+        "metric_used": f"marts.scorecard {target_id}: {row['measure']}",
+        "year_used": row["actual_year"],
+        "evidence_sources": row["sources"],
+        "tolerance_rule": GOAL_RULE,
+        "reason": f"{row['status']}: {row['rule']}",
+    }
+
+
+def _goal_outcome(
+    claim: dict, spec: str, sector_metrics: pl.DataFrame, official: pl.DataFrame
+) -> dict:
+    """A goal that is not a scorecard target (``goal:series:<ID>`` or
+    ``goal:metric:<metric>|<product>[|<publisher>]``), decided by the scorecard's rule."""
+    claimed, claim_unit = _normalise(claim["value"], claim["unit"])
+    measure_kind, _, key = spec.partition(":")
+    base = {
+        "claim_value": claimed,
+        "claim_unit": claim_unit,
+        "tolerance_rule": GOAL_RULE,
+        "computed_value": None,
+        "computed_unit": None,
+        "metric_used": None,
+        "year_used": None,
+        "evidence_sources": None,
+    }
+    if measure_kind == "series":
+        mapping = {"kind": "series", "measure": key}
+        units = best_figures(official).filter(pl.col("series_id") == key)["unit"]
+    elif measure_kind == "metric":
+        metric, product, publisher = ([*key.split("|"), "", ""])[:3]
+        mapping = {"kind": "metric", "measure": metric, "product": product}
+        if publisher:
+            mapping["publisher"] = publisher
+        units = sector_metrics.filter(
+            (pl.col("metric") == metric) & (pl.col("product") == product)
+        )["unit"]
+    else:
+        return {**base, "verdict": "unverifiable", "reason": f"unknown goal measure {spec!r}"}
+    mapping["note"] = claim.get("note") or ""
+    measure = measure_for(mapping, official, sector_metrics)
+    units = {"ratio" if u == "percent" else u for u in units.to_list()}
+    if units and units != {claim_unit}:
+        return {
+            **base,
+            "verdict": "unverifiable",
+            "metric_used": measure.label,
+            "reason": f"units differ: the goal in {claim_unit}, {measure.label} in {sorted(units)}",
+        }
+    if claim["year"] is None:
+        return {
+            **base,
+            "verdict": "unverifiable",
+            "metric_used": measure.label,
+            "reason": "the goal states no year",
+        }
+    outcome = evaluate(claimed, claim["comparator"], int(claim["year"]), [measure], unit=claim_unit)
+    decided = outcome["status"] in ("met", "missed")
+    ahead = int(claim["year"]) >= dt.date.today().year  # as the scorecard reads a deadline
+    why = "its year is ahead, so it is not decided; " if ahead else ""
+    return {
+        **base,
+        "verdict": f"goal_{outcome['status']}" if decided else "unverifiable",
+        "computed_value": outcome["actual_value"],
+        "computed_unit": claim_unit if outcome["actual_value"] is not None else None,
+        "metric_used": measure.label,
+        "year_used": outcome["actual_year"],
+        "evidence_sources": measure.sources or None,
+        "reason": f"states a goal ({claim['comparator']} {claim['value']:g} {claim['unit']} by "
+        f"{claim['year']}); {why}{outcome['status']}: {outcome['rule']}",
+    }
 
 
 def _claim_period(claim: dict) -> str:
@@ -489,15 +605,17 @@ def claim_checks(
     targets: pl.DataFrame,
     load_id: str,
     city: pl.DataFrame | None = None,
+    card: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """marts.claim_checks: every claim that has a metric_key."""
+    """marts.claim_checks: every claim that has a metric_key (``card``: marts.scorecard, whose
+    status says whether a target a claim states was reached)."""
     rows = []
     checkable = claims.filter(
         pl.col("metric_key").is_not_null() & ~pl.col("metric_key").str.starts_with("verdict:")
     )
     superseded = read_superseded()  # once for all claims
     for claim in checkable.iter_rows(named=True):
-        result = check_one(claim, sector_metrics, official, targets, superseded, city)
+        result = check_one(claim, sector_metrics, official, targets, superseded, city, card)
         rows.append(
             {
                 "article_id": claim["article_id"],

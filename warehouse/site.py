@@ -430,9 +430,11 @@ def claim_context(r: dict) -> dict:
 #: The claims page's order: decided verdicts first, the undecided last.
 VERDICT_ORDER = [
     "contradicted",
+    "goal_missed",
     "partly_agrees",
     "outdated",
     "supported",
+    "goal_met",
     "circular",
     "not_measurable",
     "unverifiable",
