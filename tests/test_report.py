@@ -141,6 +141,16 @@ def test_lineage_quotes_are_in_the_generated_html_without_a_browser(report):
     assert "rising from 31.4 percent in 2020 to 58.5 percent in 2024" in robots
 
 
+def test_the_claims_page_says_what_each_verdict_means(report):
+    """Every verdict on the claims page has its meaning in the legend: a goal claim's 'goal met'
+    (C08, C20) is read as a measured outcome, not as a supported statement."""
+    text = (report.parent / "claims.html").read_text()
+    legend = text[text.index("<details class='legend'>") : text.index("</details>")]
+    for words in ("supported", "goal met", "not measurable"):
+        assert f">{words}</dt><dd>" in legend, words
+    assert "reached it by its year" in legend
+
+
 def test_no_chart_mixes_units(report):
     """IC production: IC Insights' US$ and NBS's pieces are two charts, never one axis."""
     page = (report.parent / "sectors" / "new_generation_it.html").read_text(encoding="utf-8")

@@ -441,6 +441,20 @@ VERDICT_ORDER = [
 ]
 
 
+#: What each verdict says, for the claims page's legend (schemas/facts.py has the rules).
+VERDICT_MEANINGS = {
+    "supported": "a measure of what the claim states agrees with it (within the tolerance)",
+    "contradicted": "a measure of what the claim states disagrees with it",
+    "goal_met": "the claim states a goal; a measure of the goal's quantity reached it by its year",
+    "goal_missed": "the claim states a goal; the goal year's own value falls short",
+    "outdated": "the figure was true once but superseded before the article's date",
+    "partly_agrees": "an evaluator's sector verdict one category from ours",
+    "circular": "our reading rests on the evaluator's own figure, so it is not counted",
+    "not_measurable": "restates a date, or a target no measure decides: existence proves nothing",
+    "unverifiable": "no measure of its definition, or the measures do not decide it",
+}
+
+
 def verdict_words(verdict: str | None) -> str:
     """A verdict as a reader says it: 'not measurable', 'partly agrees', 'not checked'."""
     return (verdict or "not checked").replace("_", " ")
@@ -480,7 +494,12 @@ def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
     for r in ordered:
         counts[r["verdict"] or ""] = counts.get(r["verdict"] or "", 0) + 1
     groups = {
-        v: {"anchor": v or "none", "words": verdict_words(v or None), "count": n}
+        v: {
+            "anchor": v or "none",
+            "words": verdict_words(v or None),
+            "count": n,
+            "meaning": VERDICT_MEANINGS.get(v, "no measure declared for the claim"),
+        }
         for v, n in counts.items()
     }
     by_verdict, seen = [], set()
