@@ -345,6 +345,22 @@ def check_one(
     return result
 
 
+def _no_evidence(claim: dict, rule: str) -> dict:
+    """A check's columns before any evidence: the claim's value (percent as a ratio) and the
+    rule that will be applied."""
+    claimed, claim_unit = _normalise(claim["value"], claim["unit"])
+    return {
+        "claim_value": claimed,
+        "claim_unit": claim_unit,
+        "tolerance_rule": rule,
+        "computed_value": None,
+        "computed_unit": None,
+        "metric_used": None,
+        "year_used": None,
+        "evidence_sources": None,
+    }
+
+
 #: The scorecard's reading of "reach X by Y", named in a goal verdict's tolerance_rule.
 GOAL_RULE = (
     "goal met when a value of the goal's definition reached it in any year up to the goal's "
@@ -378,21 +394,12 @@ def _goal_outcome(
 ) -> dict:
     """A goal that is not a scorecard target (``goal:series:<ID>`` or
     ``goal:metric:<metric>|<product>[|<publisher>]``), decided by the scorecard's rule."""
-    claimed, claim_unit = _normalise(claim["value"], claim["unit"])
+    base = _no_evidence(claim, GOAL_RULE)
+    claimed, claim_unit = base["claim_value"], base["claim_unit"]
     measure_kind, _, key = spec.partition(":")
-    base = {
-        "claim_value": claimed,
-        "claim_unit": claim_unit,
-        "tolerance_rule": GOAL_RULE,
-        "computed_value": None,
-        "computed_unit": None,
-        "metric_used": None,
-        "year_used": None,
-        "evidence_sources": None,
-    }
     if measure_kind == "series":
         mapping = {"kind": "series", "measure": key}
-        units = best_figures(official).filter(pl.col("series_id") == key)["unit"]
+        units = official.filter(pl.col("series_id") == key)["unit"]
     elif measure_kind == "metric":
         metric, product, publisher = ([*key.split("|"), "", ""])[:3]
         mapping = {"kind": "metric", "measure": metric, "product": product}
@@ -420,10 +427,11 @@ def _goal_outcome(
             "metric_used": measure.label,
             "reason": "the goal states no year",
         }
-    outcome = evaluate(claimed, claim["comparator"], int(claim["year"]), [measure], unit=claim_unit)
+    as_of = dt.date.today().year  # one reading of "has the deadline passed" for both
+    year = int(claim["year"])
+    outcome = evaluate(claimed, claim["comparator"], year, [measure], as_of, claim_unit)
     decided = outcome["status"] in ("met", "missed")
-    ahead = int(claim["year"]) >= dt.date.today().year  # as the scorecard reads a deadline
-    why = "its year is ahead, so it is not decided; " if ahead else ""
+    why = "its year is ahead, so it is not decided; " if year >= as_of else ""
     return {
         **base,
         "verdict": f"goal_{outcome['status']}" if decided else "unverifiable",
@@ -451,17 +459,8 @@ def _measure_claim(
     city: pl.DataFrame | None = None,
 ) -> dict:
     kind, _, spec = claim["metric_key"].partition(":")
-    claimed, claim_unit = _normalise(claim["value"], claim["unit"])
-    base = {
-        "claim_value": claimed,
-        "claim_unit": claim_unit,
-        "tolerance_rule": RULES[claim["comparator"]],
-        "computed_value": None,
-        "computed_unit": None,
-        "metric_used": None,
-        "year_used": None,
-        "evidence_sources": None,
-    }
+    base = _no_evidence(claim, RULES[claim["comparator"]])
+    claimed, claim_unit = base["claim_value"], base["claim_unit"]
 
     def unverifiable(reason: str, **extra) -> dict:
         return {**base, **extra, "verdict": "unverifiable", "reason": reason}
