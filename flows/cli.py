@@ -438,7 +438,7 @@ def sectors(
 ) -> None:
     """The sector-by-sector answer (marts.sector_summary): domestic supply, world position,
     change since the 2015 baseline, targets and evaluators' verdicts."""
-    from mic2025.warehouse.units import format_value
+    from mic2025.warehouse.units import format_change, format_value
 
     frame = _rows_for_table("select * from marts.sector_summary order by sector_id", warehouse, fmt)
     if frame is None:
@@ -461,7 +461,7 @@ def sectors(
             )
 
         change = (
-            f"{r['change_since_baseline'] * 100:+.1f} pts from "
+            f"{format_change(r['change_since_baseline'], r['change_since_baseline_bound'])} from "
             f"{format_value(r['baseline_value'], 'ratio', r['baseline_bound'])} "
             f"({r['baseline_year']})"
             if r["change_since_baseline"] is not None

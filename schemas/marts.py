@@ -181,7 +181,8 @@ class SectorSummary(pa.DataFrameModel):
     """The sector-by-sector answer: one row per MIC2025 sector (see warehouse/sector_summary.py).
 
     Values are ratios (0.55 = 55%). ``*_bound`` says whether a value is exact or a bound;
-    ``change_since_baseline`` = latest - baseline, same definition, only where the bounds allow."""
+    ``change_since_baseline`` = latest - baseline, same definition, only where the bounds allow;
+    ``change_since_baseline_bound`` is its bound (warehouse/bounds.py ``difference_bound``)."""
 
     sector_id: str = pa.Field(unique=True, description="core.sectors.sector_id")
     sector: str = pa.Field(description="MIC2025 sector")
@@ -208,6 +209,12 @@ class SectorSummary(pa.DataFrameModel):
     baseline_bound: str = pa.Field(nullable=True, isin=BOUNDS, description="Bound")
     change_since_baseline: float = pa.Field(
         nullable=True, description="latest - baseline (ratio points; x100 = percentage points)"
+    )
+    change_since_baseline_bound: str = pa.Field(
+        nullable=True,
+        isin=BOUNDS,
+        description="Bound of the change, from the two values' bounds (a lower-bound latest "
+        "over an exact baseline: the change is at least the difference)",
     )
     baseline_note: str = pa.Field(description="The baseline's definition, or why there is none")
     world_position_metric: str = pa.Field(nullable=True, description="Metric of the measure")

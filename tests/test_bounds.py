@@ -21,6 +21,19 @@ def test_sums_and_complements():
     assert bounds.complement_bound("upper") == "lower"
 
 
+def test_a_change_since_the_baseline_carries_its_inputs_bounds():
+    # latest at least 60% (lower) minus an exact 40% baseline: up at least 20 points
+    assert bounds.difference_bound("lower", "exact") == "lower"
+    # an exact latest over a baseline of at most 56.4%: the change is at least the difference
+    assert bounds.difference_bound("exact", "upper") == "lower"
+    # a latest of at most 24% over an exact baseline: the change is at most the difference
+    assert bounds.difference_bound("upper", "exact") == "upper"
+    # polysilicon: ~95.8% (approximate) over <= 56.4%: approximate, as every approximate input
+    assert bounds.difference_bound("approximate", "upper") == "approximate"
+    assert bounds.difference_bound("exact", "exact") == "exact"
+    assert bounds.difference_bound("lower", "lower") == "approximate"  # pushed both ways
+
+
 def test_self_sufficiency_direction_in_production_depends_on_net_trade():
     # net exporter (X > M): more production brings P / (P + M - X) down towards 1, so a
     # lower-bound production makes the ratio an upper bound (solar modules 2023: 499 "超过")

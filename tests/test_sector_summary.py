@@ -47,6 +47,8 @@ def test_robots_change_within_one_definition(summary):
     assert (robots["baseline_year"], robots["domestic_supply_year"]) == (2016, 2024)
     assert robots["domestic_supply_value"] == pytest.approx(0.585)
     assert robots["change_since_baseline"] == pytest.approx(0.255)
+    assert robots["change_since_baseline_bound"] == "exact"
+    assert "up 25.5 points from 33.0% in 2016" in robots["reading"]
 
 
 def test_aerospace_bounds_are_kept(summary):
@@ -137,6 +139,9 @@ def test_solar_polysilicon_baseline_is_the_same_definition(summary):
     assert solar["change_since_baseline"] == pytest.approx(
         1_430_000 / 1_492_965 - 132_000 / 234_177
     )
+    # ~95.8% (MIIT's "约" output) over <= 56.4%: the change carries the approximate input
+    assert solar["change_since_baseline_bound"] == "approximate"
+    assert "up about 39.4 points from ≤ 56.4% in 2014" in solar["reading"]
 
 
 def test_polysilicon_share_from_miit_output_and_customs_imports(published_warehouse):
@@ -179,6 +184,8 @@ def test_ships_domestic_supply_from_customs_trade_and_miit_tonnage(summary):
     assert (ships["baseline_year"], ships["baseline_bound"]) == (2015, "approximate")
     assert ships["baseline_value"] == pytest.approx(0.786987, abs=1e-6)
     assert ships["change_since_baseline"] == pytest.approx(0.410159 - 0.786987, abs=1e-5)
+    assert ships["change_since_baseline_bound"] == "approximate"
+    assert "down about 37.7 points from ~78.7% in 2015" in ships["reading"]
 
 
 def test_evaluator_verdicts_sit_next_to_ours(summary, published_warehouse):

@@ -1,6 +1,12 @@
 import pytest
 
-from mic2025.warehouse.units import UnknownUnit, parse_unit, to_base
+from mic2025.warehouse.units import (
+    UnknownUnit,
+    change_words,
+    format_change,
+    parse_unit,
+    to_base,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,3 +49,20 @@ def test_unknown_unit_names_itself():
 def test_gloss_that_contradicts_the_unit_is_refused():
     with pytest.raises(UnknownUnit, match="contradicts"):
         parse_unit("万辆 (100 million vehicles)")
+
+
+@pytest.mark.parametrize(
+    ("change", "bound", "compact", "words"),
+    [
+        (0.255, "exact", "+25.5 pts", "up 25.5 points"),
+        (-0.3768, "approximate", "~-37.7 pts", "down about 37.7 points"),
+        # at least 60% now against exactly 40% then: a rise of at least 20 points
+        (0.20, "lower", "≥ +20.0 pts", "up at least 20.0 points"),
+        # at most 28% now against exactly 40% then: a fall of at least 12 points
+        (-0.12, "upper", "≤ -12.0 pts", "down at least 12.0 points"),
+    ],
+)
+def test_a_change_is_shown_with_its_bound(change, bound, compact, words):
+    assert format_change(change, bound) == compact
+    assert change_words(change, bound) == words
+    assert format_change(None) == "-"

@@ -21,6 +21,7 @@ trade balance index   (X - M) / (X + M)                          X: +, M: -
 ratio                 n / d                                      n: +, d: -
 sum                   a + b + ...                                every term: +
 complement            1 - v                                      v: -
+difference            a - b (a change since a baseline)          a: +, b: -
 ====================  =========================================  =================================
 """
 
@@ -62,6 +63,13 @@ def sum_bound(bounds: Iterable[str | None]) -> str:
 def complement_bound(bound: str | None) -> str:
     """1 - v: falls with v."""
     return combine([(bound, -1)])
+
+
+def difference_bound(minuend: str | None, subtrahend: str | None) -> str:
+    """a - b (the change of a share since its baseline): rises with a, falls with b. A lower-bound
+    latest value over an exact baseline is a change of at least the difference; an approximate
+    input makes it approximate."""
+    return combine([(minuend, 1), (subtrahend, -1)])
 
 
 def self_sufficiency_bound(

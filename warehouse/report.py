@@ -17,7 +17,7 @@ from mic2025.warehouse.answer_chart import answer_chart_svg, chart_rows
 from mic2025.warehouse.pages import write_page
 from mic2025.warehouse.query import open_reader
 from mic2025.warehouse.site import target_text
-from mic2025.warehouse.units import format_value
+from mic2025.warehouse.units import format_change, format_value
 
 
 def _num(value, pct: bool = False) -> str:
@@ -174,7 +174,11 @@ def summary_context(summary: pl.DataFrame, links: dict) -> list[dict]:
                 "domestic_url": links.get((r["sector_id"], "domestic_supply")),
                 "world": measure(r, "world_position"),
                 "world_url": links.get((r["sector_id"], "world_position")),
-                "change": f"{r['change_since_baseline'] * 100:+.1f}" if changed else None,
+                "change": format_change(
+                    r["change_since_baseline"], r["change_since_baseline_bound"]
+                )
+                if changed
+                else None,
                 "baseline": format_value(r["baseline_value"], "ratio", r["baseline_bound"])
                 if changed
                 else None,

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mic2025.warehouse.bounds import difference_bound
 from mic2025.warehouse.metrics import metric_spec
-from mic2025.warehouse.units import format_value
+from mic2025.warehouse.units import change_words, format_value
 
 RECENT = (2021, 2024)
 BASELINE = (2013, 2016)
@@ -50,6 +51,7 @@ SUMMARY_COLUMNS = [
     "baseline_year",
     "baseline_bound",
     "change_since_baseline",
+    "change_since_baseline_bound",
     "baseline_note",
     "world_position_metric",
     "world_position_product",
@@ -224,9 +226,9 @@ def reading(row: dict) -> str:
             f"{row['domestic_supply_year']} ({row['domestic_supply_publisher']})"
         )
         if row["change_since_baseline"] is not None:
-            direction = "up" if row["change_since_baseline"] > 0 else "down"
+            moved = change_words(row["change_since_baseline"], row["change_since_baseline_bound"])
             text += (
-                f", {direction} {abs(row['change_since_baseline']) * 100:.1f} points from "
+                f", {moved} from "
                 f"{_show(row['baseline_value'], row['baseline_bound'])} in "
                 f"{row['baseline_year']}"
             )
@@ -315,12 +317,18 @@ def sector_summary(
                 base_gap = gaps.filter(
                     (pl.col("sector_id") == s["sector_id"]) & (pl.col("role") == "baseline")
                 )["note"].to_list()
+                moved = change(chosen, base) if base else None
                 row.update(
                     {
                         "baseline_value": base["value"] if base else None,
                         "baseline_year": base["year"] if base else None,
                         "baseline_bound": base["bound"] if base else None,
-                        "change_since_baseline": change(chosen, base) if base else None,
+                        "change_since_baseline": moved,
+                        "change_since_baseline_bound": (
+                            difference_bound(chosen.bound, base["bound"])
+                            if moved is not None
+                            else None
+                        ),
                         "baseline_note": (
                             f"same definition ({chosen.definition}) in {base['year']}"
                             if base

@@ -216,6 +216,28 @@ def format_value(
     return BOUND_MARKS.get(bound or "exact", "") + text
 
 
+def format_change(change: float | None, bound: str | None = None) -> str:
+    """A change of a share in percentage points, its bound marked as every value's is:
+    '+25.5 pts', '~-37.7 pts', '≥ +20.0 pts' (the change is at least 20 points up)."""
+    if change is None:
+        return "-"
+    return f"{BOUND_MARKS.get(bound or 'exact', '')}{change * 100:+.1f} pts"
+
+
+def change_words(change: float, bound: str | None = None) -> str:
+    """The same change in words for a sentence: 'up 25.5 points', 'down about 37.7 points',
+    'up at least 20.0 points' (a lower bound of a rise), 'down at least 12.0 points' (an upper
+    bound of a fall: the change is at most -12)."""
+    direction = "up" if change > 0 else "down"
+    rising = change > 0
+    qualifier = {
+        "approximate": "about ",
+        "lower": "at least " if rising else "at most ",
+        "upper": "at most " if rising else "at least ",
+    }.get(bound or "exact", "")
+    return f"{direction} {qualifier}{abs(change) * 100:.1f} points"
+
+
 def target_text(r: dict) -> str:
     """A marts.scorecard row's target as the plan sets it: '>= 40.0% by 2020', and, where the
     actual was compared with the target as a source restates it in the actual's definition,
