@@ -144,7 +144,11 @@ class Scorecard(pa.DataFrameModel):
         description="Whether actual_value is exact or a bound",
     )
     projected_value: float = pa.Field(nullable=True, description="Trend or interpolation value")
-    gap: float = pa.Field(nullable=True, description="(actual or projected) - compared_with")
+    gap: float = pa.Field(
+        nullable=True,
+        description="(actual or projected) - compared_with; its bound is actual_bound (the "
+        "target is exact: warehouse/bounds.py difference_bound)",
+    )
     compared_with: float = pa.Field(
         nullable=True,
         description="The target the actual was compared with: target_value, or the target as a "
