@@ -31,7 +31,7 @@ from mic2025.schemas import raw as raw_models
 
 NAME = "china_official_stats"
 FILE = "china_official_stats.csv"
-VERSION = "2026-12-04.18"
+VERSION = "2026-12-04.19"
 
 REFERENCE_FILE = "reference/china_production_stats.csv"
 PAGES_FILE = "data/china_official_stats_from_pages/china_official_stats_from_pages.csv"
