@@ -51,7 +51,7 @@ from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.conform import read_publishers, resolve_publisher
 from mic2025.warehouse.metrics import best_figures
 from mic2025.warehouse.scorecard import evaluate, measure_for
-from mic2025.warehouse.units import format_value
+from mic2025.warehouse.units import VERDICT_WORDS, format_value
 
 APPROX = 0.10
 EXACT = 0.02
@@ -592,7 +592,7 @@ def _measure_claim(
     ok = verdicts.pop()
     reason = (
         f"{year} ({how}): {values} {'satisfies' if ok else 'fails'} "
-        f"{claim['comparator']} {claimed:.4g}"
+        f"{claim['comparator']} {format_value(claimed, claim_unit)}"
     )
     return {**base, **evidence, "verdict": "supported" if ok else "contradicted", "reason": reason}
 
@@ -640,8 +640,6 @@ def checks_frame(rows: list[dict], columns: list[str]) -> pl.DataFrame:
     )
 
 
-#: An evaluator's verdict as a number: 1 = strong (leader, goals met), 0 = mixed, -1 = weak.
-VERDICT_WORDS = {1: "strong", 0: "mixed", -1: "weak"}
 STRONG_DOMESTIC, WEAK_DOMESTIC = 0.7, 0.4
 STRONG_WORLD, WEAK_WORLD = 0.4, 0.25
 
@@ -719,7 +717,7 @@ def evaluator_verdicts(
         if ours is not None and own is not None and own in used:
             verdict, how = "circular", f"not counted: our numbers use {own}'s own figure"
         elif ours is None:
-            verdict, how = "unverifiable", f"our numbers: {label}"
+            verdict, how = "unverifiable", "nothing of ours to compare"
         elif ours == theirs:
             verdict, how = "supported", "agrees"
         elif abs(ours - theirs) == 2:

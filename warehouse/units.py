@@ -190,6 +190,14 @@ COUNT_UNITS = {
 }
 
 
+#: An evaluator's verdict as a number (marts.claim_checks, unit ``verdict``): 1 = strong (leader,
+#: goals met), 0 = mixed, -1 = weak.
+VERDICT_WORDS = {1: "strong", 0: "mixed", -1: "weak"}
+
+#: Units whose name adds nothing after the number (a year, a count, a ratio shown as a %).
+SILENT_UNITS = {"ratio", "year", "count"}
+
+
 #: How a bound is shown in front of a value: the reader must never mistake a bound for a value.
 BOUND_MARKS = {"lower": "≥ ", "upper": "≤ ", "approximate": "~", "exact": ""}
 
