@@ -293,3 +293,22 @@ def test_pages_escape_what_they_show_and_refuse_a_missing_value():
     assert page.count("<nav class='top'>") == 1 and "<style>" in page
     with pytest.raises(jinja2.UndefinedError):
         render("sources.html", title="Sources", rows=[row])  # no cite
+
+
+def test_values_and_verdicts_read_as_a_reader_says_them(report):
+    """The claims page shows the value a verdict rests on in the one display format, with its
+    unit (C02: Wuhan's 2023 GDP, 178,985,722,154 USD, against the article's ~140 billion; the
+    reason says the claimed value the same way), an evaluator's reading in words; each page
+    lists the evaluators one per line; the scorecard has no empty 'projected' column once every
+    deadline has passed."""
+    claims = (report.parent / "claims.html").read_text(encoding="utf-8")
+    assert "178,985,722,154 USD (2023)" in claims
+    assert "fails ~ 140,000,000,000" in claims
+    assert "e+11" not in claims
+    assert ">strong (2023)</a>" in claims  # ITIF C03: our reading of biomedicine
+    sector = (report.parent / "sectors" / "rail.html").read_text(encoding="utf-8")
+    assert "<ul class='verdicts'><li>Bloomberg Economics" in sector
+    assert " | " not in sector.split("Evaluators next to our numbers:")[1].split("</ul>")[0]
+    index = report.read_text(encoding="utf-8")
+    assert "<th>projected</th>" not in index
+    assert "4 evaluators</summary>" in index  # rail: Bloomberg, European Chamber, MERICS, USCC

@@ -100,6 +100,9 @@ def scorecard_context(card: pl.DataFrame, names: dict[str, str], links: dict) ->
     data in a compact list with the reason. A target links to its lineage panel (``#t-<id>``)."""
     rows = card.filter(pl.col("status") != "no_data").to_dicts()
     return {
+        # a projection exists only while a deadline is ahead; with every deadline passed the
+        # column would be empty, so it is left out
+        "show_projected": any(r["projected_value"] is not None for r in rows),
         "scorecard": [
             {
                 "anchor": anchor,
@@ -184,7 +187,7 @@ def summary_context(summary: pl.DataFrame, links: dict) -> list[dict]:
                 else None,
                 "baseline_url": links.get((r["sector_id"], "baseline")),
                 "targets": f"{r['targets_met']} / {r['targets_missed']} / {r['targets_no_data']}",
-                "evaluators": r["evaluator_verdicts"],
+                "evaluators": site.evaluator_list(r["evaluator_verdicts"]),
             }
         )
     return out
@@ -245,7 +248,8 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         )
         claims = con.sql(
             "select a.article_id, a.claim_id, a.sector_id, a.subject, a.quote, c.verdict, "
-            "c.computed_value, c.year_used, c.metric_used, c.reason, c.evidence_sources "
+            "c.computed_value, c.computed_unit, c.year_used, c.metric_used, c.reason, "
+            "c.evidence_sources "
             "from core.article_claims a left join marts.claim_checks c "
             "using (article_id, claim_id) order by a.article_id, a.claim_id"
         ).pl()

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from mic2025.flows.base.settings import PROJECT_ROOT
 from mic2025.warehouse.pages import write_page
-from mic2025.warehouse.units import format_value, target_text
+from mic2025.warehouse.units import SILENT_UNITS, VERDICT_WORDS, format_value, target_text
 from mic2025.warehouse.vega_svg import render_svg
 
 SERIES_RE = re.compile(r"([A-Z][A-Z0-9_]+):(\d{4})=")
@@ -388,7 +388,7 @@ def sector_page(
         up="../",
         sector=sector["sector"],
         reading=(summary or {}).get("reading"),
-        evaluators=(summary or {}).get("evaluator_verdicts"),
+        evaluators=evaluator_list((summary or {}).get("evaluator_verdicts")),
         measures=measures,
         partial=[
             {**{k: r[k] for k in ("metric", "product", "year", "period")}, **value_link(r)}
@@ -455,6 +455,12 @@ VERDICT_MEANINGS = {
 }
 
 
+def evaluator_list(joined: str | None) -> list[str]:
+    """marts.sector_summary.evaluator_verdicts (one line per evaluator, joined by ' | ') as a
+    list, one item per evaluator."""
+    return joined.split(" | ") if joined else []
+
+
 def verdict_words(verdict: str | None) -> str:
     """A verdict as a reader says it: 'not measurable', 'partly agrees', 'not checked'."""
     return (verdict or "not checked").replace("_", " ")
@@ -462,7 +468,15 @@ def verdict_words(verdict: str | None) -> str:
 
 def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
     """claims.html (templates/claims.html): every claim, its verdict and why, in three orders."""
-    columns = ["article_id", "claim_id", "sector_id", "quote", "verdict", "computed_value"]
+    columns = [
+        "article_id",
+        "claim_id",
+        "sector_id",
+        "quote",
+        "verdict",
+        "computed_value",
+        "computed_unit",
+    ]
     columns += ["year_used", "metric_used", "reason", "evidence_sources"]
     frame = claims.select(columns)
     meta = {
@@ -475,9 +489,16 @@ def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
     write_data(out, "claims", frame, meta)
 
     def used(r: dict) -> str:
-        if r["computed_value"] is None:
+        """The value the verdict rests on, in the one display format (an evaluator's verdict in
+        words): '178,985,722,154 USD (2023)', '80.6% (2023)', 'strong (2023)'."""
+        value, unit = r["computed_value"], r["computed_unit"]
+        if value is None:
             return ""
-        return f"{r['computed_value']:.4g} ({r['year_used'] or ''})"
+        if unit == "verdict":
+            text = VERDICT_WORDS.get(round(value), f"{value:g}")
+        else:
+            text = format_value(value, unit, show_unit=unit not in SILENT_UNITS)
+        return f"{text} ({r['year_used'] or ''})"
 
     # grouped by verdict, decided ones first, each group reachable from the list at the top
     # (a filter without a script); within a group, by article and claim. The same rows also
