@@ -312,3 +312,15 @@ def test_values_and_verdicts_read_as_a_reader_says_them(report):
     index = report.read_text(encoding="utf-8")
     assert "<th>projected</th>" not in index
     assert "4 evaluators</summary>" in index  # rail: Bloomberg, European Chamber, MERICS, USCC
+
+
+def test_a_claim_no_measure_checks_says_why(report):
+    """A claim without a measure shows the curator's note as its reason, on the claims page and
+    in its lineage panel: the Chinese Academy of Engineering's whole-manufacturing verdict (its
+    own index, 2025-12-30) is loaded with its quote and not checked, and says so."""
+    claims = (report.parent / "claims.html").read_text(encoding="utf-8")
+    assert "<td>not checked: no target row for renewable equipment could be sourced</td>" in claims
+    row = claims.split("cae-2025-manufacturing-power-index C01</td>")[1].split("</tr>")[0]
+    assert "not checked" in row and "the warehouse computes no such index" in row
+    panel = claims.split("id='c-cae-2025-manufacturing-power-index-c01'")[1].split("</section>")[0]
+    assert "<b>Why</b>: not checked: a verdict on the whole of manufacturing" in panel

@@ -249,7 +249,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         claims = con.sql(
             "select a.article_id, a.claim_id, a.sector_id, a.subject, a.quote, c.verdict, "
             "c.computed_value, c.computed_unit, c.year_used, c.metric_used, c.reason, "
-            "c.evidence_sources "
+            "a.note, c.evidence_sources "
             "from core.article_claims a left join marts.claim_checks c "
             "using (article_id, claim_id) order by a.article_id, a.claim_id"
         ).pl()

@@ -414,6 +414,29 @@ def claim_key(r: dict) -> str:
     return f"c-{slug(r['article_id'])}-{slug(r['claim_id'])}"
 
 
+def claim_value_text(r: dict) -> str:
+    """The value a claim's verdict rests on, in the one display format, with its unit (an
+    evaluator's reading in words) and year: '178,985,722,154 USD (2023)', 'strong (2023)'."""
+    value, unit = r.get("computed_value"), r.get("computed_unit")
+    if value is None:
+        return ""
+    if unit == "verdict":
+        text = VERDICT_WORDS.get(round(value), f"{value:g}")
+    else:
+        text = format_value(value, unit, show_unit=unit not in SILENT_UNITS)
+    return f"{text} ({r.get('year_used') or ''})"
+
+
+def claim_why(r: dict) -> str:
+    """Why a claim has its verdict: the check's reason, or for a claim no measure checks, the
+    curator's note on what was searched."""
+    if r.get("reason"):
+        return r["reason"]
+    if r.get("note"):
+        return f"not checked: {r['note']}"
+    return "not checked: no measure of what it states is in the warehouse"
+
+
 def claim_context(r: dict) -> dict:
     """What a claim's lineage panel shows (templates/macros.html ``claim_lineage``): measure,
     year, value, rule and evidence."""
@@ -421,6 +444,8 @@ def claim_context(r: dict) -> dict:
         **r,
         "key": claim_key(r),
         "verdict_words": verdict_words(r["verdict"]),
+        "used": claim_value_text(r),
+        "why": claim_why(r),
         "evidence": [
             u for u in (r.get("evidence_sources") or "").split(" | ") if u.startswith("http")
         ],
@@ -477,7 +502,7 @@ def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
         "computed_value",
         "computed_unit",
     ]
-    columns += ["year_used", "metric_used", "reason", "evidence_sources"]
+    columns += ["year_used", "metric_used", "reason", "note", "evidence_sources"]
     frame = claims.select(columns)
     meta = {
         "title": "Article claims checked against the data",
@@ -488,25 +513,11 @@ def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
     }
     write_data(out, "claims", frame, meta)
 
-    def used(r: dict) -> str:
-        """The value the verdict rests on, in the one display format (an evaluator's verdict in
-        words): '178,985,722,154 USD (2023)', '80.6% (2023)', 'strong (2023)'."""
-        value, unit = r["computed_value"], r["computed_unit"]
-        if value is None:
-            return ""
-        if unit == "verdict":
-            text = VERDICT_WORDS.get(round(value), f"{value:g}")
-        else:
-            text = format_value(value, unit, show_unit=unit not in SILENT_UNITS)
-        return f"{text} ({r['year_used'] or ''})"
-
     # grouped by verdict, decided ones first, each group reachable from the list at the top
     # (a filter without a script); within a group, by article and claim. The same rows also
     # read by article or by sector (macros.html sortable), the verdict order by default
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
-    rows_all = [
-        {**claim_context(r), "used": used(r), "group": None} for r in frame.iter_rows(named=True)
-    ]
+    rows_all = [{**claim_context(r), "group": None} for r in frame.iter_rows(named=True)]
     ordered = sorted(
         rows_all,
         key=lambda r: (rank.get(r["verdict"] or "", len(rank)), r["article_id"], r["claim_id"]),
