@@ -324,3 +324,23 @@ def test_a_claim_no_measure_checks_says_why(report):
     assert "not checked" in row and "the warehouse computes no such index" in row
     panel = claims.split("id='c-cae-2025-manufacturing-power-index-c01'")[1].split("</section>")[0]
     assert "<b>Why</b>: not checked: a verdict on the whole of manufacturing" in panel
+
+
+def test_the_sources_page_says_what_each_snapshot_feeds(report):
+    """'feeds' follows the warehouse's lineage, not a name prefix: NBS's mirrors feed the ships'
+    and rail's domestic supply (HS chapters 89 and 86), the patents per revenue and output
+    series; one OWID or WDI file feeds only its own metric (the robots file never feeds car
+    sales); an article feeds claims."""
+    import polars as pl
+
+    feeds = dict(
+        pl.read_csv(report.parent / "data" / "sources.csv").select("source", "feeds").rows()
+    )
+    assert feeds["nbs_national_data"] == (
+        "domestic_supply_share, invention_patents_per_100m_revenue, production"
+    )
+    assert feeds["owid_robot_installations"] == "china_share_of_world_demand"
+    assert feeds["owid_electric_car_sales_share"] == "share_of_new_car_sales"
+    assert feeds["wdi_ip_pat_resd"] == "resident_patent_applications"
+    assert feeds["mic2025_targets"] == "marts.scorecard (the plan's targets)"
+    assert feeds["article:cae-2025-manufacturing-power-index"].startswith("article claims")

@@ -233,6 +233,10 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
         card = con.sql("select * from marts.scorecard order by target_id").pl()
         checks = con.sql("select * from marts.claim_checks order by article_id, claim_id").pl()
         snapshots = con.sql("select * from meta.snapshots order by source").pl()
+        # which series each snapshot brought (the sources page's "feeds", exact lineage)
+        series_by_snapshot = con.sql(
+            "select distinct snapshot_sha256, series_id from core.official_stats"
+        ).pl()
         run = con.sql("select * from meta.runs order by load_id desc limit 1").pl()
         sectors = con.sql("select * from core.sectors").pl()
         summary = con.sql("select * from marts.sector_summary order by sector_id").pl()
@@ -308,7 +312,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     site.claims_page(claims, out_dir, load_id)
     site.methodology_page(out_dir)
     place_pages.places_pages(places, city, claims, out_dir, load_id)
-    site.sources_page(snapshots, metrics, out_dir, load_id)
+    site.sources_page(snapshots, metrics, series_by_snapshot, out_dir, load_id)
     return write_page(
         out_dir / "index.html",
         "index.html",

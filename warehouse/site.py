@@ -578,16 +578,46 @@ def methodology_page(out: Path) -> str:
     return "methodology.html"
 
 
-def sources_page(snapshots: pl.DataFrame, metrics: pl.DataFrame, out: Path, load_id: str) -> str:
-    """sources.html (templates/sources.html): every source's vintage, licence and what it feeds."""
-    feeds = []
-    for r in snapshots.iter_rows(named=True):
-        source = r["source"]
-        if source == "china_official_stats":
-            used = metrics.filter(pl.col("definition_id").str.contains(r"^[A-Z0-9_]+:"))
-        else:
-            used = metrics.filter(pl.col("definition_id").str.starts_with(source.split("_")[0]))
-        feeds.append(", ".join(sorted(set(used["metric"].to_list()))[:12]) or "-")
+#: What a reference source feeds, where no metric names it.
+REFERENCE_FEEDS = {
+    "mic2025_targets": "marts.scorecard (the plan's targets)",
+    "sector_hs_map": "the sectors' HS baskets (trade metrics)",
+}
+
+
+def fed_metrics(source: str, sha256: str, metrics: pl.DataFrame, series: pl.DataFrame) -> str:
+    """The metrics a source's snapshot feeds (up to 12 names), from the lineage the warehouse
+    keeps: for a source of series (official statistics, NBS), the metrics whose inputs name a
+    series that snapshot brought (core.official_stats.snapshot_sha256); for a source of
+    observations or trade, the metrics whose definition_id starts with the source's name."""
+    if source.startswith("article:"):  # an article's quoted claims, each checked or not
+        return "article claims (marts.claim_checks; claims.html)"
+    ids = series.filter(pl.col("snapshot_sha256") == sha256)["series_id"].unique().to_list()
+    if ids:
+        names = "|".join(re.escape(i) for i in sorted(ids))
+        used = metrics.filter(pl.col("inputs").str.contains(rf"(?:^|[^A-Z0-9_])(?:{names}):"))
+    else:
+        used = metrics.filter(
+            pl.col("definition_id").str.starts_with(f"{source}:")
+            | pl.col("definition_id").str.starts_with(f"{source.split('_')[0]}:")
+        )
+    names_used = sorted(set(used["metric"].to_list()))
+    return ", ".join(names_used[:12]) or REFERENCE_FEEDS.get(source, "-")
+
+
+def sources_page(
+    snapshots: pl.DataFrame,
+    metrics: pl.DataFrame,
+    series: pl.DataFrame,
+    out: Path,
+    load_id: str,
+) -> str:
+    """sources.html (templates/sources.html): every source's vintage, licence and what it feeds
+    (``series``: core.official_stats' snapshot_sha256 and series_id, see :func:`fed_metrics`)."""
+    feeds = [
+        fed_metrics(r["source"], r["sha256"], metrics, series)
+        for r in snapshots.iter_rows(named=True)
+    ]
     frame = snapshots.select(
         "source", "version", "publisher", "licence", "sha256", "retrieved", "origin_url"
     ).with_columns(pl.Series("feeds", feeds, dtype=pl.String))
