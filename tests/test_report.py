@@ -311,6 +311,9 @@ def test_values_and_verdicts_read_as_a_reader_says_them(report):
     assert " | " not in sector.split("Evaluators next to our numbers:")[1].split("</ul>")[0]
     index = report.read_text(encoding="utf-8")
     assert "<th>projected</th>" not in index
+    cards = re.findall(r"<div class='card'><b>(\d+)</b>([a-z ]+)</div>", index)
+    assert [words for _, words in cards] == ["met", "missed", "disputed", "no data"]
+    assert sum(int(n) for n, _ in cards) == 39  # every target in one card
     assert "4 evaluators</summary>" in index  # rail: Bloomberg, European Chamber, MERICS, USCC
 
 

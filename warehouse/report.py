@@ -262,10 +262,12 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     finally:
         con.close()
     load_id = run["load_id"][0] if run.height else ""
+    # on/off track exist only while a deadline is ahead: shown when some target has them
     counts = {
         s: card.filter(pl.col("status") == s).height
-        for s in ("met", "on_track", "off_track", "missed", "no_data")
+        for s in ("met", "on_track", "off_track", "missed", "disputed", "no_data")
     }
+    counts = {s: n for s, n in counts.items() if n or s not in ("on_track", "off_track")}
     out_dir.mkdir(parents=True, exist_ok=True)
     snap_by_source = {r["source"]: r for r in snapshots.iter_rows(named=True)}
     by_sector = {r["sector_id"]: r for r in summary.iter_rows(named=True)}
