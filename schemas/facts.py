@@ -9,8 +9,9 @@ COMPARATORS = ["=", ">", ">=", "<", "<=", "~"]
 #: was superseded before the article's date (the later value is given); goal_met / goal_missed: the
 #: claim states a goal, and a measure of the goal's quantity shows it reached or not (the
 #: scorecard's rule); not_measurable: the claim restates a date, or a target no measure decides;
-#: unverifiable: no measure, or the measures do not decide it. Evaluator verdicts also: partly_agrees (one category apart), circular (our reading
-#: rests on the evaluator's own figure, so it is not counted).
+#: unverifiable: no measure, or the measures do not decide it. Evaluator verdicts also:
+#: partly_agrees (one category apart), circular (our reading rests on the evaluator's own figure,
+#: so it is not counted).
 VERDICTS = [
     "supported",
     "contradicted",

@@ -493,16 +493,8 @@ def verdict_words(verdict: str | None) -> str:
 
 def claims_page(claims: pl.DataFrame, out: Path, load_id: str) -> str:
     """claims.html (templates/claims.html): every claim, its verdict and why, in three orders."""
-    columns = [
-        "article_id",
-        "claim_id",
-        "sector_id",
-        "quote",
-        "verdict",
-        "computed_value",
-        "computed_unit",
-    ]
-    columns += ["year_used", "metric_used", "reason", "note", "evidence_sources"]
+    columns = ["article_id", "claim_id", "sector_id", "quote", "verdict", "computed_value"]
+    columns += ["computed_unit", "year_used", "metric_used", "reason", "note", "evidence_sources"]
     frame = claims.select(columns)
     meta = {
         "title": "Article claims checked against the data",
@@ -592,10 +584,13 @@ def fed_metrics(source: str, sha256: str, metrics: pl.DataFrame, series: pl.Data
     observations or trade, the metrics whose definition_id starts with the source's name."""
     if source.startswith("article:"):  # an article's quoted claims, each checked or not
         return "article claims (marts.claim_checks; claims.html)"
-    ids = series.filter(pl.col("snapshot_sha256") == sha256)["series_id"].unique().to_list()
-    if ids:
-        names = "|".join(re.escape(i) for i in sorted(ids))
-        used = metrics.filter(pl.col("inputs").str.contains(rf"(?:^|[^A-Z0-9_])(?:{names}):"))
+    ids = set(series.filter(pl.col("snapshot_sha256") == sha256)["series_id"].to_list())
+    if ids:  # the series a metric's inputs name, read as the lineage panels read them
+        fed = [
+            not ids.isdisjoint(series_id for series_id, _ in SERIES_RE.findall(inputs or ""))
+            for inputs in metrics["inputs"].to_list()
+        ]
+        used = metrics.filter(pl.Series(fed, dtype=pl.Boolean))
     else:
         used = metrics.filter(
             pl.col("definition_id").str.starts_with(f"{source}:")
