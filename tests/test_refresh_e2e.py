@@ -99,3 +99,22 @@ def test_missing_warehouse_gives_a_clear_error(tmp_path):
     result = runner.invoke(app, ["sql", "select 1", "--warehouse", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1
     assert "mic2025 refresh" in result.output
+
+
+def test_cli_runs_refresh_without_flow_heartbeats(monkeypatch):
+    """Prefect's heartbeat thread sleeps in 1 s steps and each run waits for it at its end:
+    the CLI's run goes without (a deployment's keeps them), unless the environment asks."""
+    from prefect.settings import get_current_settings
+
+    from mic2025.flows.cli import HEARTBEAT_SETTINGS, flow_heartbeat_off
+
+    for name in HEARTBEAT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default == 180  # Prefect 3.9's default: on
+    with flow_heartbeat_off():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == default
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
+    with flow_heartbeat_off():  # asked for: left as the settings say
+        assert get_current_settings().flows.heartbeat_frequency == default
