@@ -22,6 +22,9 @@ app = typer.Typer(
     help="MIC2025 tracker: China's industrial self-reliance, sector by sector.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # docstrings are wrapped at 100 columns: markdown joins their lines in the command list
+    # (Rich markup keeps each line break there, mid-sentence)
+    rich_markup_mode="markdown",
 )
 snapshot_app = typer.Typer(help="Build or fetch source snapshots.", no_args_is_help=True)
 app.add_typer(snapshot_app, name="snapshot")

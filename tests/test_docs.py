@@ -1,5 +1,6 @@
 """Generated documentation is current, and the CLI describes tables from the schemas."""
 
+import inspect
 from pathlib import Path
 
 import duckdb
@@ -81,3 +82,15 @@ def test_describe_lists_columns_with_checks():
 def test_describe_unknown_table():
     result = CliRunner().invoke(app, ["describe", "marts.nope"])
     assert result.exit_code == 1 and "unknown table" in result.output
+
+
+def test_command_list_joins_each_summary_into_one_sentence():
+    """Docstrings are wrapped at 100 columns: `mic2025 --help` shows each command's first
+    paragraph as one sentence (Rich markup kept every line break there, mid-sentence)."""
+    result = CliRunner().invoke(app, ["--help"], env={"TERMINAL_WIDTH": "400"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for command in app.registered_commands:
+        summary = inspect.cleandoc(command.callback.__doc__ or "").split("\n\n")[0]
+        summary = summary.replace("\n", " ").replace("`", "")  # markdown shows code plain
+        assert any(summary in line for line in lines), summary
