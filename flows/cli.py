@@ -462,7 +462,7 @@ def sectors(
 ) -> None:
     """The sector-by-sector answer (marts.sector_summary): domestic supply, world position,
     change since the 2015 baseline, targets and evaluators' verdicts."""
-    from mic2025.warehouse.units import format_change, format_value
+    from mic2025.warehouse.units import first_clause, format_change, format_value
 
     frame = _rows_for_table("select * from marts.sector_summary order by sector_id", warehouse, fmt)
     if frame is None:
@@ -476,13 +476,13 @@ def sectors(
     for r in frame.dicts():
 
         def measure(role: str, r=r) -> str:
+            """The value, its year and publisher, and what it measures (the head of the
+            measure's note: a gap's note is its search log, kept whole in --format json)."""
+            what = first_clause(r[f"{role}_note"]) or "no measure"
             if r[f"{role}_value"] is None:
-                return f"- ({r[f'{role}_note'] or 'no measure'})"
+                return f"- ({what})"
             value = format_value(r[f"{role}_value"], "ratio", r[f"{role}_bound"])
-            return (
-                f"{value} ({r[f'{role}_year']}) {r[f'{role}_metric']}, "
-                f"{r[f'{role}_product']}; {r[f'{role}_publisher']}"
-            )
+            return f"{value} ({r[f'{role}_year']}, {r[f'{role}_publisher']}): {what}"
 
         change = (
             f"{format_change(r['change_since_baseline'], r['change_since_baseline_bound'])} from "
@@ -499,7 +499,11 @@ def sectors(
             f"{r['targets_met']}/{r['targets_missed']}/{r['targets_no_data']}",
         )
     console.print(table)
-    console.print("Ratios as percentages; ≥ / ≤ mark bounds, ~ approximate values.", style="dim")
+    console.print(
+        "Ratios as percentages; ≥ / ≤ mark bounds, ~ approximate values. Each measure's whole "
+        "note, metric and product: --format json, or the sector pages of `mic2025 report`.",
+        style="dim",
+    )
 
 
 @app.command()

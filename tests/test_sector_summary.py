@@ -1,5 +1,10 @@
 """marts.sector_summary: one row per sector, values computed by hand from the published sources."""
 
+import json
+import os
+import subprocess
+import sys
+
 import duckdb
 import polars as pl
 import pytest
@@ -383,3 +388,29 @@ def test_rail_domestic_supply_is_crrc_home_sales_against_hs86_imports(summary):
     assert (rail["domestic_supply_year"], rail["domestic_supply_bound"]) == (2021, "lower")
     assert rail["domestic_supply_definition"] == "CRRC_HOME_RAIL_SALES_OVER_PLUS_HS86_IMPORTS"
     assert rail["baseline_value"] is None
+
+
+def test_the_terminal_table_shows_what_each_value_measures_not_the_search_logs(
+    published_warehouse,
+):
+    """`mic2025 sectors` fits a terminal: each cell has the value, its year and publisher and
+    the head of the measure's note; a gap's search log stays in --format json."""
+
+    def sectors(*args: str) -> str:  # its own process: Rich reads COLUMNS when it starts
+        done = subprocess.run(
+            [sys.executable, "-m", "mic2025.flows.cli", "sectors", *args],
+            env={**os.environ, "COLUMNS": "400"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    wh = ("--warehouse", str(published_warehouse))
+    shown = sectors(*wh)
+    assert "searched" not in shown.lower()
+    assert "58.5% (2024, CMIF): Chinese brands' share of China's industrial-robot market" in shown
+    assert "- (Only CAAMM's 2015 statement (about 90% of domestic demand met) was found)" in shown
+    rows = json.loads(sectors("--format", "json", *wh))
+    agri = next(r for r in rows if r["sector_id"] == "agri_machinery")
+    assert "searched" in agri["domestic_supply_note"]  # the whole note, for whoever wants it

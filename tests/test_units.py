@@ -3,6 +3,7 @@ import pytest
 from mic2025.warehouse.units import (
     UnknownUnit,
     change_words,
+    first_clause,
     format_change,
     parse_unit,
     to_base,
@@ -66,3 +67,29 @@ def test_a_change_is_shown_with_its_bound(change, bound, compact, words):
     assert format_change(change, bound) == compact
     assert change_words(change, bound) == words
     assert format_change(None) == "-"
+
+
+def test_a_long_note_is_cut_to_its_head_for_a_terminal_cell():
+    gap = (
+        "Only CAAMM's 2015 statement (about 90% of domestic demand met) was found; no 2021-2024 "
+        "share (searched: 国内市场满足率 2021-2023; 农机工业 营业收入 2021). NBS's tractor output"
+    )
+    assert first_clause(gap) == (
+        "Only CAAMM's 2015 statement (about 90% of domestic demand met) was found"
+    )
+    # a search log in parentheses is dropped, and its ';' does not end the head
+    world = "No share was found for 2021-2024 (searched: a, b; c (d)). A refresh with BACI"
+    assert first_clause(world) == "No share was found for 2021-2024"
+    # the head ends at ':' outside parentheses, not at the ';' inside them
+    ships = "home deliveries over purchases (home deliveries + imports; by value): MIIT tonnages"
+    assert (
+        first_clause(ships)
+        == "home deliveries over purchases (home deliveries + imports; by value)"
+    )
+    # too long: cut at a word, never inside a parenthesis, and marked
+    poly = "domestic polysilicon's share of what China has (output / (output + imports), tonnes)"
+    assert first_clause(poly, limit=60) == "domestic polysilicon's share of what China has…"
+    assert first_clause("China's share of world bulk-API output") == (
+        "China's share of world bulk-API output"
+    )
+    assert first_clause(None) == ""

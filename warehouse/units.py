@@ -259,3 +259,43 @@ def target_text(r: dict) -> str:
             f" ({format_value(restated, r['unit'], show_unit=True)} as restated for the measure)"
         )
     return text
+
+
+def first_clause(text: str | None, limit: int = 120) -> str:
+    """The head of a long note for a narrow place (a terminal cell): parentheticals that open
+    with "searched" dropped (the search logs of a gap), then the text up to its first ': ',
+    '; ' or '. ' outside parentheses, cut at a word to at most ``limit`` characters ('…' marks
+    a cut). The whole note stays in the warehouse and on the answer site."""
+    if not text:
+        return ""
+    kept, depth, skipping = [], 0, False
+    for i, ch in enumerate(text):  # drop "(searched ...)" with whatever it nests
+        if ch == "(":
+            if depth == 0 and text[i + 1 : i + 9].lower() == "searched":
+                skipping = True
+            depth += 1
+        if not skipping:
+            kept.append(ch)
+        if ch == ")" and depth:
+            depth -= 1
+            skipping = skipping and depth > 0
+    plain = " ".join("".join(kept).split()).replace(" ;", ";").replace(" .", ".")
+    depth = 0
+    for i, ch in enumerate(plain):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and plain[i : i + 2] in (": ", "; ", ". "):
+            plain = plain[:i]
+            break
+    plain = plain.rstrip(" .")
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1].rsplit(" ", 1)[0]
+    still_open: list[int] = []  # a cut inside a parenthesis ends before it opened
+    for i, ch in enumerate(cut):
+        if ch == "(":
+            still_open.append(i)
+        elif ch == ")" and still_open:
+            still_open.pop()
+    if still_open:
+        cut = cut[: still_open[0]]
+    return cut.rstrip(" ,;:") + "…"
