@@ -421,38 +421,49 @@ def scorecard(
     if frame is None:
         return
     colours = {"met": "green", "on_track": "green", "off_track": "yellow", "missed": "red"}
+    rows = frame.dicts()
+    # a projection exists only while a deadline is ahead: no column for it once all have passed
+    projected = any(
+        r["projected_value"] is not None and r["status"] in ("on_track", "off_track") for r in rows
+    )
     table = Table(title="MIC2025 scorecard", show_lines=False)
     table.add_column("id")
     table.add_column("indicator", overflow="fold", ratio=3)
     table.add_column("target", overflow="fold", ratio=1)
-    table.add_column("actual (-> projected)", overflow="fold", ratio=1)
+    table.add_column("actual (year)", overflow="fold", ratio=1)
+    if projected:
+        table.add_column("projected", overflow="fold", ratio=1)
     table.add_column("status", no_wrap=True)
-    for r in frame.dicts():
-        pct = r["unit"] == "ratio"
+    for r in rows:
 
-        def show(v, pct=pct, bound=None, unit=r["unit"]):
-            return format_value(v, "ratio" if pct else unit, bound, show_unit=True)
+        def show(v, bound=None, r=r):
+            return format_value(v, r["unit"], bound, show_unit=True)
 
         actual = (
             "-"
             if r["actual_value"] is None
-            else f"{show(r['actual_value'], bound=r.get('actual_bound'))} ({r['actual_year']})"
+            else f"{show(r['actual_value'], r.get('actual_bound'))} ({r['actual_year']})"
         )
-        if r["projected_value"] is not None and r["status"] in ("on_track", "off_track"):
-            actual += f" -> {show(r['projected_value'])}"
+        if r["status"] == "no_data" and r["actual_value"] is not None:
+            actual = f"nearest: {actual}"  # not the deadline year's: no verdict rests on it
+        cells = [r["target_id"], r["indicator"], target_text(r), actual]
+        if projected:
+            on_course = r["status"] in ("on_track", "off_track")
+            cells.append(show(r["projected_value"]) if on_course else "")
         status = r["status"]
-        table.add_row(
-            r["target_id"],
-            r["indicator"],
-            target_text(r),
-            actual,
-            f"[{colours.get(status, 'dim')}]{status}[/]",
-        )
+        cells.append(f"[{colours.get(status, 'dim')}]{status.replace('_', ' ')}[/]")
+        table.add_row(*cells)
     console.print(table)
     from collections import Counter
 
-    counts = sorted(Counter(r["status"] for r in frame.dicts()).items())
-    console.print(", ".join(f"{s}: {n}" for s, n in counts))
+    counts = sorted(Counter(r["status"] for r in rows).items())
+    console.print(", ".join(f"{s.replace('_', ' ')}: {n}" for s, n in counts))
+    console.print(
+        "A passed deadline is met or missed only on the deadline year's actual of the target's "
+        "own definition; without one it has no data, and the nearest actual is shown. Each "
+        "target's rule and sources: --format json, or the answer site (`mic2025 report`).",
+        style="dim",
+    )
 
 
 @app.command()

@@ -1,5 +1,9 @@
 """Scorecard statuses evaluated by hand, and the artifacts of a real flow run."""
 
+import os
+import subprocess
+import sys
+
 import polars as pl
 import pytest
 
@@ -275,3 +279,23 @@ def test_a_target_restated_in_another_definition_is_compared_only_as_restated():
     )
     r = evaluate(4.0, "<=", 2025, [wltc_2025], AS_OF, "L/100km")
     assert r["status"] == "missed" and r["gap"] == pytest.approx(0.3)
+
+
+def test_the_terminal_scorecard_never_shows_a_nearest_value_as_the_actual(published_warehouse):
+    """`mic2025 scorecard`: a target without the deadline year's actual reads 'no data' with
+    its nearest actual marked as such (T05: CFIE's ~1/3 of 2019 against >= 40% by 2020, 33.3%);
+    with every deadline passed there is no projection column."""
+    done = subprocess.run(  # its own process: Rich reads COLUMNS when it starts
+        [sys.executable, "-m", "mic2025.flows.cli", "scorecard"]
+        + ["--warehouse", str(published_warehouse)],
+        env={**os.environ, "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if "│ T" in line}
+    assert "nearest: ~33.3% (2019)" in rows["T05"] and "no data" in rows["T05"]
+    assert "nearest" not in rows["T13"] and "31.4% (2020)" in rows["T13"]  # missed: its own year
+    assert "missed" in rows["T13"]
+    assert "projected" not in done.stdout
+    assert "disputed: 1, met: 12, missed: 5, no data: 21" in done.stdout
