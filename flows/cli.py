@@ -525,7 +525,7 @@ def places(
     """The cities, provinces and regions the articles name (core.places) with their latest
     figures (marts.city_metrics): GDP in yuan and US dollars, share of China's GDP, growth since
     2014-2015, and each place's specialism."""
-    from mic2025.warehouse.units import format_value
+    from mic2025.warehouse.units import format_compact, metric_words
 
     query = """
         with latest as (
@@ -550,7 +550,8 @@ def places(
     for rows in by_place.values():
         first = rows[0]
         figures = "; ".join(
-            f"{r['metric']} {format_value(r['value'], r['unit'], r['bound'], True)} ({r['year']})"
+            f"{metric_words(r['metric'])}: {format_compact(r['value'], r['unit'], r['bound'])} "
+            f"({r['year']})"
             for r in rows
             if r["metric"] is not None
         )
@@ -562,7 +563,8 @@ def places(
     console.print(table)
     console.print(
         "USD at the year's average rate (Federal Reserve H.10); shares of China's national "
-        "figure; multiples over 2014-2015. Every value's lineage: marts.city_metrics.",
+        "figure; multiples over 2014-2015; bn and trn rounded to three figures. Exact values "
+        "and each one's lineage: marts.city_metrics (--format json).",
         style="dim",
     )
 

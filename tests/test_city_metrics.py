@@ -153,3 +153,9 @@ def test_places_on_the_command_line(published_warehouse):
     hefei = {r["metric"]: r for r in rows if r["place_id"] == "hefei"}
     assert hefei["gdp_usd"]["year"] == "2023"
     assert float(hefei["gdp_usd"]["value"]) == pytest.approx(12673.8e8 / 7.0809)
+    # the terminal table: the metric in words, the value to three figures with its scale
+    # (Hefei's 2023 GDP 1,267.38 bn yuan / 7.0809 yuan per dollar = 178.985 bn USD)
+    table = CliRunner().invoke(app, ["places", "--warehouse", str(published_warehouse)])
+    assert table.exit_code == 0, table.output
+    flat = " ".join(line.strip("│ ") for line in table.output.splitlines())
+    assert "GDP in US dollars: 179 bn USD (2023)" in " ".join(flat.split())

@@ -5,6 +5,8 @@ from mic2025.warehouse.units import (
     change_words,
     first_clause,
     format_change,
+    format_compact,
+    metric_words,
     parse_unit,
     to_base,
 )
@@ -93,3 +95,22 @@ def test_a_long_note_is_cut_to_its_head_for_a_terminal_cell():
         "China's share of world bulk-API output"
     )
     assert first_clause(None) == ""
+
+
+def test_a_large_value_reads_in_a_terminal_to_three_figures():
+    assert format_compact(976_100_000_000, "CNY") == "976 bn CNY"
+    assert format_compact(4_984_310_000_000, "CNY") == "4.98 trn CNY"
+    assert format_compact(692_678_961_046, "USD", "approximate") == "~693 bn USD"
+    assert format_compact(49_428_744_934, "USD") == "49.4 bn USD"
+    assert format_compact(2.423, "times") == "2.423 times"  # small: as format_value shows it
+    assert format_compact(0.035, "ratio") == "3.5%"
+    assert format_compact(None) == "-"
+
+
+def test_a_city_metric_key_reads_as_words():
+    assert metric_words("gdp") == "GDP"
+    assert metric_words("gdp_usd_multiple_since_base") == (
+        "GDP in US dollars, multiple of the base year"
+    )
+    assert metric_words("nev_output_share_of_national") == "NEV output, share of China's"
+    assert metric_words("rd_expenditure_usd") == "R&D expenditure in US dollars"

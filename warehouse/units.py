@@ -299,3 +299,48 @@ def first_clause(text: str | None, limit: int = 120) -> str:
     if still_open:
         cut = cut[: still_open[0]]
     return cut.rstrip(" ,;:") + "…"
+
+
+#: Scales of a compact number in a narrow place (a terminal cell), largest first.
+COMPACT_SCALES = ((1e12, "trn"), (1e9, "bn"), (1e6, "mn"))
+
+
+def format_compact(value: float | None, unit: str | None = None, bound: str | None = None) -> str:
+    """A value for a terminal cell: large numbers to three significant figures (more above
+    999 trn) with their scale (976,100,000,000 CNY -> '976 bn CNY', 4,984,310,000,000 ->
+    '4.98 trn'), everything else as
+    :func:`format_value` shows it, the bound marked either way. The exact value stays in the
+    warehouse; only the display is rounded."""
+    if value is None or abs(value) < 1e6 or unit == "ratio":
+        return format_value(value, unit, bound, show_unit=True)
+    for scale, word in COMPACT_SCALES:
+        if abs(value) >= scale:
+            scaled = value / scale
+            decimals = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
+            text = f"{scaled:,.{decimals}f} {word}"
+            break
+    if unit and unit != "ratio":
+        text += f" {unit}"
+    return BOUND_MARKS.get(bound or "exact", "") + text
+
+
+#: Words of a city metric's key, in the order they are tried: (key suffix, words after).
+_METRIC_SUFFIXES = (
+    ("_usd_multiple_since_base", " in US dollars, multiple of the base year"),
+    ("_multiple_since_base", ", multiple of the base year"),
+    ("_share_of_national", ", share of China's"),
+    ("_usd", " in US dollars"),
+)
+_ACRONYMS = {"gdp": "GDP", "nev": "NEV", "byd": "BYD", "nio": "NIO", "rd": "R&D"}
+
+
+def metric_words(metric: str) -> str:
+    """A metric key of marts.city_metrics read as words for a terminal or a page:
+    'gdp_usd_multiple_since_base' -> 'GDP in US dollars, multiple of the base year',
+    'nev_output_share_of_national' -> "NEV output, share of China's"."""
+    head, tail = metric, ""
+    for suffix, words in _METRIC_SUFFIXES:
+        if metric.endswith(suffix):
+            head, tail = metric.removesuffix(suffix), words
+            break
+    return " ".join(_ACRONYMS.get(w, w) for w in head.split("_")) + tail
