@@ -202,6 +202,8 @@ def test_place_pages_show_figures_lineage_and_claims(report):
     assert "places/hefei.html" in index and "places/xinjiang.html" in index
     hefei = (report.parent / "places" / "hefei.html").read_text(encoding="utf-8")
     assert "gdp_usd" in hefei and "FED_CNY_PER_USD:2023=7.0809" in hefei
+    # each figure named in words, its key beneath for whoever queries marts.city_metrics
+    assert "<td>GDP in US dollars<br><code class='key'>gdp_usd</code></td>" in hefei
     assert "double its economic output to around US$140 billion" in hefei
     assert "contradicted" in hefei
     assert (report.parent / "data" / "city_metrics.csv").exists()

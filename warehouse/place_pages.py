@@ -16,7 +16,7 @@ from mic2025.flows.base.facts_files import read_facts_csv
 from mic2025.flows.base.settings import facts_dir
 from mic2025.warehouse.pages import write_page
 from mic2025.warehouse.site import cite, claim_context, write_data
-from mic2025.warehouse.units import format_value
+from mic2025.warehouse.units import format_value, metric_words
 from mic2025.warehouse.vega_svg import render_svg
 
 #: The map's background: Natural Earth's 1:110m outline of China (public domain), bundled.
@@ -126,6 +126,7 @@ def place_rows(rows: pl.DataFrame) -> list[dict]:
     return [
         {
             **r,
+            "label": metric_words(r["metric"]),
             "value": format_value(r["value"], r["unit"], r["bound"], show_unit=True),
             "sources": [s.strip() for s in (r["sources"] or "").split("|") if s.strip()],
         }
