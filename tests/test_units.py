@@ -6,6 +6,7 @@ from mic2025.warehouse.units import (
     first_clause,
     format_change,
     format_compact,
+    format_value,
     metric_words,
     parse_unit,
     to_base,
@@ -114,3 +115,12 @@ def test_a_city_metric_key_reads_as_words():
     )
     assert metric_words("nev_output_share_of_national") == "NEV output, share of China's"
     assert metric_words("rd_expenditure_usd") == "R&D expenditure in US dollars"
+
+
+def test_a_unit_that_adds_nothing_is_not_shown():
+    """T07 reads '>= 15 by 2020' and '16 (2020)', not '15 count'; a unit that says something
+    stays ('5 L/100km')."""
+    assert format_value(15, "count", show_unit=True) == "15"
+    assert format_value(5, "L/100km", show_unit=True) == "5 L/100km"
+    assert format_value(0.4, "ratio", show_unit=True) == "40.0%"
+    assert format_compact(2_000_000, "count") == "2.00 mn"

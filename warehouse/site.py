@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from mic2025.flows.base.settings import PROJECT_ROOT
 from mic2025.warehouse.pages import write_page
-from mic2025.warehouse.units import SILENT_UNITS, VERDICT_WORDS, format_value, target_text
+from mic2025.warehouse.units import VERDICT_WORDS, format_value, target_text
 from mic2025.warehouse.vega_svg import render_svg
 
 SERIES_RE = re.compile(r"([A-Z][A-Z0-9_]+):(\d{4})=")
@@ -423,7 +423,7 @@ def claim_value_text(r: dict) -> str:
     if unit == "verdict":
         text = VERDICT_WORDS.get(round(value), f"{value:g}")
     else:
-        text = format_value(value, unit, show_unit=unit not in SILENT_UNITS)
+        text = format_value(value, unit, show_unit=True)  # a silent unit is left out there
     return f"{text} ({r.get('year_used') or ''})"
 
 

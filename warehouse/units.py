@@ -210,7 +210,7 @@ def format_value(
 ) -> str:
     """The one display format (CLI, artifacts, report): ratios as percentages (0.0468 -> 4.7%),
     large numbers with thousands separators, bounds marked (≥ 50.0%); ``show_unit`` appends any
-    other unit (5 L/100km)."""
+    unit that says something after the number (5 L/100km; not '15 count', see SILENT_UNITS)."""
     if value is None:
         return "-"
     if unit == "ratio":
@@ -219,7 +219,7 @@ def format_value(
         text = f"{value:,.0f}"
     else:
         text = f"{value:.4g}"
-    if show_unit and unit and unit != "ratio":
+    if show_unit and unit and unit not in SILENT_UNITS:
         text += f" {unit}"
     return BOUND_MARKS.get(bound or "exact", "") + text
 
@@ -319,7 +319,7 @@ def format_compact(value: float | None, unit: str | None = None, bound: str | No
             decimals = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
             text = f"{scaled:,.{decimals}f} {word}"
             break
-    if unit and unit != "ratio":
+    if unit and unit not in SILENT_UNITS:
         text += f" {unit}"
     return BOUND_MARKS.get(bound or "exact", "") + text
 
