@@ -423,9 +423,7 @@ def scorecard(
     colours = {"met": "green", "on_track": "green", "off_track": "yellow", "missed": "red"}
     rows = frame.dicts()
     # a projection exists only while a deadline is ahead: no column for it once all have passed
-    projected = any(
-        r["projected_value"] is not None and r["status"] in ("on_track", "off_track") for r in rows
-    )
+    projected = any(r["projected_value"] is not None for r in rows)
     table = Table(title="MIC2025 scorecard", show_lines=False)
     table.add_column("id")
     table.add_column("indicator", overflow="fold", ratio=3)
@@ -448,8 +446,7 @@ def scorecard(
             actual = f"nearest: {actual}"  # not the deadline year's: no verdict rests on it
         cells = [r["target_id"], r["indicator"], target_text(r), actual]
         if projected:
-            on_course = r["status"] in ("on_track", "off_track")
-            cells.append(show(r["projected_value"]) if on_course else "")
+            cells.append("" if r["projected_value"] is None else show(r["projected_value"]))
         status = r["status"]
         cells.append(f"[{colours.get(status, 'dim')}]{status.replace('_', ' ')}[/]")
         table.add_row(*cells)

@@ -423,7 +423,7 @@ def claim_value_text(r: dict) -> str:
     if unit == "verdict":
         text = VERDICT_WORDS.get(round(value), f"{value:g}")
     else:
-        text = format_value(value, unit, show_unit=True)  # a silent unit is left out there
+        text = format_value(value, unit, show_unit=True)
     return f"{text} ({r.get('year_used') or ''})"
 
 

@@ -219,7 +219,12 @@ def format_value(
         text = f"{value:,.0f}"
     else:
         text = f"{value:.4g}"
-    if show_unit and unit and unit not in SILENT_UNITS:
+    return _marked(text, unit if show_unit else None, bound)
+
+
+def _marked(text: str, unit: str | None, bound: str | None) -> str:
+    """A shown number with its unit (unless silent, SILENT_UNITS) and its bound's mark."""
+    if unit and unit not in SILENT_UNITS:
         text += f" {unit}"
     return BOUND_MARKS.get(bound or "exact", "") + text
 
@@ -308,20 +313,14 @@ COMPACT_SCALES = ((1e12, "trn"), (1e9, "bn"), (1e6, "mn"))
 def format_compact(value: float | None, unit: str | None = None, bound: str | None = None) -> str:
     """A value for a terminal cell: large numbers to three significant figures (more above
     999 trn) with their scale (976,100,000,000 CNY -> '976 bn CNY', 4,984,310,000,000 ->
-    '4.98 trn'), everything else as
-    :func:`format_value` shows it, the bound marked either way. The exact value stays in the
-    warehouse; only the display is rounded."""
+    '4.98 trn'), everything else as :func:`format_value` shows it, the bound marked either way.
+    The exact value stays in the warehouse; only the display is rounded."""
     if value is None or abs(value) < 1e6 or unit == "ratio":
         return format_value(value, unit, bound, show_unit=True)
-    for scale, word in COMPACT_SCALES:
-        if abs(value) >= scale:
-            scaled = value / scale
-            decimals = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
-            text = f"{scaled:,.{decimals}f} {word}"
-            break
-    if unit and unit not in SILENT_UNITS:
-        text += f" {unit}"
-    return BOUND_MARKS.get(bound or "exact", "") + text
+    scale, word = next((s, w) for s, w in COMPACT_SCALES if abs(value) >= s)
+    scaled = value / scale
+    decimals = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
+    return _marked(f"{scaled:,.{decimals}f} {word}", unit, bound)
 
 
 #: Words of a city metric's key, in the order they are tried: (key suffix, words after).
